@@ -1,0 +1,128 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { DataSource } from 'typeorm';
+import { createGateway, openApiDocument } from '../bootstrap';
+import type { AppConfig } from '../config/app-config';
+import { ConfigError, describeConfig, loadConfig } from '../config/load-config';
+import { projectRoot } from '../config/project-root';
+import { dataSourceOptions } from '../database/data-source-options';
+import { EmbeddedPostgres } from '../database/embedded-postgres';
+import { GatewayNodeEntity } from '../database/gateway-node.entity';
+import { findLiveNodes } from '../database/gateway-node.service';
+import { generateMigration } from '../database/migration-generator';
+import { pendingMigrations, runMigrationsLocked, schemaDrift } from '../database/migrations';
+import { openDatabase } from '../database/open-database';
+
+// Command-line verbs over the same services the API uses. Each verb is thin: load config, open
+// the database, call one function, print, exit non-zero on failure.
+
+const print = (text: string): void => void process.stdout.write(`${text}\n`);
+const note = (text: string): void => void process.stderr.write(`${text}\n`);
+
+async function withDataSource<T>(config: AppConfig, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
+  const database = await openDatabase(config, note);
+  const dataSource = new DataSource(dataSourceOptions(database.url, 2));
+  try {
+    await dataSource.initialize();
+    return await work(dataSource);
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await database.close();
+  }
+}
+
+export function buildCli(): Command {
+  const program = new Command('baocao-gateway')
+    .description('baocao-gateway command line: npm run cli -- <command>')
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command('config')
+    .description('validate the configuration and print it with secrets redacted')
+    .action(() => {
+      const config = loadConfig();
+      print(JSON.stringify({ mode: config.mode, ...describeConfig(config) }, null, 2));
+    });
+
+  const db = program.command('db').description('database: migrations and schema checks');
+  db.command('migrate')
+    .description('apply pending migrations (under the same advisory lock as start-up)')
+    .action(async () => {
+      await withDataSource(loadConfig(), async (dataSource) => {
+        const outcome = await runMigrationsLocked(dataSource);
+        print(outcome.applied.length ? `applied: ${outcome.applied.join(', ')}` : 'no pending migrations');
+      });
+    });
+  db.command('status')
+    .description('pending migrations, entity/migration drift and the replicas that are running')
+    .action(async () => {
+      const healthy = await withDataSource(loadConfig(), async (dataSource) => {
+        const pending = await pendingMigrations(dataSource);
+        const drift = pending.length === 0 ? await schemaDrift(dataSource) : [];
+        const nodes = pending.length === 0 ? await findLiveNodes(dataSource.getRepository(GatewayNodeEntity)) : [];
+        print(`pending migrations: ${pending.length ? pending.join(', ') : 'none'}`);
+        print(`entities differ from migrations: ${drift.length ? `yes\n  ${drift.join('\n  ')}` : 'no'}`);
+        print(`running replicas: ${nodes.length}`);
+        for (const node of nodes) print(`  ${node.id} ${node.hostname} pid ${node.pid} since ${node.startedAt.toISOString()}`);
+        return pending.length === 0 && drift.length === 0;
+      });
+      if (!healthy) process.exitCode = 1;
+    });
+  db.command('generate')
+    .argument('<name>', 'PascalCase name, e.g. AddAuditEvents')
+    .description('write a migration for the difference between the entities and the migrations')
+    .action(async (name: string) => {
+      const scratch = await mkdtemp(path.join(os.tmpdir(), 'baocao-migration-'));
+      const server = await EmbeddedPostgres.start({ dataDir: scratch, ephemeral: true, database: 'scratch' });
+      try {
+        const file = await generateMigration(server.url, name);
+        print(file ? `wrote ${path.relative(projectRoot, file)}` : 'entities and migrations agree: nothing to generate');
+      } finally {
+        await server.stop();
+        await rm(scratch, { recursive: true, force: true });
+      }
+    });
+
+  program
+    .command('openapi')
+    .description('write the API description to docs/openapi.json (or --out)')
+    .option('--out <file>', 'where to write', path.join(projectRoot, 'docs', 'openapi.json'))
+    .action(async (options: { out: string }) => {
+      const config = loadConfig();
+      const database = await openDatabase(config, note);
+      const app = await createGateway({ config: { ...config, log: { ...config.log, level: 'warn' } }, databaseUrl: database.url });
+      try {
+        await app.init();
+        await writeFile(options.out, `${JSON.stringify(openApiDocument(app), null, 2)}\n`);
+        print(`wrote ${options.out}`);
+      } finally {
+        await app.close();
+        await database.close();
+      }
+    });
+
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    await buildCli().parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof ConfigError) {
+      note(error.message);
+      return 78;
+    }
+    note(`error: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void runCli(process.argv.slice(2)).then((code) => process.exit(code));
+}
+

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+// Environment values arrive as strings; YAML values arrive typed. Both pass through these.
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const flag = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  if (/^(true|1|yes|on)$/i.test(value)) return true;
+  if (/^(false|0|no|off)$/i.test(value)) return false;
+  return value;
+}, z.boolean());
+const httpUrl = z
+  .string()
+  .url()
+  .refine((value) => /^https?:\/\//.test(value), 'must be an http or https URL');
+const optionalUrl = httpUrl.nullable().default(null);
+const optionalText = z.string().min(1).nullable().default(null);
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: port.default(3000),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        format: z.enum(['auto', 'json', 'pretty']).default('auto'),
+      })
+      .strict()
+      .prefault({}),
+    database: z
+      .object({
+        url: z
+          .string()
+          .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// URL')
+          .nullable()
+          .default(null),
+        poolSize: positiveInt.default(10),
+        migrationsRun: flag.default(true),
+        embedded: z
+          .object({
+            dataDir: z.string().min(1).default('.data/postgres'),
+            port: port.default(0),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    provincial: z
+      .object({
+        baseUrl: optionalUrl,
+        ssoIssuer: optionalUrl,
+        clientId: optionalText,
+        clientSecret: optionalText,
+      })
+      .strict()
+      .prefault({}),
+    national: z
+      .object({
+        baseUrl: optionalUrl,
+        idpIssuer: optionalUrl,
+      })
+      .strict()
+      .prefault({}),
+    shutdown: z
+      .object({
+        graceMs: positiveInt.default(10_000),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    // A remote system is either fully described or not described at all; half a configuration
+    // would silently fall back to demo mode against real data, which must never happen.
+    const systems = {
+      provincial: ['baseUrl', 'ssoIssuer', 'clientId', 'clientSecret'],
+      national: ['baseUrl', 'idpIssuer'],
+    } as const;
+    const described: string[] = [];
+    for (const [system, keys] of Object.entries(systems)) {
+      const section = config[system as keyof typeof systems] as Record<string, unknown>;
+      const present = keys.filter((key) => section[key] !== null);
+      if (present.length > 0) described.push(system);
+      if (present.length > 0 && present.length < keys.length) {
+        for (const key of keys.filter((key) => section[key] === null)) {
+          context.addIssue({
+            code: 'custom',
+            path: [system, key],
+            message: `is required once any ${system}.* key is set (set: ${present.join(', ')})`,
+          });
+        }
+      }
+    }
+    if (described.length === 1) {
+      const missing = described[0] === 'provincial' ? 'national' : 'provincial';
+      context.addIssue({
+        code: 'custom',
+        path: [missing, 'baseUrl'],
+        message: `is required: ${described[0]} is configured, so the gateway is not in demo mode and needs both systems`,
+      });
+    }
+  });
+
+export type ConfigValues = z.infer<typeof configSchema>;
+
+/** Every environment variable the gateway reads, and the config key it sets. */
+export const environmentKeys: Readonly<Record<string, string>> = {
+  HOST: 'server.host',
+  PORT: 'server.port',
+  LOG_LEVEL: 'log.level',
+  LOG_FORMAT: 'log.format',
+  DATABASE_URL: 'database.url',
+  DATABASE_POOL_SIZE: 'database.poolSize',
+  DATABASE_MIGRATIONS_RUN: 'database.migrationsRun',
+  EMBEDDED_PG_DATA_DIR: 'database.embedded.dataDir',
+  EMBEDDED_PG_PORT: 'database.embedded.port',
+  PROVINCIAL_BASE_URL: 'provincial.baseUrl',
+  PROVINCIAL_SSO_ISSUER: 'provincial.ssoIssuer',
+  PROVINCIAL_CLIENT_ID: 'provincial.clientId',
+  PROVINCIAL_CLIENT_SECRET: 'provincial.clientSecret',
+  NATIONAL_BASE_URL: 'national.baseUrl',
+  NATIONAL_IDP_ISSUER: 'national.idpIssuer',
+  SHUTDOWN_GRACE_MS: 'shutdown.graceMs',
+};
+
+/** Keys whose values are secrets: never printed, never logged. */
+export const secretKeys: ReadonlySet<string> = new Set(['provincial.clientSecret']);

@@ -1,0 +1,165 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { AppConfig } from './app-config';
+import { configSchema, environmentKeys, secretKeys } from './config.schema';
+import { projectRoot } from './project-root';
+
+export interface ConfigProblem {
+  key: string;
+  env?: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(
+      `Configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems
+          .map((problem) => `  - ${problem.key}${problem.env ? ` (${problem.env})` : ''}: ${problem.message}`)
+          .join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+type Tree = Record<string, unknown>;
+
+function setPath(tree: Tree, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let node = tree;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Tree;
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
+function mergeInto(target: Tree, source: Tree): Tree {
+  for (const [key, value] of Object.entries(source)) {
+    const existing = target[key];
+    if (
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      existing !== null &&
+      typeof existing === 'object' &&
+      !Array.isArray(existing)
+    ) {
+      mergeInto(existing as Tree, value as Tree);
+    } else {
+      target[key] = value;
+    }
+  }
+  return target;
+}
+
+function readYaml(file: string, problems: ConfigProblem[]): Tree {
+  try {
+    const parsed: unknown = parseYaml(readFileSync(file, 'utf8'));
+    if (parsed === null || parsed === undefined) return {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+      problems.push({ key: file, message: 'must hold a mapping of keys at its top level' });
+      return {};
+    }
+    return parsed as Tree;
+  } catch (error) {
+    problems.push({ key: file, message: `cannot be read: ${(error as Error).message}` });
+    return {};
+  }
+}
+
+export interface LoadConfigOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Folder holding default.yaml; the project's config/ unless a test says otherwise. */
+  configDir?: string;
+}
+
+/**
+ * Reads config/default.yaml, then the file named by CONFIG_FILE, then the environment, and
+ * validates the result. Every problem is collected into one ConfigError.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
+  const env = options.env ?? process.env;
+  const configDir = options.configDir ?? path.join(projectRoot, 'config');
+  const problems: ConfigProblem[] = [];
+  const sources: string[] = [];
+  const tree: Tree = {};
+
+  const files = [path.join(configDir, 'default.yaml')];
+  if (env.CONFIG_FILE) files.push(path.resolve(env.CONFIG_FILE));
+  for (const file of files) {
+    if (!existsSync(file)) {
+      if (file !== files[0]) problems.push({ key: file, env: 'CONFIG_FILE', message: 'no such file' });
+      continue;
+    }
+    mergeInto(tree, readYaml(file, problems));
+    sources.push(file);
+  }
+
+  const envOf = new Map<string, string>();
+  for (const [variable, key] of Object.entries(environmentKeys)) {
+    envOf.set(key, variable);
+    const value = env[variable];
+    if (value !== undefined && value !== '') setPath(tree, key, value);
+  }
+
+  const result = configSchema.safeParse(tree);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = issue.path.join('.') || '(root)';
+      let message = issue.message;
+      if (issue.code === 'unrecognized_keys') {
+        for (const unknown of issue.keys) {
+          problems.push({ key: key === '(root)' ? unknown : `${key}.${unknown}`, message: 'is not a known key' });
+        }
+        continue;
+      }
+      const received = readPath(tree, issue.path);
+      if (received !== undefined && !secretKeys.has(key)) message += ` (got ${JSON.stringify(received)})`;
+      problems.push({ key, env: envOf.get(key), message });
+    }
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+
+  const values = result.data;
+  const mode = values.provincial.baseUrl === null && values.national.baseUrl === null ? 'demo' : 'production';
+  return deepFreeze({ ...values, mode, sources });
+}
+
+function readPath(tree: unknown, keys: readonly PropertyKey[]): unknown {
+  let node = tree;
+  for (const key of keys) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** A copy safe to print: secrets and the database password replaced. */
+export function describeConfig(config: AppConfig): Record<string, unknown> {
+  const copy = JSON.parse(JSON.stringify(config)) as Tree;
+  for (const key of secretKeys) {
+    if (readPath(copy, key.split('.')) !== null) setPath(copy, key, '[redacted]');
+  }
+  if (config.database.url) setPath(copy, 'database.url', redactUrl(config.database.url));
+  return copy;
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = 'redacted';
+    return parsed.toString();
+  } catch {
+    return '[unparseable url]';
+  }
+}

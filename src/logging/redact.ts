@@ -1,0 +1,58 @@
+/**
+ * Secret scrubbing for everything that leaves the process as text: log lines, error bodies,
+ * audit records. Two nets: keys that name a secret, and string shapes that are secrets
+ * whatever key holds them (bearer tokens, JWTs, URL passwords, secret query parameters).
+ */
+export const REDACTED = '[redacted]';
+
+const SECRET_KEY =
+  /^(authorization|proxy-authorization|cookie|set-cookie|password|passwd|pwd|secret|client_?secret|private_?key|key_?pem|passphrase|api_?key|x-api-key|(access|refresh|id|bearer)?_?token|token_?set|assertion|code_?verifier|pfx|p12)$/i;
+
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key) || /(secret|password|private_?key|token)$/i.test(key);
+}
+
+const SECRET_SHAPES: ReadonlyArray<[RegExp, string]> = [
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`],
+  [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
+  [/(\/\/[^/\s:@]+:)[^@\s/]+@/g, `$1${REDACTED}@`],
+  [
+    /([?&](?:access_token|refresh_token|id_token|token|client_secret|password|code|api_key)=)[^&#\s"]*/gi,
+    `$1${REDACTED}`,
+  ],
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, REDACTED],
+];
+
+export function scrubText(text: string): string {
+  let result = text;
+  for (const [pattern, replacement] of SECRET_SHAPES) result = result.replace(pattern, replacement);
+  return result;
+}
+
+/** A deep copy with secret keys replaced and secret shapes removed from every string. */
+export function scrub(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return scrubText(value);
+  if (value === null || typeof value !== 'object' || depth > 8) return value;
+  if (value instanceof Error) {
+    const copy: Record<string, unknown> = {
+      type: value.name,
+      message: scrubText(value.message),
+      stack: value.stack ? scrubText(value.stack) : undefined,
+    };
+    for (const [key, child] of Object.entries(value)) {
+      copy[key] = isSecretKey(key) ? REDACTED : scrub(child, depth + 1);
+    }
+    if (value.cause !== undefined) copy.cause = scrub(value.cause, depth + 1);
+    return copy;
+  }
+  if (Array.isArray(value)) return value.map((child) => scrub(child, depth + 1));
+  // Only plain records are walked; class instances (requests, responses, buffers, dates) belong
+  // to the serializers that know their shape.
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    copy[key] = isSecretKey(key) && child !== null && child !== undefined ? REDACTED : scrub(child, depth + 1);
+  }
+  return copy;
+}

@@ -1,0 +1,75 @@
+import type { INestApplication } from '@nestjs/common';
+import pino from 'pino';
+import { createGateway } from './bootstrap';
+import type { AppConfig } from './config/app-config';
+import { ConfigError, describeConfig, loadConfig } from './config/load-config';
+import { LifecycleService } from './common/lifecycle.service';
+import { openDatabase, type DatabaseHandle } from './database/open-database';
+import { pinoOptions, pinoTransport } from './logging/logger-options';
+
+// sysexits.h EX_CONFIG: the process was started with a configuration it cannot run with.
+const EXIT_CONFIG = 78;
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\nSee docs/configuration.md.\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  const logger = pino({ ...pinoOptions(config), transport: pinoTransport(config) });
+  logger.info({ mode: config.mode, config: describeConfig(config) }, 'starting baocao-gateway');
+
+  let database: DatabaseHandle | undefined;
+  let app: INestApplication | undefined;
+  let stopping = false;
+
+  const stop = async (reason: string, exitCode: number): Promise<never> => {
+    if (stopping) {
+      logger.warn({ reason }, 'second stop request: exiting now');
+      await database?.close().catch(() => undefined);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ reason }, 'shutting down: no new work; finishing what is in flight');
+    const force = setTimeout(() => {
+      logger.error({ graceMs: config.shutdown.graceMs }, 'shutdown took too long: forcing exit');
+      void database?.close().finally(() => process.exit(1));
+    }, config.shutdown.graceMs);
+    try {
+      app?.get(LifecycleService).beginShutdown();
+      await app?.close();
+      await database?.close();
+      logger.info('stopped');
+    } catch (error) {
+      logger.error({ err: error }, 'error while shutting down');
+      exitCode = exitCode || 1;
+    }
+    clearTimeout(force);
+    logger.flush();
+    // Give the log transport a moment to write the last lines before the process ends.
+    setTimeout(() => process.exit(exitCode), 50);
+    return new Promise<never>(() => undefined);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => void stop(signal, 0));
+  }
+
+  try {
+    database = await openDatabase(config, (message) => logger.info(message));
+    app = await createGateway({ config, databaseUrl: database.url });
+    await app.listen(config.server.port, config.server.host);
+    const url = await app.getUrl();
+    logger.info(
+      { url, database: database.description, mode: config.mode },
+      `baocao-gateway is listening on ${url} (API description at ${url}/api/docs)`,
+    );
+  } catch (error) {
+    logger.error({ err: error }, 'could not start');
+    await stop('start-up failed', 1);
+  }
+}
+
+void main();

@@ -1,0 +1,35 @@
+import { Writable } from 'node:stream';
+import type { INestApplication } from '@nestjs/common';
+import { createGateway } from '../../src/bootstrap';
+import { loadConfig } from '../../src/config/load-config';
+import { workerDatabaseUrl } from './database';
+
+export interface TestGateway {
+  app: INestApplication;
+  url: string;
+  /** Every log line the gateway wrote, as text. */
+  logLines: string[];
+  close(): Promise<void>;
+}
+
+/** The real application on a loopback port and this worker's database, logs captured. */
+export async function startTestGateway(
+  options: { env?: Record<string, string>; databaseUrl?: string } = {},
+): Promise<TestGateway> {
+  const config = loadConfig({ env: { LOG_FORMAT: 'json', LOG_LEVEL: 'debug', ...options.env } });
+  const logLines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const app = await createGateway({
+    config,
+    databaseUrl: options.databaseUrl ?? (await workerDatabaseUrl()),
+    logDestination: destination,
+  });
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return { app, url, logLines, close: () => app.close() };
+}
