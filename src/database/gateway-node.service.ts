@@ -42,8 +42,13 @@ export class GatewayNodeService implements OnApplicationBootstrap, BeforeApplica
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    if (!this.heartbeat) return;
     clearInterval(this.heartbeat);
-    await this.nodes.update({ id: this.id }, { stoppedAt: new Date(), lastSeenAt: new Date() });
+    this.heartbeat = undefined;
+    // Shutdown goes on if this fails: the row then simply stops being live after three heartbeats.
+    await this.nodes
+      .update({ id: this.id }, { stoppedAt: new Date(), lastSeenAt: new Date() })
+      .catch((error: unknown) => this.logger.warn({ err: error, node: this.id }, 'stop not recorded'));
   }
 
   live(): Promise<GatewayNodeEntity[]> {

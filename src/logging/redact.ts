@@ -6,10 +6,10 @@
 export const REDACTED = '[redacted]';
 
 const SECRET_KEY =
-  /^(authorization|proxy-authorization|cookie|set-cookie|password|passwd|pwd|secret|client_?secret|private_?key|key_?pem|passphrase|api_?key|x-api-key|(access|refresh|id|bearer)?_?token|token_?set|assertion|code_?verifier|pfx|p12)$/i;
+  /^(authorization|proxy-authorization|cookie|set-cookie|password|passwd|pwd|passphrase|secret|assertion|code[-_]?verifier|pfx|p12|token[-_]?set|(access|refresh|id|bearer)[-_]?token)$/i;
 
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key) || /(secret|password|private_?key|token)$/i.test(key);
+  return SECRET_KEY.test(key) || /(secret|password|passphrase|private[-_]?key|api[-_]?key|token)$/i.test(key);
 }
 
 const SECRET_SHAPES: ReadonlyArray<[RegExp, string]> = [
@@ -48,8 +48,10 @@ export function scrub(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((child) => scrub(child, depth + 1));
   // Only plain records are walked; class instances (requests, responses, buffers, dates) belong
   // to the serializers that know their shape.
+  // Compared by shape rather than identity: objects from another realm (a vm context) have
+  // another Object.prototype.
   const prototype: unknown = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null) return value;
+  if (prototype !== null && Object.getPrototypeOf(prototype) !== null) return value;
   const copy: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {
     copy[key] = isSecretKey(key) && child !== null && child !== undefined ? REDACTED : scrub(child, depth + 1);

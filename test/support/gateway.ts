@@ -29,7 +29,12 @@ export async function startTestGateway(
     databaseUrl: options.databaseUrl ?? (await workerDatabaseUrl()),
     logDestination: destination,
   });
-  await app.listen(0, '127.0.0.1');
+  try {
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, url, logLines, close: () => app.close() };
 }
