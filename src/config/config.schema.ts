@@ -74,38 +74,13 @@ export const configSchema = z
       .strict()
       .prefault({}),
   })
-  .strict()
-  .superRefine((config, context) => {
-    // A remote system is either fully described or not described at all; half a configuration
-    // would silently fall back to demo mode against real data, which must never happen.
-    const systems = {
-      provincial: ['baseUrl', 'ssoIssuer', 'clientId', 'clientSecret'],
-      national: ['baseUrl', 'idpIssuer'],
-    } as const;
-    const described: string[] = [];
-    for (const [system, keys] of Object.entries(systems)) {
-      const section = config[system as keyof typeof systems] as Record<string, unknown>;
-      const present = keys.filter((key) => section[key] !== null);
-      if (present.length > 0) described.push(system);
-      if (present.length > 0 && present.length < keys.length) {
-        for (const key of keys.filter((key) => section[key] === null)) {
-          context.addIssue({
-            code: 'custom',
-            path: [system, key],
-            message: `is required once any ${system}.* key is set (set: ${present.join(', ')})`,
-          });
-        }
-      }
-    }
-    if (described.length === 1) {
-      const missing = described[0] === 'provincial' ? 'national' : 'provincial';
-      context.addIssue({
-        code: 'custom',
-        path: [missing, 'baseUrl'],
-        message: `is required: ${described[0]} is configured, so the gateway is not in demo mode and needs both systems`,
-      });
-    }
-  });
+  .strict();
+
+/** The keys that describe each remote system; a system is described fully or not at all. */
+export const remoteSystemKeys = {
+  provincial: ['baseUrl', 'ssoIssuer', 'clientId', 'clientSecret'],
+  national: ['baseUrl', 'idpIssuer'],
+} as const;
 
 export type ConfigValues = z.infer<typeof configSchema>;
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { AppConfig } from './app-config';
-import { configSchema, environmentKeys, secretKeys } from './config.schema';
+import { configSchema, environmentKeys, remoteSystemKeys, secretKeys } from './config.schema';
 import { projectRoot } from './project-root';
 
 export interface ConfigProblem {
@@ -120,11 +120,46 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       problems.push({ key, env: envOf.get(key), message });
     }
   }
+  problems.push(...remoteSystemProblems(tree, envOf));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
 
   const values = result.data;
   const mode = values.provincial.baseUrl === null && values.national.baseUrl === null ? 'demo' : 'production';
   return deepFreeze({ ...values, mode, sources });
+}
+
+/**
+ * A remote system is either fully described or not at all, and both are or neither is: half a
+ * configuration would silently fall back to demo mode against real data. Checked on the raw
+ * values so that it is reported together with every other problem.
+ */
+function remoteSystemProblems(tree: Tree, envOf: Map<string, string>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const described: string[] = [];
+  for (const [system, keys] of Object.entries(remoteSystemKeys)) {
+    const present = keys.filter((key) => {
+      const value = readPath(tree, [system, key]);
+      return value !== null && value !== undefined && value !== '';
+    });
+    if (present.length === 0) continue;
+    described.push(system);
+    for (const key of keys.filter((key) => !present.includes(key as never))) {
+      problems.push({
+        key: `${system}.${key}`,
+        env: envOf.get(`${system}.${key}`),
+        message: `is required once any ${system}.* key is set (set: ${present.join(', ')})`,
+      });
+    }
+  }
+  if (described.length === 1) {
+    const missing = described[0] === 'provincial' ? 'national' : 'provincial';
+    problems.push({
+      key: `${missing}.baseUrl`,
+      env: envOf.get(`${missing}.baseUrl`),
+      message: `is required: ${described[0]} is configured, so the gateway is not in demo mode and needs both systems`,
+    });
+  }
+  return problems;
 }
 
 function readPath(tree: unknown, keys: readonly PropertyKey[]): unknown {

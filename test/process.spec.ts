@@ -1,0 +1,78 @@
+import { readFileSync, existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { isAlive } from '../src/database/embedded-postgres';
+import { spawnGateway } from './support/process';
+
+function postmasterPid(dataDir: string): number {
+  return Number(readFileSync(path.join(dataDir, 'cluster', 'postmaster.pid'), 'utf8').split('\n')[0]);
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 20_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+describe('the gateway process', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'baocao-process-'));
+  });
+  afterAll(async () => {
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts in demo mode on an embedded PostgreSQL and stops it on SIGTERM, leaving no process', async () => {
+    const gateway = spawnGateway({ EMBEDDED_PG_DATA_DIR: dataDir });
+    const listening = await gateway.waitForLog(/is listening on/);
+    expect(listening.mode).toBe('demo');
+    const ready = await fetch(`${String(listening.url)}/health/ready`);
+    expect(ready.status).toBe(200);
+    const postgres = postmasterPid(dataDir);
+    expect(isAlive(postgres)).toBe(true);
+
+    gateway.child.kill('SIGTERM');
+    const exit = await gateway.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(await waitUntil(() => !isAlive(postgres))).toBe(true);
+    expect(existsSync(path.join(dataDir, 'owner.json'))).toBe(false);
+    expect(gateway.output()).toContain('"msg":"stopped"');
+  });
+
+  it('keeps its data between runs, and a killed run leaves nothing the next start cannot clean', async () => {
+    const first = spawnGateway({ EMBEDDED_PG_DATA_DIR: dataDir });
+    await first.waitForLog(/is listening on/);
+    const orphan = postmasterPid(dataDir);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(isAlive(orphan)).toBe(true);
+
+    const second = spawnGateway({ EMBEDDED_PG_DATA_DIR: dataDir });
+    const listening = await second.waitForLog(/is listening on/);
+    expect(isAlive(orphan)).toBe(false);
+    expect(second.output()).toMatch(/stopping PostgreSQL \d+ left running/);
+    // The cluster initialised by the first test was reused, not created again.
+    expect(second.output()).not.toContain('initialising a PostgreSQL cluster');
+    expect((await fetch(`${String(listening.url)}/health/ready`)).status).toBe(200);
+    const postgres = postmasterPid(dataDir);
+    second.child.kill('SIGINT');
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+    expect(await waitUntil(() => !isAlive(postgres))).toBe(true);
+  });
+
+  it('exits with code 78 and lists every configuration problem at once', async () => {
+    const gateway = spawnGateway({ PORT: 'http', LOG_LEVEL: 'chatty', NATIONAL_BASE_URL: 'https://vpcp.example' });
+    const exit = await gateway.exited;
+    expect(exit.code).toBe(78);
+    const output = gateway.output();
+    expect(output).toContain('Configuration is invalid (4 problems)');
+    for (const variable of ['(PORT)', '(LOG_LEVEL)', '(NATIONAL_IDP_ISSUER)', '(PROVINCIAL_BASE_URL)']) {
+      expect(output).toContain(variable);
+    }
+  });
+});
