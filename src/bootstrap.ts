@@ -7,7 +7,10 @@ import { packageVersion } from './database/package-version';
 
 /** Builds the HTTP application the same way for `npm start`, production and the tests. */
 export async function createGateway(options: AppModuleOptions): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(options), { bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create(AppModule.forRoot(options), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
   app.useLogger(app.get(Logger));
   app.flushLogs();
   const document = openApiDocument(app);

@@ -13,8 +13,15 @@ class UnmigratedEntity {
   note!: string;
 }
 
-async function withDataSource<T>(url: string, work: (dataSource: DataSource) => Promise<T>, extra: Function[] = []): Promise<T> {
-  const dataSource = new DataSource({ ...dataSourceOptions(url, 2), entities: [...entities, ...extra] });
+async function withDataSource<T>(
+  url: string,
+  work: (dataSource: DataSource) => Promise<T>,
+  extra: Function[] = [],
+): Promise<T> {
+  const dataSource = new DataSource({
+    ...dataSourceOptions(url, 2),
+    entities: [...entities, ...extra],
+  });
   await dataSource.initialize();
   try {
     return await work(dataSource);
@@ -44,11 +51,15 @@ describe('database schema', () => {
     );
     try {
       expect(await pendingMigrations(sources[0])).not.toEqual([]);
-      const outcomes = await Promise.all(sources.map((dataSource) => runMigrationsLocked(dataSource)));
+      const outcomes = await Promise.all(
+        sources.map((dataSource) => runMigrationsLocked(dataSource)),
+      );
       const appliedEverywhere = outcomes.flatMap((outcome) => outcome.applied);
       const known = sources[0].migrations.map((migration) => migration.name);
       expect(appliedEverywhere.sort()).toEqual([...known].sort());
-      const rows = await sources[0].query<{ name: string }[]>('SELECT name FROM typeorm_migrations');
+      const rows = await sources[0].query<{ name: string }[]>(
+        'SELECT name FROM typeorm_migrations',
+      );
       expect(rows.map((row) => row.name).sort()).toEqual([...known].sort());
       expect(await pendingMigrations(sources[0])).toEqual([]);
     } finally {

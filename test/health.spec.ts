@@ -27,7 +27,9 @@ describe('health', () => {
 
   it('the API description lists the health endpoints', async () => {
     const response = await request(gateway.url).get('/api/openapi.json').expect(200);
-    expect(Object.keys(response.body.paths)).toEqual(expect.arrayContaining(['/health', '/health/ready']));
+    expect(Object.keys(response.body.paths as object)).toEqual(
+      expect.arrayContaining(['/health', '/health/ready']),
+    );
   });
 });
 
@@ -36,9 +38,14 @@ describe('readiness when not ready', () => {
     const databaseUrl = await freshDatabaseUrl({ fromTemplate: true });
     const client = new Client({ connectionString: databaseUrl });
     await client.connect();
-    const [{ name }] = (await client.query<{ name: string }>('DELETE FROM typeorm_migrations RETURNING name')).rows;
+    const [{ name }] = (
+      await client.query<{ name: string }>('DELETE FROM typeorm_migrations RETURNING name')
+    ).rows;
     await client.end();
-    const gateway = await startTestGateway({ env: { DATABASE_MIGRATIONS_RUN: 'false' }, databaseUrl });
+    const gateway = await startTestGateway({
+      env: { DATABASE_MIGRATIONS_RUN: 'false' },
+      databaseUrl,
+    });
     try {
       const response = await request(gateway.url).get('/health/ready').expect(503);
       expect(response.body.error.migrations).toEqual({ status: 'down', pending: [name] });
@@ -49,9 +56,10 @@ describe('readiness when not ready', () => {
 
   it('refuses to start on an unmigrated database when start-up migrations are off', async () => {
     const databaseUrl = await freshDatabaseUrl({ fromTemplate: false });
-    const gateway = await startTestGateway({ env: { DATABASE_MIGRATIONS_RUN: 'false' }, databaseUrl }).catch(
-      (error: unknown) => error,
-    );
+    const gateway = await startTestGateway({
+      env: { DATABASE_MIGRATIONS_RUN: 'false' },
+      databaseUrl,
+    }).catch((error: unknown) => error);
     // With migrations off and an empty database the node registry cannot be written: the
     // gateway must refuse to start rather than run half-initialised.
     expect(gateway).toBeInstanceOf(Error);
@@ -60,9 +68,10 @@ describe('readiness when not ready', () => {
     let connections = '';
     for (let attempt = 0; attempt < 40 && connections !== '0'; attempt++) {
       if (attempt) await new Promise((resolve) => setTimeout(resolve, 50));
-      const rows = await adminQuery<{ count: string }>('SELECT count(*) FROM pg_stat_activity WHERE datname = $1', [
-        new URL(databaseUrl).pathname.slice(1),
-      ]);
+      const rows = await adminQuery<{ count: string }>(
+        'SELECT count(*) FROM pg_stat_activity WHERE datname = $1',
+        [new URL(databaseUrl).pathname.slice(1)],
+      );
       connections = rows[0].count;
     }
     expect(connections).toBe('0');

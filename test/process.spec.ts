@@ -6,7 +6,9 @@ import { isAlive } from '../src/database/embedded-postgres';
 import { spawnGateway } from './support/process';
 
 function postmasterPid(dataDir: string): number {
-  return Number(readFileSync(path.join(dataDir, 'cluster', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  return Number(
+    readFileSync(path.join(dataDir, 'cluster', 'postmaster.pid'), 'utf8').split('\n')[0],
+  );
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs = 20_000): Promise<boolean> {
@@ -66,12 +68,21 @@ describe('the gateway process', () => {
   });
 
   it('exits with code 78 and lists every configuration problem at once', async () => {
-    const gateway = spawnGateway({ PORT: 'http', LOG_LEVEL: 'chatty', NATIONAL_BASE_URL: 'https://vpcp.example' });
+    const gateway = spawnGateway({
+      PORT: 'http',
+      LOG_LEVEL: 'chatty',
+      NATIONAL_BASE_URL: 'https://vpcp.example',
+    });
     const exit = await gateway.exited;
     expect(exit.code).toBe(78);
     const output = gateway.output();
     expect(output).toContain('Configuration is invalid (4 problems)');
-    for (const variable of ['(PORT)', '(LOG_LEVEL)', '(NATIONAL_IDP_ISSUER)', '(PROVINCIAL_BASE_URL)']) {
+    for (const variable of [
+      '(PORT)',
+      '(LOG_LEVEL)',
+      '(NATIONAL_IDP_ISSUER)',
+      '(PROVINCIAL_BASE_URL)',
+    ]) {
       expect(output).toContain(variable);
     }
   });

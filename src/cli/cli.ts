@@ -21,7 +21,10 @@ import { openDatabase } from '../database/open-database';
 const print = (text: string): void => void process.stdout.write(`${text}\n`);
 const note = (text: string): void => void process.stderr.write(`${text}\n`);
 
-async function withDataSource<T>(config: AppConfig, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
+async function withDataSource<T>(
+  config: AppConfig,
+  work: (dataSource: DataSource) => Promise<T>,
+): Promise<T> {
   const database = await openDatabase(config, note);
   const dataSource = new DataSource(dataSourceOptions(database.url, 2));
   try {
@@ -53,7 +56,11 @@ export function buildCli(): Command {
     .action(async () => {
       await withDataSource(loadConfig(), async (dataSource) => {
         const outcome = await runMigrationsLocked(dataSource);
-        print(outcome.applied.length ? `applied: ${outcome.applied.join(', ')}` : 'no pending migrations');
+        print(
+          outcome.applied.length
+            ? `applied: ${outcome.applied.join(', ')}`
+            : 'no pending migrations',
+        );
       });
     });
   db.command('status')
@@ -62,11 +69,19 @@ export function buildCli(): Command {
       const healthy = await withDataSource(loadConfig(), async (dataSource) => {
         const pending = await pendingMigrations(dataSource);
         const drift = pending.length === 0 ? await schemaDrift(dataSource) : [];
-        const nodes = pending.length === 0 ? await findLiveNodes(dataSource.getRepository(GatewayNodeEntity)) : [];
+        const nodes =
+          pending.length === 0
+            ? await findLiveNodes(dataSource.getRepository(GatewayNodeEntity))
+            : [];
         print(`pending migrations: ${pending.length ? pending.join(', ') : 'none'}`);
-        print(`entities differ from migrations: ${drift.length ? `yes\n  ${drift.join('\n  ')}` : 'no'}`);
+        print(
+          `entities differ from migrations: ${drift.length ? `yes\n  ${drift.join('\n  ')}` : 'no'}`,
+        );
         print(`running replicas: ${nodes.length}`);
-        for (const node of nodes) print(`  ${node.id} ${node.hostname} pid ${node.pid} since ${node.startedAt.toISOString()}`);
+        for (const node of nodes)
+          print(
+            `  ${node.id} ${node.hostname} pid ${node.pid} since ${node.startedAt.toISOString()}`,
+          );
         return pending.length === 0 && drift.length === 0;
       });
       if (!healthy) process.exitCode = 1;
@@ -76,10 +91,18 @@ export function buildCli(): Command {
     .description('write a migration for the difference between the entities and the migrations')
     .action(async (name: string) => {
       const scratch = await mkdtemp(path.join(os.tmpdir(), 'baocao-migration-'));
-      const server = await EmbeddedPostgres.start({ dataDir: scratch, ephemeral: true, database: 'scratch' });
+      const server = await EmbeddedPostgres.start({
+        dataDir: scratch,
+        ephemeral: true,
+        database: 'scratch',
+      });
       try {
         const file = await generateMigration(server.url, name);
-        print(file ? `wrote ${path.relative(projectRoot, file)}` : 'entities and migrations agree: nothing to generate');
+        print(
+          file
+            ? `wrote ${path.relative(projectRoot, file)}`
+            : 'entities and migrations agree: nothing to generate',
+        );
       } finally {
         await server.stop();
         await rm(scratch, { recursive: true, force: true });
@@ -93,7 +116,10 @@ export function buildCli(): Command {
     .action(async (options: { out: string }) => {
       const config = loadConfig();
       const database = await openDatabase(config, note);
-      const app = await createGateway({ config: { ...config, log: { ...config.log, level: 'warn' } }, databaseUrl: database.url });
+      const app = await createGateway({
+        config: { ...config, log: { ...config.log, level: 'warn' } },
+        databaseUrl: database.url,
+      });
       try {
         await app.init();
         await writeFile(options.out, `${JSON.stringify(openApiDocument(app), null, 2)}\n`);
@@ -125,4 +151,3 @@ export async function runCli(argv: string[]): Promise<number> {
 if (require.main === module) {
   void runCli(process.argv.slice(2)).then((code) => process.exit(code));
 }
-

@@ -1,4 +1,11 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 
 /**
@@ -18,7 +25,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const body = exception.getResponse();
       response
         .status(exception.getStatus())
-        .json(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body, requestId } : { ...body, requestId });
+        .json(
+          typeof body === 'string'
+            ? { statusCode: exception.getStatus(), message: body, requestId }
+            : { ...body, requestId },
+        );
       return;
     }
     this.logger.error({ err: exception, requestId, path: request.path }, 'unhandled error');

@@ -27,7 +27,9 @@ export const configSchema = z
       .prefault({}),
     log: z
       .object({
-        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        level: z
+          .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+          .default('info'),
         format: z.enum(['auto', 'json', 'pretty']).default('auto'),
       })
       .strict()

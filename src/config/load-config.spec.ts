@@ -25,7 +25,11 @@ describe('loadConfig', () => {
 
   it('lets environment variables override the files, typed', () => {
     const config = loadConfig({
-      env: { PORT: '8080', DATABASE_URL: 'postgres://gw:pw@db:5432/baocao', DATABASE_MIGRATIONS_RUN: 'false' },
+      env: {
+        PORT: '8080',
+        DATABASE_URL: 'postgres://gw:pw@db:5432/baocao',
+        DATABASE_MIGRATIONS_RUN: 'false',
+      },
     });
     expect(config.server.port).toBe(8080);
     expect(config.database.url).toBe('postgres://gw:pw@db:5432/baocao');
@@ -49,7 +53,14 @@ describe('loadConfig', () => {
 
   it('lists every problem at once, each with its key and variable', () => {
     const error = configErrorOf(() =>
-      loadConfig({ env: { PORT: 'eighty', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', SHUTDOWN_GRACE_MS: '-5' } }),
+      loadConfig({
+        env: {
+          PORT: 'eighty',
+          LOG_LEVEL: 'loud',
+          DATABASE_URL: 'mysql://x',
+          SHUTDOWN_GRACE_MS: '-5',
+        },
+      }),
     );
     expect(error.problems.map((problem) => `${problem.key} ${problem.env}`).sort()).toEqual([
       'database.url DATABASE_URL',
@@ -63,7 +74,12 @@ describe('loadConfig', () => {
 
   it('refuses half a remote configuration instead of falling back to demo mode', () => {
     const error = configErrorOf(() =>
-      loadConfig({ env: { PROVINCIAL_BASE_URL: 'https://baocao.quangngai.gov.vn/api', PROVINCIAL_CLIENT_SECRET: 'hidden-1' } }),
+      loadConfig({
+        env: {
+          PROVINCIAL_BASE_URL: 'https://baocao.quangngai.gov.vn/api',
+          PROVINCIAL_CLIENT_SECRET: 'hidden-1',
+        },
+      }),
     );
     const keys = error.problems.map((problem) => problem.key).sort();
     expect(keys).toEqual(['national.baseUrl', 'provincial.clientId', 'provincial.ssoIssuer']);
@@ -81,7 +97,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ env: { CONFIG_FILE: file } }).server.port).toBe(4000);
     expect(loadConfig({ env: { CONFIG_FILE: file, PORT: '4001' } }).server.port).toBe(4001);
 
-    const missing = configErrorOf(() => loadConfig({ env: { CONFIG_FILE: path.join(dir, 'nope.yaml') } }));
-    expect(missing.problems).toEqual([expect.objectContaining({ env: 'CONFIG_FILE', message: 'no such file' })]);
+    const missing = configErrorOf(() =>
+      loadConfig({ env: { CONFIG_FILE: path.join(dir, 'nope.yaml') } }),
+    );
+    expect(missing.problems).toEqual([
+      expect.objectContaining({ env: 'CONFIG_FILE', message: 'no such file' }),
+    ]);
   });
 });

@@ -16,7 +16,10 @@ export class ConfigError extends Error {
     super(
       `Configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
         problems
-          .map((problem) => `  - ${problem.key}${problem.env ? ` (${problem.env})` : ''}: ${problem.message}`)
+          .map(
+            (problem) =>
+              `  - ${problem.key}${problem.env ? ` (${problem.env})` : ''}: ${problem.message}`,
+          )
           .join('\n'),
     );
     this.name = 'ConfigError';
@@ -90,7 +93,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   if (env.CONFIG_FILE) files.push(path.resolve(env.CONFIG_FILE));
   for (const file of files) {
     if (!existsSync(file)) {
-      if (file !== files[0]) problems.push({ key: file, env: 'CONFIG_FILE', message: 'no such file' });
+      if (file !== files[0])
+        problems.push({ key: file, env: 'CONFIG_FILE', message: 'no such file' });
       continue;
     }
     mergeInto(tree, readYaml(file, problems));
@@ -111,12 +115,16 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       let message = issue.message;
       if (issue.code === 'unrecognized_keys') {
         for (const unknown of issue.keys) {
-          problems.push({ key: key === '(root)' ? unknown : `${key}.${unknown}`, message: 'is not a known key' });
+          problems.push({
+            key: key === '(root)' ? unknown : `${key}.${unknown}`,
+            message: 'is not a known key',
+          });
         }
         continue;
       }
       const received = readPath(tree, issue.path);
-      if (received !== undefined && !secretKeys.has(key)) message += ` (got ${JSON.stringify(received)})`;
+      if (received !== undefined && !secretKeys.has(key))
+        message += ` (got ${JSON.stringify(received)})`;
       problems.push({ key, env: envOf.get(key), message });
     }
   }
@@ -124,7 +132,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
 
   const values = result.data;
-  const mode = values.provincial.baseUrl === null && values.national.baseUrl === null ? 'demo' : 'production';
+  const mode =
+    values.provincial.baseUrl === null && values.national.baseUrl === null ? 'demo' : 'production';
   return deepFreeze({ ...values, mode, sources });
 }
 

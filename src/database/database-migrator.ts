@@ -16,6 +16,9 @@ export class DatabaseMigrator implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     if (!this.config.database.migrationsRun) return;
     const outcome = await runMigrationsLocked(this.dataSource);
-    this.logger.log({ applied: outcome.applied, lockWaitMs: outcome.waitedMs }, 'migrations checked');
+    this.logger.log(
+      { applied: outcome.applied, lockWaitMs: outcome.waitedMs },
+      'migrations checked',
+    );
   }
 }

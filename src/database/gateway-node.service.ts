@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, MoreThanOrEqual, Repository } from 'typeorm';
 import { type AppConfig, InjectConfig } from '../config/app-config';
@@ -48,7 +53,9 @@ export class GatewayNodeService implements OnApplicationBootstrap, BeforeApplica
     // Shutdown goes on if this fails: the row then simply stops being live after three heartbeats.
     await this.nodes
       .update({ id: this.id }, { stoppedAt: new Date(), lastSeenAt: new Date() })
-      .catch((error: unknown) => this.logger.warn({ err: error, node: this.id }, 'stop not recorded'));
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error, node: this.id }, 'stop not recorded'),
+      );
   }
 
   live(): Promise<GatewayNodeEntity[]> {
@@ -59,7 +66,10 @@ export class GatewayNodeService implements OnApplicationBootstrap, BeforeApplica
 /** Replicas that are running: not stopped, and heard from within three heartbeats. */
 export function findLiveNodes(nodes: Repository<GatewayNodeEntity>): Promise<GatewayNodeEntity[]> {
   return nodes.find({
-    where: { stoppedAt: IsNull(), lastSeenAt: MoreThanOrEqual(new Date(Date.now() - 3 * HEARTBEAT_MS)) },
+    where: {
+      stoppedAt: IsNull(),
+      lastSeenAt: MoreThanOrEqual(new Date(Date.now() - 3 * HEARTBEAT_MS)),
+    },
     order: { startedAt: 'ASC' },
   });
 }

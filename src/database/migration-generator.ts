@@ -10,8 +10,13 @@ import { runMigrationsLocked } from './migrations';
  * line with the entities, and registers it in migrations/index.ts. Returns the file written, or
  * undefined when entities and migrations already agree.
  */
-export async function generateMigration(url: string, name: string, now = Date.now()): Promise<string | undefined> {
-  if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) throw new Error(`migration name must be PascalCase letters and digits, got "${name}"`);
+export async function generateMigration(
+  url: string,
+  name: string,
+  now = Date.now(),
+): Promise<string | undefined> {
+  if (!/^[A-Z][A-Za-z0-9]*$/.test(name))
+    throw new Error(`migration name must be PascalCase letters and digits, got "${name}"`);
   const dataSource = new DataSource(dataSourceOptions(url));
   await dataSource.initialize();
   try {
@@ -51,13 +56,15 @@ async function registerMigration(module: string, className: string): Promise<voi
   const lines = (await readFile(indexFile, 'utf8')).split('\n');
   const listLine = lines.findIndex((line) => line.startsWith('export const migrations'));
   lines.splice(listLine, 0, `import { ${className} } from './${module}';`);
-  const updated = lines.join('\n').replace(
-    /export const migrations: Function\[\] = \[([\s\S]*?)\];/,
-    (_match, inner: string) => {
-      const names = inner.split(',').map((item) => item.trim()).filter(Boolean);
+  const updated = lines
+    .join('\n')
+    .replace(/export const migrations: Function\[\] = \[([\s\S]*?)\];/, (_match, inner: string) => {
+      const names = inner
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
       names.push(className);
       return `export const migrations: Function[] = [\n${names.map((item) => `  ${item},`).join('\n')}\n];`;
-    },
-  );
+    });
   await writeFile(indexFile, updated);
 }

@@ -36,7 +36,9 @@ export async function pendingMigrations(dataSource: DataSource): Promise<string[
     'SELECT to_regclass($1) IS NOT NULL AS present',
     [table],
   );
-  const known = dataSource.migrations.map((migration) => migration.name ?? migration.constructor.name);
+  const known = dataSource.migrations.map(
+    (migration) => migration.name ?? migration.constructor.name,
+  );
   if (!exists[0].present) return known;
   const rows = await dataSource.query<{ name: string }[]>(`SELECT name FROM "${table}"`);
   const done = new Set(rows.map((row) => row.name));

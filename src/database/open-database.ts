@@ -19,15 +19,26 @@ export interface DatabaseHandle {
  * The configured PostgreSQL, or without DATABASE_URL the embedded one under database.embedded.dataDir.
  * A CLI command run beside `npm start` joins the running embedded server instead of starting a second one.
  */
-export async function openDatabase(config: AppConfig, log: (message: string) => void): Promise<DatabaseHandle> {
+export async function openDatabase(
+  config: AppConfig,
+  log: (message: string) => void,
+): Promise<DatabaseHandle> {
   if (config.database.url) {
-    return { url: config.database.url, description: redactUrl(config.database.url), close: async () => undefined };
+    return {
+      url: config.database.url,
+      description: redactUrl(config.database.url),
+      close: () => Promise.resolve(),
+    };
   }
   const dataDir = path.resolve(projectRoot, config.database.embedded.dataDir);
   const running = runningEmbeddedServer(dataDir);
   if (running) {
     log(`joining the embedded PostgreSQL of process ${running.ownerPid} on port ${running.port}`);
-    return { url: running.url, description: `embedded PostgreSQL in ${dataDir}`, close: async () => undefined };
+    return {
+      url: running.url,
+      description: `embedded PostgreSQL in ${dataDir}`,
+      close: () => Promise.resolve(),
+    };
   }
   const server = await EmbeddedPostgres.start({
     dataDir,
@@ -42,10 +53,13 @@ export async function openDatabase(config: AppConfig, log: (message: string) => 
   };
 }
 
-function runningEmbeddedServer(dataDir: string): { url: string; port: number; ownerPid: number } | undefined {
+function runningEmbeddedServer(
+  dataDir: string,
+): { url: string; port: number; ownerPid: number } | undefined {
   const owner = readOwner(path.join(dataDir, 'owner.json'));
   const passwordFile = path.join(dataDir, 'password');
-  if (!owner || owner.pid === process.pid || !isAlive(owner.pid) || !existsSync(passwordFile)) return undefined;
+  if (!owner || owner.pid === process.pid || !isAlive(owner.pid) || !existsSync(passwordFile))
+    return undefined;
   const password = readFileSync(passwordFile, 'utf8').trim();
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${owner.port}/${DEMO_DATABASE}`,

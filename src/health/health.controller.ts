@@ -1,6 +1,16 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { LifecycleService } from '../common/lifecycle.service';
 import { pendingMigrations } from '../database/migrations';
@@ -25,14 +35,18 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: database reachable, migrations applied, not shutting down.' })
+  @ApiOperation({
+    summary: 'Readiness: database reachable, migrations applied, not shutting down.',
+  })
   @ApiOkResponse({ description: 'Ready to take work.' })
   @ApiServiceUnavailableResponse({ description: 'Not ready; the body says which check failed.' })
   ready() {
     return this.health.check([
       () => {
         const indicator = this.indicators.check('lifecycle');
-        return this.lifecycle.stopping ? indicator.down({ reason: 'shutting down' }) : indicator.up();
+        return this.lifecycle.stopping
+          ? indicator.down({ reason: 'shutting down' })
+          : indicator.up();
       },
       () => this.database.pingCheck('database', { timeout: 3000 }),
       async () => {
@@ -43,4 +57,3 @@ export class HealthController {
     ]);
   }
 }
-

@@ -5,7 +5,10 @@ import type { DestinationStream, LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import { scrub, scrubText } from './redact';
 
-export function usePrettyLogs(config: AppConfig, stdoutIsTerminal = process.stdout.isTTY === true): boolean {
+export function usePrettyLogs(
+  config: AppConfig,
+  stdoutIsTerminal = process.stdout.isTTY === true,
+): boolean {
   if (config.log.format === 'auto') return stdoutIsTerminal;
   return config.log.format === 'pretty';
 }
@@ -33,7 +36,13 @@ export function pinoOptions(config: AppConfig): LoggerOptions {
       },
     },
     serializers: {
-      req: (request: { id?: unknown; method?: string; url?: string; headers?: Record<string, unknown>; remoteAddress?: string }) => ({
+      req: (request: {
+        id?: unknown;
+        method?: string;
+        url?: string;
+        headers?: Record<string, unknown>;
+        remoteAddress?: string;
+      }) => ({
         id: request.id,
         method: request.method,
         url: request.url ? scrubText(request.url) : request.url,
@@ -46,7 +55,14 @@ export function pinoOptions(config: AppConfig): LoggerOptions {
 
 export function pinoTransport(config: AppConfig): LoggerOptions['transport'] {
   return usePrettyLogs(config)
-    ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } }
+    ? {
+        target: 'pino-pretty',
+        options: {
+          singleLine: true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname,service',
+        },
+      }
     : undefined;
 }
 

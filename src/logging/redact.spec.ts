@@ -2,9 +2,16 @@ import { REDACTED, scrub, scrubText } from './redact';
 
 describe('scrub', () => {
   it('replaces values under secret keys at any depth', () => {
-    const out = scrub({ account: { clientSecret: 'abc', password: 'p', nested: [{ refresh_token: 'r' }] }, unit: 'x' });
+    const out = scrub({
+      account: { clientSecret: 'abc', password: 'p', nested: [{ refresh_token: 'r' }] },
+      unit: 'x',
+    });
     expect(out).toEqual({
-      account: { clientSecret: REDACTED, password: REDACTED, nested: [{ refresh_token: REDACTED }] },
+      account: {
+        clientSecret: REDACTED,
+        password: REDACTED,
+        nested: [{ refresh_token: REDACTED }],
+      },
       unit: 'x',
     });
   });
@@ -19,7 +26,10 @@ describe('scrub', () => {
 
   it('keeps error messages readable but clean, and leaves class instances to their serializers', () => {
     const error = new Error('login failed for postgres://gw:hunter2@db/x');
-    const out = scrub({ err: error, when: new Date(0) }) as { err: { message: string }; when: Date };
+    const out = scrub({ err: error, when: new Date(0) }) as {
+      err: { message: string };
+      when: Date;
+    };
     expect(out.err.message).toBe(`login failed for postgres://gw:${REDACTED}@db/x`);
     expect(out.when).toBeInstanceOf(Date);
   });

@@ -9,7 +9,10 @@ const SECRET_KEY =
   /^(authorization|proxy-authorization|cookie|set-cookie|password|passwd|pwd|passphrase|secret|assertion|code[-_]?verifier|pfx|p12|token[-_]?set|(access|refresh|id|bearer)[-_]?token)$/i;
 
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key) || /(secret|password|passphrase|private[-_]?key|api[-_]?key|token)$/i.test(key);
+  return (
+    SECRET_KEY.test(key) ||
+    /(secret|password|passphrase|private[-_]?key|api[-_]?key|token)$/i.test(key)
+  );
 }
 
 const SECRET_SHAPES: ReadonlyArray<[RegExp, string]> = [
@@ -54,7 +57,10 @@ export function scrub(value: unknown, depth = 0): unknown {
   if (prototype !== null && Object.getPrototypeOf(prototype) !== null) return value;
   const copy: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {
-    copy[key] = isSecretKey(key) && child !== null && child !== undefined ? REDACTED : scrub(child, depth + 1);
+    copy[key] =
+      isSecretKey(key) && child !== null && child !== undefined
+        ? REDACTED
+        : scrub(child, depth + 1);
   }
   return copy;
 }

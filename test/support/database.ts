@@ -4,7 +4,10 @@ import { createDatabaseIfMissing } from '../../src/database/embedded-postgres';
 
 function adminUrl(): string {
   const url = process.env.TEST_PG_ADMIN_URL;
-  if (!url) throw new Error('TEST_PG_ADMIN_URL is unset: run tests through jest (globalSetup starts PostgreSQL)');
+  if (!url)
+    throw new Error(
+      'TEST_PG_ADMIN_URL is unset: run tests through jest (globalSetup starts PostgreSQL)',
+    );
   return url;
 }
 
@@ -24,11 +27,18 @@ export async function workerDatabaseUrl(): Promise<string> {
 /** A database of its own, for tests that need an empty or a private schema. */
 export async function freshDatabaseUrl(options: { fromTemplate: boolean }): Promise<string> {
   const name = `baocao_scratch_${randomBytes(6).toString('hex')}`;
-  await createDatabaseIfMissing(adminUrl(), name, options.fromTemplate ? process.env.TEST_PG_TEMPLATE : undefined);
+  await createDatabaseIfMissing(
+    adminUrl(),
+    name,
+    options.fromTemplate ? process.env.TEST_PG_TEMPLATE : undefined,
+  );
   return databaseUrl(name);
 }
 
-export async function adminQuery<T = Record<string, unknown>>(sql: string, parameters: unknown[] = []): Promise<T[]> {
+export async function adminQuery<T = Record<string, unknown>>(
+  sql: string,
+  parameters: unknown[] = [],
+): Promise<T[]> {
   const client = new Client({ connectionString: adminUrl() });
   await client.connect();
   try {

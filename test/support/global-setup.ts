@@ -19,7 +19,8 @@ declare global {
  */
 export default async function globalSetup(): Promise<void> {
   const swept = await sweepAbandonedTestClusters();
-  if (swept.length) process.stderr.write(`\nremoved ${swept.length} test cluster(s) left by killed runs\n`);
+  if (swept.length)
+    process.stderr.write(`\nremoved ${swept.length} test cluster(s) left by killed runs\n`);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), TEST_DIR_PREFIX));
   const server = await EmbeddedPostgres.start({ dataDir: dir, ephemeral: true });
   globalThis.testPostgres = { server, dir };

@@ -16,7 +16,13 @@ export interface GatewayProcess {
 export function spawnGateway(env: Record<string, string>): GatewayProcess {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_FORMAT: 'json', PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      LOG_FORMAT: 'json',
+      PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
@@ -25,8 +31,8 @@ export function spawnGateway(env: Record<string, string>): GatewayProcess {
     text += chunk.toString('utf8');
     for (const listener of listeners) listener();
   };
-  child.stdout!.on('data', append);
-  child.stderr!.on('data', append);
+  child.stdout.on('data', append);
+  child.stderr.on('data', append);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -49,7 +55,9 @@ export function spawnGateway(env: Record<string, string>): GatewayProcess {
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`no log line matching ${pattern} within ${timeoutMs} ms; output:\n${text}`));
+          reject(
+            new Error(`no log line matching ${pattern} within ${timeoutMs} ms; output:\n${text}`),
+          );
         }, timeoutMs);
         const onExit = () => {
           cleanup();
