@@ -1,0 +1,19 @@
+import { loggingBench } from './logging.bench';
+
+// `npm run bench`: each bench prints figures measured in this one run; ratios compare paths run
+// side by side, so a busy machine moves both sides alike.
+const benches: Record<string, () => Record<string, number> | Promise<Record<string, number>>> = {
+  logging: () => loggingBench(),
+};
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  for (const [name, bench] of Object.entries(benches)) {
+    if (only.length && !only.includes(name)) continue;
+    const figures = await bench();
+    for (const [key, value] of Object.entries(figures)) process.stdout.write(`${key}\t${value}\n`);
+  }
+  process.stdout.write(`peakRssMiB\t${Math.round(process.resourceUsage().maxRSS / 1024)}\n`);
+}
+
+void main();
