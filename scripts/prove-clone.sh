@@ -32,9 +32,9 @@ done
 [ -n "$url" ] || { cat start.log; echo "the gateway did not start"; exit 1; }
 curl -fsS "$url/health/ready" && echo
 postgres_pid=$(head -1 .data/postgres/cluster/postmaster.pid)
-gateway_pid=$(pgrep -f "node dist/src/main.js" | head -1)
-kill -TERM "$gateway_pid"
+# SIGTERM to `npm start` itself, as a process manager would send it: npm passes it on.
+kill -TERM "$npm_pid"
 wait "$npm_pid" || true
-sleep 1
+for _ in $(seq 1 50); do kill -0 "$postgres_pid" 2>/dev/null || break; sleep 0.2; done
 if kill -0 "$postgres_pid" 2>/dev/null; then echo "PostgreSQL $postgres_pid is still running"; exit 1; fi
 echo "clone case proven: tests passed, demo started and stopped cleanly from $parent/repo"
