@@ -8,7 +8,9 @@ describe('docs/openapi.json', () => {
     const gateway = await startTestGateway();
     try {
       const served = (await request(gateway.url).get('/api/openapi.json').expect(200)).body;
-      const committed: unknown = JSON.parse(readFileSync(path.join(__dirname, '..', 'docs', 'openapi.json'), 'utf8'));
+      const committed: unknown = JSON.parse(
+        readFileSync(path.join(__dirname, '..', 'docs', 'openapi.json'), 'utf8'),
+      );
       expect(served).toEqual(committed);
     } finally {
       await gateway.close();
