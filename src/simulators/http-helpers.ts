@@ -1,0 +1,122 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express, NextFunction, Request, Response } from 'express';
+import type { SimulatedIdentityProvider, VerifiedToken } from './identity-provider';
+import { TokenRejected } from './identity-provider';
+
+export interface Listening {
+  server: http.Server;
+  origin: string;
+}
+
+export async function listen(app: Express, port = 0): Promise<Listening> {
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+export async function close(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+export class BadRequest extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    token?: VerifiedToken;
+  }
+}
+
+/** Bearer-token guard against one identity provider, requiring a scope. 401 and 403 as RFC 6750 says. */
+export function requireToken(idp: SimulatedIdentityProvider, scope: string) {
+  return (request: Request, response: Response, next: NextFunction): void => {
+    idp.verify(request.get('authorization')).then(
+      (token) => {
+        const scopes = String(token.scope ?? '').split(' ');
+        if (!scopes.includes(scope)) {
+          response.setHeader(
+            'WWW-Authenticate',
+            `Bearer error="insufficient_scope", scope="${scope}"`,
+          );
+          response
+            .status(403)
+            .json({ error: 'insufficient_scope', message: `the token lacks scope ${scope}` });
+          return;
+        }
+        request.token = token;
+        next();
+      },
+      (error: unknown) => {
+        const reason = error instanceof TokenRejected ? error.reason : 'invalid token';
+        response.setHeader(
+          'WWW-Authenticate',
+          `Bearer error="invalid_token", error_description="${reason.replace(/"/g, "'")}"`,
+        );
+        response.status(401).json({ error: 'invalid_token', message: reason });
+      },
+    );
+  };
+}
+
+/** The last handler: 400 for BadRequest, 500 otherwise, always JSON. */
+export function errorHandler(name: string) {
+  return (error: unknown, _request: Request, response: Response, _next: NextFunction): void => {
+    if (error instanceof BadRequest) {
+      response
+        .status(400)
+        .json({ error: 'bad_request', field: error.field, message: error.message });
+      return;
+    }
+    if ((error as { type?: string }).type === 'entity.parse.failed') {
+      response
+        .status(400)
+        .json({ error: 'bad_request', field: 'body', message: 'the body is not valid JSON' });
+      return;
+    }
+    if ((error as { type?: string }).type === 'entity.too.large') {
+      response.status(413).json({ error: 'payload_too_large', message: 'the body is too large' });
+      return;
+    }
+    response
+      .status(500)
+      .json({ error: 'internal', message: `${name}: ${(error as Error).message}` });
+  };
+}
+
+export function encodeCursor(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+export function decodeCursor<T>(cursor: string): T {
+  try {
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as T;
+  } catch {
+    throw new BadRequest('cursor', 'the cursor is not one this system issued');
+  }
+}
+
+export function limitParameter(raw: unknown, fallback: number, maximum: number): number {
+  if (raw === undefined) return fallback;
+  const limit = Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > maximum)
+    throw new BadRequest('limit', `limit must be an integer from 1 to ${maximum}`);
+  return limit;
+}
+
+export function optionalString(raw: unknown, field: string): string | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || raw === '')
+    throw new BadRequest(field, `${field} must be a single non-empty value`);
+  return raw;
+}
