@@ -50,8 +50,8 @@ export function createCertificateAuthority(
   const subject = [
     { name: 'countryName', value: 'VN' },
     { name: 'organizationName', value: 'baocao-gateway (demo)' },
-    { name: 'commonName', value: name },
-  ];
+    { name: 'commonName', value: name, valueTagClass: forge.asn1.Type.UTF8 },
+  ] as forge.pki.CertificateField[];
   certificate.setSubject(subject);
   certificate.setIssuer(subject);
   certificate.setExtensions([
@@ -79,7 +79,14 @@ export function issueCertificate(
     { name: 'organizationName', value: subject.organisation, valueTagClass: forge.asn1.Type.UTF8 },
     { name: 'commonName', value: subject.commonName },
   ] as forge.pki.CertificateField[]);
-  certificate.setIssuer(issuer.subject.attributes);
+  // forge reads UTF8String values as raw bytes and would encode them a second time.
+  certificate.setIssuer(
+    issuer.subject.attributes.map((attribute) =>
+      (attribute.valueTagClass as unknown) === forge.asn1.Type.UTF8
+        ? { ...attribute, value: forge.util.decodeUtf8(String(attribute.value)) }
+        : attribute,
+    ),
+  );
   certificate.setExtensions([
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },

@@ -29,8 +29,8 @@ export interface IdentityProviderOptions {
   port?: number;
   clients: IdpClient[];
   people?: IdpPerson[];
-  /** The protected APIs: tokens are JWTs with this audience, carrying these scopes. */
-  resource: { indicator: string; scope: string };
+  /** The protected APIs: tokens are JWTs with the API's audience and scopes. The first is the default. */
+  resources: Array<{ indicator: string; scope: string }>;
   accessTokenTtlSeconds?: number;
   refreshTokenTtlSeconds?: number;
   faults?: Partial<FaultSettings>;
@@ -54,7 +54,7 @@ export class TokenRejected extends Error {
 /**
  * A real OpenID Connect provider (oidc-provider) on a loopback port: discovery, JWKS, client
  * credentials, authorization code with refresh tokens, revocation and introspection, JWT access
- * tokens for one resource. Accounts can be revoked (every token issued before is refused) or
+ * tokens for its resources. Accounts can be revoked (every token issued before is refused) or
  * disabled (no token at all) at run time, and token lifetimes changed, through /__admin.
  */
 export class SimulatedIdentityProvider {
@@ -88,8 +88,9 @@ export class SimulatedIdentityProvider {
     return this.issuer;
   }
 
+  /** The default resource: the API whose tokens verify() accepts unless told another. */
   get resource(): string {
-    return this.options.resource.indicator;
+    return this.options.resources[0].indicator;
   }
 
   private async mount(): Promise<void> {
@@ -127,7 +128,8 @@ export class SimulatedIdentityProvider {
   }
 
   private configuration(signingKey: Record<string, unknown>): Configuration {
-    const { resource } = this.options;
+    const { resources } = this.options;
+    const scopes = resources.flatMap((resource) => resource.scope.split(' '));
     const clients = new Map(this.options.clients.map((client) => [client.clientId, client]));
     const people = new Map((this.options.people ?? []).map((person) => [person.username, person]));
     return {
@@ -141,7 +143,7 @@ export class SimulatedIdentityProvider {
       })),
       jwks: { keys: [signingKey] },
       cookies: { keys: [randomBytes(16).toString('hex')] },
-      scopes: ['openid', 'offline_access', 'email', 'profile', ...resource.scope.split(' ')],
+      scopes: ['openid', 'offline_access', 'email', 'profile', ...scopes],
       claims: { openid: ['sub'], email: ['email'], profile: ['name', 'role'] },
       features: {
         devInteractions: { enabled: false },
@@ -150,10 +152,11 @@ export class SimulatedIdentityProvider {
         introspection: { enabled: true },
         resourceIndicators: {
           enabled: true,
-          defaultResource: () => resource.indicator,
+          defaultResource: () => resources[0].indicator,
           useGrantedResource: () => true,
           getResourceServerInfo: (_context, indicator) => {
-            if (indicator !== resource.indicator) throw new errors.InvalidTarget();
+            const resource = resources.find((candidate) => candidate.indicator === indicator);
+            if (!resource) throw new errors.InvalidTarget();
             return {
               scope: resource.scope,
               audience: resource.indicator,
@@ -213,7 +216,8 @@ export class SimulatedIdentityProvider {
         });
         grant.addOIDCScope('openid offline_access email profile');
         grant.addOIDCClaims(['email', 'name', 'role']);
-        grant.addResourceScope(resource.indicator, resource.scope);
+        for (const resource of resources)
+          grant.addResourceScope(resource.indicator, resource.scope);
         await grant.save();
         return grant;
       },
@@ -308,14 +312,17 @@ export class SimulatedIdentityProvider {
    * What a resource server does with a bearer token: signature against this provider's keys,
    * issuer, audience and expiry, then the revocation and disabled lists.
    */
-  async verify(authorization: string | undefined): Promise<VerifiedToken> {
+  async verify(
+    authorization: string | undefined,
+    audience = this.resource,
+  ): Promise<VerifiedToken> {
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization ?? '');
     if (!match) throw new TokenRejected('missing bearer token');
     let payload: VerifiedToken;
     try {
       ({ payload } = (await jwtVerify(match[1], this.jwks, {
         issuer: this.issuer,
-        audience: this.resource,
+        audience,
         typ: 'at+jwt',
       })) as {
         payload: VerifiedToken;

@@ -37,7 +37,7 @@ describe('simulated identity provider', () => {
         },
       ],
       people: [{ ...person, name: 'Văn thư (demo)', claims: { role: 'operator' } }],
-      resource: { indicator: resource, scope: 'reports' },
+      resources: [{ indicator: resource, scope: 'reports' }],
       accessTokenTtlSeconds: 60,
     });
   });

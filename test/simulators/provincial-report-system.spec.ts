@@ -44,12 +44,12 @@ describe('provincial report system simulator', () => {
     sso = await SimulatedIdentityProvider.start({
       name: 'provincial-sso',
       clients,
-      resource: { indicator: 'http://provincial.test/api', scope: PROVINCIAL_SCOPE },
+      resources: [{ indicator: 'http://provincial.test/api', scope: PROVINCIAL_SCOPE }],
     });
     otherIdp = await SimulatedIdentityProvider.start({
       name: 'other',
       clients,
-      resource: { indicator: 'http://provincial.test/api', scope: PROVINCIAL_SCOPE },
+      resources: [{ indicator: 'http://provincial.test/api', scope: PROVINCIAL_SCOPE }],
     });
     system = await ProvincialReportSystem.start({ data, sso });
     token = (await clientCredentials(sso.issuer, gateway, PROVINCIAL_SCOPE)).access_token;
