@@ -6,6 +6,8 @@ import { ConfigError, describeConfig, loadConfig } from './config/load-config';
 import { LifecycleService } from './common/lifecycle.service';
 import { openDatabase, type DatabaseHandle } from './database/open-database';
 import { pinoOptions, pinoTransport } from './logging/logger-options';
+import { pointAtSimulators, startDemoSimulators, writeDemoCredentials } from './simulators/demo';
+import type { RunningSimulators } from './simulators/simulators';
 
 // sysexits.h EX_CONFIG: the process was started with a configuration it cannot run with.
 const EXIT_CONFIG = 78;
@@ -23,6 +25,7 @@ async function main(): Promise<void> {
   logger.info({ mode: config.mode, config: describeConfig(config) }, 'starting baocao-gateway');
 
   let database: DatabaseHandle | undefined;
+  let simulators: RunningSimulators | undefined;
   let app: INestApplication | undefined;
   let stopping = false;
 
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
     try {
       app?.get(LifecycleService).beginShutdown();
       await app?.close();
+      await simulators?.stop();
       await database?.close();
       logger.info('stopped');
     } catch (error) {
@@ -59,6 +63,14 @@ async function main(): Promise<void> {
 
   try {
     database = await openDatabase(config, (message) => logger.info(message));
+    if (config.mode === 'demo') {
+      // Demo mode: both report systems and both identity providers are simulated on loopback,
+      // and the gateway reaches them through the same configuration keys as the real ones.
+      simulators = await startDemoSimulators(config);
+      const credentials = writeDemoCredentials(simulators);
+      config = pointAtSimulators(config, simulators);
+      logger.info({ simulators: simulators.urls, credentials }, 'demo mode: simulators started');
+    }
     app = await createGateway({ config, databaseUrl: database.url });
     await app.listen(config.server.port, config.server.host);
     const url = await app.getUrl();

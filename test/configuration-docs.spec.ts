@@ -4,7 +4,14 @@ import { environmentKeys } from '../src/config/config.schema';
 import { loadConfig } from '../src/config/load-config';
 
 function leafKeys(value: unknown, prefix = ''): string[] {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [prefix];
+  // An empty mapping (a simulator's faults, say) is a key of its own.
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    Object.keys(value).length === 0
+  )
+    return [prefix];
   return Object.entries(value).flatMap(([key, child]) =>
     leafKeys(child, prefix ? `${prefix}.${key}` : key),
   );

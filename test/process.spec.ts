@@ -31,8 +31,13 @@ describe('the gateway process', () => {
 
   it('starts in demo mode on an embedded PostgreSQL and stops it on SIGTERM, leaving no process', async () => {
     const gateway = spawnGateway({ EMBEDDED_PG_DATA_DIR: dataDir });
+    const demo = await gateway.waitForLog(/demo mode: simulators started/);
+    const simulators = demo.simulators as Record<string, string>;
     const listening = await gateway.waitForLog(/is listening on/);
     expect(listening.mode).toBe('demo');
+    const discovery = await fetch(`${simulators.provincialSso}/.well-known/openid-configuration`);
+    expect(discovery.status).toBe(200);
+    expect((await fetch(`${simulators.nationalReports}/periods`)).status).toBe(401);
     const ready = await fetch(`${String(listening.url)}/health/ready`);
     expect(ready.status).toBe(200);
     const postgres = postmasterPid(dataDir);
@@ -44,6 +49,9 @@ describe('the gateway process', () => {
     expect(await waitUntil(() => !isAlive(postgres))).toBe(true);
     expect(existsSync(path.join(dataDir, 'owner.json'))).toBe(false);
     expect(gateway.output()).toContain('"msg":"stopped"');
+    await expect(
+      fetch(`${simulators.provincialSso}/.well-known/openid-configuration`),
+    ).rejects.toThrow();
   });
 
   it('keeps its data between runs, and a killed run leaves nothing the next start cannot clean', async () => {

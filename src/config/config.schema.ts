@@ -16,6 +16,30 @@ const httpUrl = z
 const optionalUrl = httpUrl.nullable().default(null);
 const optionalText = z.string().min(1).nullable().default(null);
 
+const rate = z.number().min(0).max(1);
+const milliseconds = z.number().int().min(0);
+// Faults a simulator injects from its start (docs/simulators.md); changed later through /__admin/faults.
+const faultSettings = z
+  .object({
+    latencyMs: milliseconds,
+    jitterMs: milliseconds,
+    errorRate: rate,
+    errorStatuses: z.array(z.union([z.literal(500), z.literal(502), z.literal(503)])).min(1),
+    throttleRate: rate,
+    retryAfterSeconds: z.number().int().min(0),
+    timeoutRate: rate,
+    timeoutMs: milliseconds,
+    dropAfterStoreRate: rate,
+    returnRate: rate,
+    driftRate: rate,
+    maxConcurrent: z.number().int().min(0),
+    maxRequestsPerSecond: z.number().int().min(0),
+    outageUntil: z.string().datetime().nullable(),
+  })
+  .partial()
+  .strict()
+  .default({});
+
 export const configSchema = z
   .object({
     server: z
@@ -69,6 +93,32 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    simulators: z
+      .object({
+        ports: z
+          .object({
+            provincialReports: port.default(4010),
+            provincialSso: port.default(4011),
+            nationalReports: port.default(4020),
+            nationalIdp: port.default(4021),
+          })
+          .strict()
+          .prefault({}),
+        seed: z.coerce.number().int().default(51),
+        dataFile: z.string().min(1).nullable().default(null),
+        accessTokenTtlSeconds: positiveInt.default(600),
+        faults: z
+          .object({
+            provincialReports: faultSettings,
+            provincialSso: faultSettings,
+            nationalReports: faultSettings,
+            nationalIdp: faultSettings,
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
     shutdown: z
       .object({
         graceMs: positiveInt.default(10_000),
@@ -104,6 +154,13 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   NATIONAL_BASE_URL: 'national.baseUrl',
   NATIONAL_IDP_ISSUER: 'national.idpIssuer',
   SHUTDOWN_GRACE_MS: 'shutdown.graceMs',
+  SIMULATOR_PROVINCIAL_REPORTS_PORT: 'simulators.ports.provincialReports',
+  SIMULATOR_PROVINCIAL_SSO_PORT: 'simulators.ports.provincialSso',
+  SIMULATOR_NATIONAL_REPORTS_PORT: 'simulators.ports.nationalReports',
+  SIMULATOR_NATIONAL_IDP_PORT: 'simulators.ports.nationalIdp',
+  SIMULATOR_SEED: 'simulators.seed',
+  SIMULATOR_DATA_FILE: 'simulators.dataFile',
+  SIMULATOR_TOKEN_TTL_SECONDS: 'simulators.accessTokenTtlSeconds',
 };
 
 /** Keys whose values are secrets: never printed, never logged. */

@@ -1,5 +1,10 @@
 import { createPrivateKey } from 'node:crypto';
-import { createCertificateAuthority, issueCertificate } from '../simulators/demo-pki';
+import {
+  createCertificateAuthority,
+  issueCertificate,
+  type CertificateAuthority,
+  type IssuedCertificate,
+} from '../simulators/demo-pki';
 import type { FiguresPacket } from './national-wire';
 import { SignatureError, signPacket, verifyPacketSignature } from './packet-signature';
 
@@ -20,26 +25,47 @@ const packet: FiguresPacket = {
 };
 
 describe('packet signatures (JWS, detached, x5c)', () => {
-  const root = createCertificateAuthority('test root');
-  const stranger = createCertificateAuthority('untrusted root');
+  let root: CertificateAuthority;
+  let stranger: CertificateAuthority;
   const now = new Date();
   const day = 86_400_000;
-  const signed = async (
-    issued = issueCertificate(root, { commonName: 'QNG-SO-TC', organisation: 'Sở Tài chính' }),
-    content = packet,
-  ) => ({
-    ...content,
-    signature: await signPacket(content, createPrivateKey(issued.privateKeyPem), issued.chainPem),
+  beforeAll(async () => {
+    [root, stranger] = await Promise.all([
+      createCertificateAuthority('test root'),
+      createCertificateAuthority('untrusted root'),
+    ]);
   });
-  const check = { trustAnchors: [root.certificatePem], at: now, unitCode: 'QNG-SO-TC' };
+  const signed = async (issued?: IssuedCertificate, content = packet) => {
+    const certificate =
+      issued ??
+      (await issueCertificate(root, { commonName: 'QNG-SO-TC', organisation: 'Sở Tài chính' }));
+    return {
+      ...content,
+      signature: await signPacket(
+        content,
+        createPrivateKey(certificate.privateKeyPem),
+        certificate.chainPem,
+      ),
+    };
+  };
   const problem = async (candidate: FiguresPacket) =>
-    verifyPacketSignature(candidate, check).then(
+    verifyPacketSignature(candidate, {
+      trustAnchors: [root.certificatePem],
+      at: now,
+      unitCode: 'QNG-SO-TC',
+    }).then(
       () => 'accepted',
       (error: unknown) => (error instanceof SignatureError ? error.code : String(error)),
     );
 
   it('accepts a signature by a certificate of the unit under a trusted root', async () => {
-    await expect(verifyPacketSignature(await signed(), check)).resolves.toMatchObject({
+    await expect(
+      verifyPacketSignature(await signed(), {
+        trustAnchors: [root.certificatePem],
+        at: now,
+        unitCode: 'QNG-SO-TC',
+      }),
+    ).resolves.toMatchObject({
       signer: expect.stringContaining('CN=QNG-SO-TC'),
     });
   });
@@ -53,43 +79,29 @@ describe('packet signatures (JWS, detached, x5c)', () => {
         body: { ...good.body, rows: [{ ...good.body.rows[0], cells: { '3': 2 } }] },
       }),
     ).toBe('SIGNATURE_INVALID');
+    const issue = (authority: CertificateAuthority, commonName: string, validity = {}) =>
+      issueCertificate(authority, { commonName, organisation: 'x' }, validity);
     expect(
       await problem(
         await signed(
-          issueCertificate(
-            root,
-            { commonName: 'QNG-SO-TC', organisation: 'x' },
-            {
-              notBefore: new Date(now.getTime() - 10 * day),
-              notAfter: new Date(now.getTime() - day),
-            },
-          ),
+          await issue(root, 'QNG-SO-TC', {
+            notBefore: new Date(now.getTime() - 10 * day),
+            notAfter: new Date(now.getTime() - day),
+          }),
         ),
       ),
     ).toBe('CERTIFICATE_EXPIRED');
     expect(
       await problem(
-        await signed(
-          issueCertificate(
-            root,
-            { commonName: 'QNG-SO-TC', organisation: 'x' },
-            { notBefore: new Date(now.getTime() + day) },
-          ),
-        ),
+        await signed(await issue(root, 'QNG-SO-TC', { notBefore: new Date(now.getTime() + day) })),
       ),
     ).toBe('CERTIFICATE_NOT_YET_VALID');
-    expect(
-      await problem(
-        await signed(issueCertificate(stranger, { commonName: 'QNG-SO-TC', organisation: 'x' })),
-      ),
-    ).toBe('CERTIFICATE_UNTRUSTED');
-    expect(
-      await problem(
-        await signed(
-          issueCertificate(root, { commonName: 'QNG-SO-XD', organisation: 'Sở Xây dựng' }),
-        ),
-      ),
-    ).toBe('CERTIFICATE_WRONG_UNIT');
+    expect(await problem(await signed(await issue(stranger, 'QNG-SO-TC')))).toBe(
+      'CERTIFICATE_UNTRUSTED',
+    );
+    expect(await problem(await signed(await issue(root, 'QNG-SO-XD')))).toBe(
+      'CERTIFICATE_WRONG_UNIT',
+    );
     expect(await problem({ ...packet, signature: { format: 'jws-x5c', value: 'not-a-jws' } })).toBe(
       'SIGNATURE_MALFORMED',
     );

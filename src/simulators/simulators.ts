@@ -110,7 +110,8 @@ export async function startSimulators(options: SimulatorsOptions = {}): Promise<
     redirectUris,
   };
   const signing =
-    options.signing ?? demoSigning(data, options.signingLevels ?? ['department', 'district']);
+    options.signing ??
+    (await demoSigning(data, options.signingLevels ?? ['department', 'district']));
 
   const started: Array<{ stop(): Promise<void> }> = [];
   try {
@@ -210,19 +211,21 @@ export async function startSimulators(options: SimulatorsOptions = {}): Promise<
 }
 
 /** A demo CA and a signing certificate for every unit of the given levels that ever existed. */
-export function demoSigning(
+export async function demoSigning(
   data: DataSet,
   levels: readonly string[],
-): { authority: CertificateAuthority; certificates: Map<string, IssuedCertificate> } {
-  const authority = createCertificateAuthority(
+): Promise<{ authority: CertificateAuthority; certificates: Map<string, IssuedCertificate> }> {
+  const authority = await createCertificateAuthority(
     'baocao-gateway demo CA (Ban Cơ yếu Chính phủ stand-in)',
   );
-  const certificates = new Map<string, IssuedCertificate>();
-  for (const unit of data.units.filter((candidate) => levels.includes(candidate.level))) {
-    certificates.set(
-      unit.officeCode,
+  const signers = data.units.filter((candidate) => levels.includes(candidate.level));
+  const issued = await Promise.all(
+    signers.map((unit) =>
       issueCertificate(authority, { commonName: unit.officeCode, organisation: unit.name }),
-    );
-  }
-  return { authority, certificates };
+    ),
+  );
+  return {
+    authority,
+    certificates: new Map(signers.map((unit, index) => [unit.officeCode, issued[index]])),
+  };
 }

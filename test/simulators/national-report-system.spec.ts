@@ -253,15 +253,15 @@ describe('national report system simulator', () => {
     expect(refused.status).toBe(422);
     expect(refused.body.errors[0]).toMatchObject({ code: 'SIGNATURE_MISSING', field: 'signature' });
 
-    const foreignCa = createCertificateAuthority('foreign');
+    const foreignCa = await createCertificateAuthority('foreign');
     const forged = await signed(
       ii06aPacket(department, 'TT-01-2020-VPCP', 'ref-forged'),
-      issueCertificate(foreignCa, { commonName: 'QNG-SO-XD', organisation: 'Sở Xây dựng' }),
+      await issueCertificate(foreignCa, { commonName: 'QNG-SO-XD', organisation: 'Sở Xây dựng' }),
     );
     forged.body.rows[0].label += ' (bản ký bởi CA lạ)';
     const forgedSigned = await signed(
       forged,
-      issueCertificate(foreignCa, { commonName: 'QNG-SO-XD', organisation: 'Sở Xây dựng' }),
+      await issueCertificate(foreignCa, { commonName: 'QNG-SO-XD', organisation: 'Sở Xây dựng' }),
     );
     expect((await submit('QNG-SO-XD.nhap', forgedSigned)).body.version).toBe(2);
     await call('POST', `/submissions/${id}/approve`, 'QNG-SO-XD.duyet');
