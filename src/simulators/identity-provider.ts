@@ -3,7 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { urlencoded, type Request, type Response } from 'express';
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, type JWTPayload } from 'jose';
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { Adapter, AdapterPayload, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { FaultInjector, type FaultSettings } from './fault-injector';
 
 /** A machine account: OIDC client using client credentials, with the claims its tokens carry. */
@@ -100,7 +101,11 @@ export class SimulatedIdentityProvider {
     this.jwks = createLocalJWKSet({
       keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' }],
     });
-    const provider = new Provider(this.issuer, this.configuration(signing));
+    const { default: ProviderClass, errors } = loadOidcProvider();
+    const provider = new ProviderClass(this.issuer, {
+      ...this.configuration(signing, errors),
+      adapter: memoryAdapter(),
+    });
     provider.use(async (context, next) => {
       // A disabled machine account gets no token (clients authenticate with HTTP Basic).
       if (context.path === '/token') {
@@ -127,7 +132,10 @@ export class SimulatedIdentityProvider {
     this.server.on('request', app);
   }
 
-  private configuration(signingKey: Record<string, unknown>): Configuration {
+  private configuration(
+    signingKey: Record<string, unknown>,
+    errors: typeof import('oidc-provider').errors,
+  ): Configuration {
     const { resources } = this.options;
     const scopes = resources.flatMap((resource) => resource.scope.split(' '));
     const clients = new Map(this.options.clients.map((client) => [client.clientId, client]));
@@ -352,4 +360,98 @@ function basicClientId(authorization: string): string | undefined {
   if (!match) return undefined;
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   return decodeURIComponent(decoded.slice(0, decoded.indexOf(':')));
+}
+
+/**
+ * oidc-provider 9 warns that it prefers Node 22; it runs on Node 20.19+ (STACK.md), and the
+ * warning on every start of the simulators would be noise. Loaded lazily with that one line muted.
+ */
+function loadOidcProvider(): typeof import('oidc-provider') {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].includes('Unsupported runtime')) return;
+    warn(...args);
+  };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('oidc-provider') as typeof import('oidc-provider');
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/**
+ * Storage of sessions, grants, codes and tokens for one provider: process memory, by design (a
+ * simulator restarts empty). Expired entries are swept as new ones arrive.
+ */
+function memoryAdapter(): new (model: string) => Adapter {
+  const store = new Map<string, { payload: AdapterPayload; expiresAt?: number }>();
+  const byUserCode = new Map<string, string>();
+  const byUid = new Map<string, string>();
+  let writes = 0;
+  const live = (key: string) => {
+    const entry = store.get(key);
+    return entry && (entry.expiresAt === undefined || entry.expiresAt >= Date.now())
+      ? entry
+      : undefined;
+  };
+  return class MemoryAdapter implements Adapter {
+    constructor(private readonly model: string) {}
+
+    private key(id: string): string {
+      return `${this.model}:${id}`;
+    }
+
+    upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      if (++writes % 1000 === 0) for (const key of store.keys()) if (!live(key)) store.delete(key);
+      store.set(this.key(id), {
+        payload,
+        expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : undefined,
+      });
+      if (payload.userCode) byUserCode.set(payload.userCode, this.key(id));
+      if (payload.uid) byUid.set(payload.uid, this.key(id));
+      if (payload.grantId) {
+        const grantKey = `grant:${payload.grantId}`;
+        const ids = (store.get(grantKey)?.payload.ids as string[] | undefined) ?? [];
+        store.set(grantKey, {
+          payload: { ids: [...ids, this.key(id)] },
+          expiresAt: store.get(this.key(id))?.expiresAt,
+        });
+      }
+      return Promise.resolve();
+    }
+
+    find(id: string): Promise<AdapterPayload | undefined> {
+      return Promise.resolve(live(this.key(id))?.payload);
+    }
+
+    findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      const key = byUserCode.get(userCode);
+      return Promise.resolve(key ? live(key)?.payload : undefined);
+    }
+
+    findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      const key = byUid.get(uid);
+      return Promise.resolve(key ? live(key)?.payload : undefined);
+    }
+
+    consume(id: string): Promise<void> {
+      const entry = store.get(this.key(id));
+      if (entry) entry.payload = { ...entry.payload, consumed: Math.floor(Date.now() / 1000) };
+      return Promise.resolve();
+    }
+
+    destroy(id: string): Promise<void> {
+      store.delete(this.key(id));
+      return Promise.resolve();
+    }
+
+    revokeByGrantId(grantId: string): Promise<void> {
+      const grantKey = `grant:${grantId}`;
+      for (const key of (store.get(grantKey)?.payload.ids as string[] | undefined) ?? [])
+        store.delete(key);
+      store.delete(grantKey);
+      return Promise.resolve();
+    }
+  };
 }
