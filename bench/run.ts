@@ -1,9 +1,11 @@
 import { loggingBench } from './logging.bench';
+import { nationDataBench } from './nation-data.bench';
 
 // `npm run bench`: each bench prints figures measured in this one run; ratios compare paths run
 // side by side, so a busy machine moves both sides alike.
 const benches: Record<string, () => Record<string, number> | Promise<Record<string, number>>> = {
   logging: () => loggingBench(),
+  nationData: () => nationDataBench(),
 };
 
 async function main(): Promise<void> {
