@@ -1,0 +1,77 @@
+import type { UnitLevel, UnitRecord } from '../provincial/provincial-wire';
+import type { FormCatalogue, FormDefinition } from './forms';
+import { parsePeriod, type Period } from './periods';
+
+/**
+ * The unit registry, versioned by date: who exists, under whom, handling which sectors, on a day.
+ * A period is filed by the tree in force on its last day. Filled from data files or from the
+ * provincial system's unit list.
+ */
+export class UnitRegistry {
+  private readonly byCode: Map<string, UnitRecord>;
+  private readonly predecessors = new Map<string, UnitRecord[]>();
+
+  constructor(readonly units: readonly UnitRecord[]) {
+    this.byCode = new Map(units.map((unit) => [unit.officeCode, unit]));
+    for (const unit of units) {
+      for (const successor of unit.successorCodes) {
+        this.predecessors.set(successor, [...(this.predecessors.get(successor) ?? []), unit]);
+      }
+    }
+  }
+
+  get(code: string): UnitRecord | undefined {
+    return this.byCode.get(code);
+  }
+
+  /** The unit as in force on a date, or undefined when it did not exist then. */
+  inForce(code: string, date: string): UnitRecord | undefined {
+    const unit = this.byCode.get(code);
+    return unit && unit.validFrom <= date && (unit.validTo === null || unit.validTo >= date)
+      ? unit
+      : undefined;
+  }
+
+  /** Every unit in force on the last day of a period. */
+  treeFor(period: Period | string): UnitRecord[] {
+    const last = (typeof period === 'string' ? parsePeriod(period) : period).to;
+    return this.units.filter(
+      (unit) => unit.validFrom <= last && (unit.validTo === null || unit.validTo >= last),
+    );
+  }
+
+  /** The units a unit aggregates in a period: its children in the tree in force. */
+  childrenOf(code: string, period: Period | string): UnitRecord[] {
+    return this.treeFor(period).filter((unit) => unit.parentCode === code);
+  }
+
+  /**
+   * Sectors a unit handles on a date: its own and those of the units it succeeded (a merged
+   * unit's sectors move to its successor).
+   */
+  sectorsHandled(code: string, date: string): string[] {
+    const unit = this.inForce(code, date);
+    if (!unit) return [];
+    const sectors = new Set(unit.sectorCodes);
+    for (const predecessor of this.predecessors.get(code) ?? [])
+      predecessor.sectorCodes.forEach((sector) => sectors.add(sector));
+    return [...sectors].sort();
+  }
+
+  /** Which forms each unit of the tree files for a period, by the forms' `filedBy` levels. */
+  filings(
+    period: Period | string,
+    forms: FormCatalogue,
+  ): Array<{ unit: UnitRecord; form: FormDefinition }> {
+    const formsInForce = forms.formsFor(period);
+    return this.treeFor(period).flatMap((unit) =>
+      formsInForce
+        .filter((form) => form.filedBy.includes(unit.level))
+        .map((form) => ({ unit, form })),
+    );
+  }
+
+  formsFiledBy(level: UnitLevel, period: Period | string, forms: FormCatalogue): FormDefinition[] {
+    return forms.formsFor(period).filter((form) => form.filedBy.includes(level));
+  }
+}
