@@ -1,4 +1,5 @@
 import { loggingBench } from './logging.bench';
+import { mappingBench } from './mapping.bench';
 import { nationDataBench } from './nation-data.bench';
 
 // `npm run bench`: each bench prints figures measured in this one run; ratios compare paths run
@@ -6,6 +7,7 @@ import { nationDataBench } from './nation-data.bench';
 const benches: Record<string, () => Record<string, number> | Promise<Record<string, number>>> = {
   logging: () => loggingBench(),
   nationData: () => nationDataBench(),
+  mapping: () => mappingBench(),
 };
 
 async function main(): Promise<void> {

@@ -79,9 +79,8 @@ export class SectorCatalogue {
     return new SectorCatalogue(sectors, aliases);
   }
 
-  get codes(): ReadonlySet<string> {
-    return new Set(this.byCode.keys());
-  }
+  /** Membership of sector codes, for validation. */
+  readonly codes: Pick<ReadonlySet<string>, 'has'> = { has: (code) => this.byCode.has(code) };
 
   byCodeOrUndefined(code: string): Sector | undefined {
     return this.byCode.get(code);

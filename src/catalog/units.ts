@@ -10,6 +10,11 @@ import { parsePeriod, type Period } from './periods';
 export class UnitRegistry {
   private readonly byCode: Map<string, UnitRecord>;
   private readonly predecessors = new Map<string, UnitRecord[]>();
+  private readonly trees = new Map<
+    string,
+    { units: UnitRecord[]; children: Map<string, UnitRecord[]> }
+  >();
+  private readonly handled = new Map<string, string[]>();
 
   constructor(readonly units: readonly UnitRecord[]) {
     this.byCode = new Map(units.map((unit) => [unit.officeCode, unit]));
@@ -32,17 +37,34 @@ export class UnitRegistry {
       : undefined;
   }
 
+  private tree(period: Period | string): {
+    units: UnitRecord[];
+    children: Map<string, UnitRecord[]>;
+  } {
+    const last = (typeof period === 'string' ? parsePeriod(period) : period).to;
+    let tree = this.trees.get(last);
+    if (!tree) {
+      const units = this.units.filter(
+        (unit) => unit.validFrom <= last && (unit.validTo === null || unit.validTo >= last),
+      );
+      const children = new Map<string, UnitRecord[]>();
+      for (const unit of units)
+        if (unit.parentCode)
+          children.set(unit.parentCode, [...(children.get(unit.parentCode) ?? []), unit]);
+      tree = { units, children };
+      this.trees.set(last, tree);
+    }
+    return tree;
+  }
+
   /** Every unit in force on the last day of a period. */
   treeFor(period: Period | string): UnitRecord[] {
-    const last = (typeof period === 'string' ? parsePeriod(period) : period).to;
-    return this.units.filter(
-      (unit) => unit.validFrom <= last && (unit.validTo === null || unit.validTo >= last),
-    );
+    return this.tree(period).units;
   }
 
   /** The units a unit aggregates in a period: its children in the tree in force. */
   childrenOf(code: string, period: Period | string): UnitRecord[] {
-    return this.treeFor(period).filter((unit) => unit.parentCode === code);
+    return this.tree(period).children.get(code) ?? [];
   }
 
   /**
@@ -52,10 +74,15 @@ export class UnitRegistry {
   sectorsHandled(code: string, date: string): string[] {
     const unit = this.inForce(code, date);
     if (!unit) return [];
-    const sectors = new Set(unit.sectorCodes);
-    for (const predecessor of this.predecessors.get(code) ?? [])
-      predecessor.sectorCodes.forEach((sector) => sectors.add(sector));
-    return [...sectors].sort();
+    let sectors = this.handled.get(code);
+    if (!sectors) {
+      const all = new Set(unit.sectorCodes);
+      for (const predecessor of this.predecessors.get(code) ?? [])
+        predecessor.sectorCodes.forEach((sector) => all.add(sector));
+      sectors = [...all].sort();
+      this.handled.set(code, sectors);
+    }
+    return sectors;
   }
 
   /** Which forms each unit of the tree files for a period, by the forms' `filedBy` levels. */

@@ -12,7 +12,7 @@ import type { UnitLevel } from '../provincial/provincial-wire';
 export interface ValidationContext {
   form: FormDefinition;
   unit: { officeCode: string; level: UnitLevel };
-  knownSectorCodes: ReadonlySet<string>;
+  knownSectorCodes: Pick<ReadonlySet<string>, 'has'>;
   /** For unit rows of a summary: the units whose rows may appear. */
   childUnitCodes?: ReadonlySet<string>;
   /** The previous period's rows by row key, for the carry-over warnings. */

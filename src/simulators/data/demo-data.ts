@@ -51,7 +51,19 @@ export function loadDemoSeeds(): {
   return {
     province: readYaml<ProvinceSeed>('quang-ngai.yaml'),
     sectors: readYaml<{ sectors: SectorRecord[] }>('sectors.yaml').sectors,
-    catalogue: readYaml<IndicatorCatalogue>('indicators.yaml'),
+    catalogue: {
+      ...readYaml<Omit<IndicatorCatalogue, 'satisfactionLabels'>>('indicators.yaml'),
+      satisfactionLabels: (
+        parseYaml(
+          readFileSync(
+            path.join(projectRoot, 'config', 'catalog', 'satisfaction-levels.yaml'),
+            'utf8',
+          ),
+        ) as {
+          levels: Record<1 | 2 | 3, string[]>;
+        }
+      ).levels,
+    },
   };
 }
 

@@ -1,0 +1,624 @@
+import { createHash } from 'node:crypto';
+import type { FormCatalogue, FormDefinition, GridForm, OutlineForm } from '../catalog/forms';
+import type { Cells } from '../catalog/form-rules';
+import { parsePeriod, PeriodError, type Period } from '../catalog/periods';
+import type { SectorCatalogue } from '../catalog/sectors';
+import type { UnitRegistry } from '../catalog/units';
+import { canonicalJson } from '../common/canonical-json';
+import type {
+  FieldError,
+  FiguresPacket,
+  GridRow,
+  OutlinePacket,
+  PacketHeader,
+  SubmissionPacket,
+} from '../national/national-wire';
+import type { ProvincialReport, UnitRecord } from '../provincial/provincial-wire';
+import type { FormMapping, MappingTable, MappingTables } from './mapping-tables';
+import { validatePacket } from './payload-validation';
+import type { SatisfactionLevels } from './satisfaction';
+
+/** Everything the mapper reads. It does no I/O of its own. */
+export interface MappingContext {
+  forms: FormCatalogue;
+  units: UnitRegistry;
+  sectors: SectorCatalogue;
+  tables: MappingTables;
+  satisfaction: SatisfactionLevels;
+  /** The previous period's rows of the same unit and form, for the carry-over warnings. */
+  previousRows?: (
+    unitCode: string,
+    formCode: string,
+    period: Period,
+  ) => ReadonlyMap<string, Cells> | undefined;
+}
+
+export interface SummaryCheck {
+  id: 'ONLINE_RECEIVED' | 'SECTOR_NAMES' | 'CHILDREN_COMPLETE';
+  passed: boolean;
+  /** What the district office checks before approving, in Vietnamese. */
+  description: string;
+  details: string[];
+}
+
+export interface MappedForm {
+  formCode: string;
+  regimeCode: string;
+  /** The form definition is provisional (a guess kept in data): shown wherever the form is. */
+  provisional: boolean;
+  packet: SubmissionPacket;
+  /** SHA-256 of the canonical packet content and the mapping version: the same content is never pushed twice. */
+  contentKey: string;
+  mappingVersion: string;
+  problems: FieldError[];
+  valid: boolean;
+  checks?: SummaryCheck[];
+  /** For summaries: the units whose forms were summed, and those still missing. */
+  includedUnits?: string[];
+  missingUnits?: string[];
+}
+
+export interface ReportMapping {
+  reportId: string;
+  unitCode: string;
+  periodId: string;
+  /** Only approved reports are carried; a draft or a submitted one waits, and is not invalid. */
+  eligible: boolean;
+  skipReason: string | null;
+  problems: FieldError[];
+  forms: MappedForm[];
+}
+
+type Problem = Omit<FieldError, 'severity'> & { severity?: FieldError['severity'] };
+const problem = (issue: Problem): FieldError => ({ ...issue, severity: issue.severity ?? 'error' });
+const withPrefix =
+  (prefix: string) =>
+  (issue: FieldError): FieldError => ({
+    ...issue,
+    field: issue.field ? `${prefix}.${issue.field}` : prefix,
+  });
+
+export function contentKeyOf(
+  packet: Pick<SubmissionPacket, 'header' | 'body'>,
+  mappingVersion: string,
+): string {
+  const { clientReference: _reference, ...header } = packet.header;
+  return createHash('sha256')
+    .update(canonicalJson({ header, body: packet.body, mapping: mappingVersion }))
+    .digest('hex');
+}
+
+const STATUS_VI: Record<string, string> = {
+  draft: 'bản nháp',
+  submitted: 'đã gửi, chưa được duyệt',
+};
+
+/**
+ * Maps one approved provincial report onto every national unit form its unit files for the
+ * period (II.06a, II.05a, II.01-ĐC), and validates each. Summaries (II.06, II.05) come from
+ * mapSummary over the children's results. Pure: same inputs, same output.
+ */
+export function mapReport(report: ProvincialReport, context: MappingContext): ReportMapping {
+  const base = {
+    reportId: report.reportId,
+    unitCode: report.officeCode,
+    periodId: report.periodId,
+  };
+  if (report.status !== 'approved') {
+    return {
+      ...base,
+      eligible: false,
+      skipReason: `Báo cáo đang ở trạng thái ${STATUS_VI[report.status] ?? report.status} trên hệ thống của tỉnh; chỉ báo cáo đã duyệt mới được chuyển.`,
+      problems: [],
+      forms: [],
+    };
+  }
+  const located = locate(report, context);
+  if ('problems' in located)
+    return { ...base, eligible: true, skipReason: null, problems: located.problems, forms: [] };
+  const { period, unit, table } = located;
+  const problems: FieldError[] = [];
+
+  const mappedIndicators = indicatorsOf(table);
+  report.values.forEach((value, index) => {
+    if (!mappedIndicators.has(value.indicatorCode)) {
+      problems.push(
+        problem({
+          code: 'INDICATOR_UNMAPPED',
+          field: `report.values[${index}].indicatorCode`,
+          rule: `indicators of mapping ${table.id}@${table.version}`,
+          expected: [...mappedIndicators],
+          actual: value.indicatorCode,
+          message: `Chỉ tiêu ${value.indicatorCode} chưa có trong bảng ánh xạ sang biểu của Chính phủ.`,
+        }),
+      );
+    }
+  });
+
+  const forms: MappedForm[] = [];
+  for (const form of context.forms
+    .formsFor(period)
+    .filter((candidate) => candidate.filedBy.includes(unit.level))) {
+    const mapping = table.forms.find((candidate) => candidate.form === form.code);
+    if (mapping?.kind === 'summary') continue;
+    if (!mapping) {
+      problems.push(
+        problem({
+          code: 'FORM_UNMAPPED',
+          field: 'report',
+          rule: `mapping ${table.id}@${table.version} covers every form the unit files`,
+          expected: form.code,
+          actual: null,
+          message: `Bảng ánh xạ chưa có biểu ${form.code}.`,
+        }),
+      );
+      continue;
+    }
+    forms.push(mapForm(report, form, mapping, { ...located, table }, context));
+  }
+  if (problems.some((issue) => issue.severity === 'error'))
+    for (const form of forms) form.valid = false;
+  return { ...base, eligible: true, skipReason: null, problems, forms };
+}
+
+const indicatorSets = new WeakMap<MappingTable, Set<string>>();
+
+function indicatorsOf(table: MappingTable): Set<string> {
+  let indicators = indicatorSets.get(table);
+  if (!indicators) {
+    indicators = new Set(
+      table.forms.flatMap((mapping) => (mapping.kind === 'grid' ? Object.keys(mapping.cells) : [])),
+    );
+    indicatorSets.set(table, indicators);
+  }
+  return indicators;
+}
+
+interface Located {
+  period: Period;
+  unit: UnitRecord;
+  table: MappingTable;
+  regime: string;
+}
+
+function locate(
+  report: ProvincialReport,
+  context: MappingContext,
+): Located | { problems: FieldError[] } {
+  let period: Period;
+  try {
+    period = parsePeriod(report.periodId);
+  } catch (error) {
+    if (!(error instanceof PeriodError)) throw error;
+    return {
+      problems: [
+        problem({
+          code: 'PERIOD_INVALID',
+          field: 'report.periodId',
+          rule: 'a period id such as 2025-Q1',
+          expected: '2025-Q1',
+          actual: report.periodId,
+          message: `Kỳ báo cáo "${report.periodId}" không hợp lệ.`,
+        }),
+      ],
+    };
+  }
+  const unit = context.units.inForce(report.officeCode, period.to);
+  if (!unit) {
+    const known = context.units.get(report.officeCode);
+    return {
+      problems: [
+        problem({
+          code: known ? 'UNIT_NOT_IN_FORCE' : 'UNIT_UNKNOWN',
+          field: 'report.officeCode',
+          rule: `the unit exists on ${period.to}, the last day of ${period.id}`,
+          expected: known?.successorCodes.length
+            ? { successors: known.successorCodes }
+            : 'a unit in force',
+          actual: report.officeCode,
+          message: known
+            ? `Đơn vị ${known.name} (${known.officeCode}) không còn tồn tại vào ngày ${period.to}${known.successorCodes.length ? `; đơn vị kế thừa: ${known.successorCodes.join(', ')}` : ''}.`
+            : `Không có đơn vị mã ${report.officeCode} trong danh mục.`,
+        }),
+      ],
+    };
+  }
+  const regime = context.forms.regimeFor(period);
+  if (!regime) {
+    return {
+      problems: [
+        problem({
+          code: 'NO_REGIME',
+          field: 'report.periodId',
+          rule: 'a national report regime in force on the last day of the period',
+          expected: 'a regime in force',
+          actual: period.to,
+          message: `Không có chế độ báo cáo nào của Chính phủ áp dụng cho kỳ ${period.id}.`,
+        }),
+      ],
+    };
+  }
+  const table = context.tables.tableFor(report.regimeCode, regime.code);
+  if (!table) {
+    return {
+      problems: [
+        problem({
+          code: 'MAPPING_MISSING',
+          field: 'report.regimeCode',
+          rule: 'a mapping from the provincial regime to the national one',
+          expected: `${report.regimeCode} → ${regime.code}`,
+          actual: null,
+          message: `Chưa có bảng ánh xạ từ chế độ ${report.regimeCode} của tỉnh sang ${regime.code}.`,
+        }),
+      ],
+    };
+  }
+  return { period, unit, table, regime: regime.code };
+}
+
+function mapForm(
+  report: ProvincialReport,
+  form: FormDefinition,
+  mapping: FormMapping,
+  located: Located,
+  context: MappingContext,
+): MappedForm {
+  const problems: FieldError[] = [];
+  let body: SubmissionPacket['body'];
+  if (form.kind === 'grid' && mapping.kind === 'grid')
+    body = gridBody(report, mapping, located, context, problems);
+  else if (form.kind === 'outline' && mapping.kind === 'outline')
+    body = outlineBody(report, form, mapping, context, problems);
+  else throw new Error(`mapping of ${form.code} is ${mapping.kind} but the form is ${form.kind}`);
+  return finishForm(form, body, located, context, problems);
+}
+
+function finishForm(
+  form: FormDefinition,
+  body: SubmissionPacket['body'],
+  located: Located,
+  context: MappingContext,
+  problems: FieldError[],
+): MappedForm {
+  const { unit, period, table } = located;
+  const header: PacketHeader = {
+    unitCode: unit.officeCode,
+    formCode: form.code,
+    formVersion: form.version,
+    regimeCode: form.regime,
+    periodId: period.id,
+    clientReference: '',
+  };
+  const packet = {
+    packetKind: form.kind === 'grid' ? 'SO_LIEU_BAO_CAO' : 'GUI_DE_CUONG',
+    header,
+    body,
+    signature: null,
+  } as SubmissionPacket;
+  const mappingVersion = `${table.id}@${table.version}`;
+  const contentKey = contentKeyOf(packet, mappingVersion);
+  packet.header.clientReference = contentKey;
+  const validation = validatePacket(packet, {
+    form,
+    unit: { officeCode: unit.officeCode, level: unit.level },
+    knownSectorCodes: context.sectors.codes,
+    childUnitCodes: new Set(
+      context.units.childrenOf(unit.officeCode, period).map((child) => child.officeCode),
+    ),
+    previousRows: context.previousRows?.(unit.officeCode, form.code, period),
+  }).map(withPrefix('packet'));
+  const all = [...problems, ...validation];
+  return {
+    formCode: form.code,
+    regimeCode: form.regime,
+    provisional: form.provisional,
+    packet,
+    contentKey,
+    mappingVersion,
+    problems: all,
+    valid: !all.some((issue) => issue.severity === 'error'),
+  };
+}
+
+function gridBody(
+  report: ProvincialReport,
+  mapping: Extract<FormMapping, { kind: 'grid' }>,
+  located: Located,
+  context: MappingContext,
+  problems: FieldError[],
+): FiguresPacket['body'] {
+  const rows = new Map<string, GridRow>();
+  const seen = new Map<string, number>();
+  const handled = new Set(context.units.sectorsHandled(located.unit.officeCode, located.period.to));
+  const unhandled = new Set<string>();
+  report.values.forEach((value, index) => {
+    const column = mapping.cells[value.indicatorCode];
+    if (column === undefined) return;
+    const at = `report.values[${index}]`;
+    const match = context.sectors.match({ code: value.sectorCode, name: value.sectorName });
+    if (!match.found) {
+      problems.push(
+        problem({
+          code: 'SECTOR_UNKNOWN',
+          field: `${at}.${value.sectorCode ? 'sectorCode' : 'sectorName'}`,
+          rule: 'sectors of the catalogue, matched by code, normalised name or alias',
+          expected: { nearest: match.nearest },
+          actual: value.sectorName ?? value.sectorCode,
+          message: `Lĩnh vực "${value.sectorName ?? value.sectorCode}" không có trong danh mục lĩnh vực; gần nhất: ${match.nearest.join('; ')}.`,
+        }),
+      );
+      return;
+    }
+    const key = `${value.indicatorCode}|${match.sector.code}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      problems.push(
+        problem({
+          code: 'VALUE_DUPLICATE',
+          field: at,
+          rule: 'one value per indicator and sector',
+          expected: `once (first at report.values[${first}])`,
+          actual: `${value.indicatorCode} / ${match.sector.name}`,
+          message: `Chỉ tiêu ${value.indicatorCode} của lĩnh vực "${match.sector.name}" bị nhập hai lần.`,
+        }),
+      );
+      return;
+    }
+    seen.set(key, index);
+    if (!handled.has(match.sector.code) && !unhandled.has(match.sector.code)) {
+      unhandled.add(match.sector.code);
+      problems.push(
+        problem({
+          code: 'SECTOR_NOT_HANDLED',
+          field: at,
+          rule: 'sectors the unit handles, moved ones included',
+          expected: [...handled],
+          actual: match.sector.code,
+          severity: 'warning',
+          message: `Đơn vị báo cáo lĩnh vực "${match.sector.name}" mà danh mục không ghi là đơn vị đang giải quyết.`,
+        }),
+      );
+    }
+    const row = rows.get(match.sector.code) ?? {
+      rowKey: match.sector.code,
+      label: match.sector.name,
+      cells: {},
+    };
+    row.cells[String(column)] = value.value;
+    rows.set(match.sector.code, row);
+  });
+  return {
+    rowKind: 'sector',
+    rows: [...rows.values()].sort((a, b) => a.rowKey.localeCompare(b.rowKey)),
+  };
+}
+
+function outlineBody(
+  report: ProvincialReport,
+  form: OutlineForm,
+  mapping: Extract<FormMapping, { kind: 'outline' }>,
+  context: MappingContext,
+  problems: FieldError[],
+): OutlinePacket['body'] {
+  const titles = new Map(form.sections.map((section) => [section.code, section.title]));
+  const sections: OutlinePacket['body']['sections'] = [];
+  report.sections.forEach((section) => {
+    const target = mapping.sections[section.sectionCode];
+    if (!target) return;
+    sections.push({
+      code: target,
+      title: titles.get(target) ?? section.title,
+      text: section.text,
+      fields: {},
+    });
+  });
+  if (mapping.satisfactionSection && report.satisfaction.length) {
+    const definition = form.sections.find(
+      (section) => section.code === mapping.satisfactionSection,
+    );
+    const fields: Record<string, number> = Object.fromEntries(
+      (definition?.fields ?? []).map((field) => [field.key, 0]),
+    );
+    const sources: string[] = [];
+    report.satisfaction.forEach((count, index) => {
+      const level = context.satisfaction.levelOf(count.label);
+      if (!level) {
+        problems.push(
+          problem({
+            code: 'SATISFACTION_LABEL_UNKNOWN',
+            field: `report.satisfaction[${index}].label`,
+            rule: 'labels of the three satisfaction levels',
+            expected: context.satisfaction.knownLabels,
+            actual: count.label,
+            message: `Mức đánh giá "${count.label}" không thuộc ba mức: Rất hài lòng; Hài lòng; Chưa hài lòng.`,
+          }),
+        );
+        return;
+      }
+      const key = `${count.channel}.level${level}`;
+      fields[key] = (fields[key] ?? 0) + count.count;
+      sources.push(`${count.channel}: "${count.label}" → mức ${level}`);
+    });
+    // The levels are normalised; the labels the source used stay readable in the section's text.
+    sections.push({
+      code: mapping.satisfactionSection,
+      title: titles.get(mapping.satisfactionSection) ?? mapping.satisfactionSection,
+      text: `Nhãn gốc: ${[...new Set(sources)].join('; ')}.`,
+      fields,
+    });
+  }
+  return { sections };
+}
+
+export interface SummaryInput {
+  /** The district's own report on the provincial system: its figures are compared, never overwritten. */
+  report: ProvincialReport;
+  /** The mapping results of the units it aggregates for the period. */
+  children: ReportMapping[];
+}
+
+/**
+ * II.06 (and II.05) of a parent unit: the sum of its children's valid unit forms, by sector or by
+ * unit. A difference from the summary the unit filed on the provincial system is an error naming
+ * each cell, and the directive's checks (column 4, sector names, completeness) come out readable.
+ */
+export function mapSummary(input: SummaryInput, context: MappingContext): ReportMapping {
+  const { report } = input;
+  const base = {
+    reportId: report.reportId,
+    unitCode: report.officeCode,
+    periodId: report.periodId,
+  };
+  if (report.status !== 'approved')
+    return {
+      ...base,
+      eligible: false,
+      skipReason: `Báo cáo tổng hợp đang ở trạng thái ${STATUS_VI[report.status] ?? report.status}.`,
+      problems: [],
+      forms: [],
+    };
+  const located = locate(report, context);
+  if ('problems' in located)
+    return { ...base, eligible: true, skipReason: null, problems: located.problems, forms: [] };
+  const { unit, period, table } = located;
+  const children = context.units.childrenOf(unit.officeCode, period);
+  const forms: MappedForm[] = [];
+  for (const form of context.forms
+    .formsFor(period)
+    .filter((candidate) => candidate.filedBy.includes(unit.level))) {
+    const mapping = table.forms.find((candidate) => candidate.form === form.code);
+    if (mapping?.kind !== 'summary' || form.kind !== 'grid') continue;
+    const childForms = input.children.flatMap((child) =>
+      child.forms
+        .filter((candidate) => candidate.formCode === mapping.of && candidate.valid)
+        .map((candidate) => ({ unitCode: child.unitCode, form: candidate })),
+    );
+    const included = new Set(childForms.map((child) => child.unitCode));
+    const expected = children.filter((child) =>
+      context.forms
+        .formsFor(period)
+        .some(
+          (candidate) => candidate.code === mapping.of && candidate.filedBy.includes(child.level),
+        ),
+    );
+    const missing = expected
+      .filter((child) => !included.has(child.officeCode))
+      .map((child) => child.officeCode);
+    const rows = summaryRows(form, mapping.rowKind, childForms, context, children);
+    const problems: FieldError[] = [];
+    const checks: SummaryCheck[] = [];
+    const ofMapping = table.forms.find((candidate) => candidate.form === mapping.of);
+    if (ofMapping?.kind === 'grid' && mapping.rowKind === 'sector') {
+      const filed = gridBody(report, ofMapping, located, context, []).rows;
+      compareWithFiled(form, rows, filed, problems, checks);
+    }
+    checks.push({
+      id: 'SECTOR_NAMES',
+      passed: rows.every(
+        (row) =>
+          mapping.rowKind !== 'sector' ||
+          context.sectors.byCodeOrUndefined(row.rowKey)?.name === row.label,
+      ),
+      description: 'Tên lĩnh vực đúng theo danh mục của các bộ, ngành',
+      details: mapping.rowKind === 'sector' ? rows.map((row) => `${row.rowKey}: ${row.label}`) : [],
+    });
+    checks.push({
+      id: 'CHILDREN_COMPLETE',
+      passed: missing.length === 0,
+      description: 'Đủ báo cáo của các đơn vị trực thuộc',
+      details: missing.length ? [`Thiếu: ${missing.join(', ')}`] : [`Đủ ${included.size} đơn vị`],
+    });
+    if (missing.length) {
+      problems.push(
+        problem({
+          code: 'SUMMARY_INCOMPLETE',
+          field: 'children',
+          rule: 'every child unit has a valid form',
+          expected: expected.map((child) => child.officeCode),
+          actual: [...included],
+          severity: 'warning',
+          message: `Chưa có số liệu hợp lệ của ${missing.length} đơn vị: ${missing.join(', ')}.`,
+        }),
+      );
+    }
+    const mapped = finishForm(form, { rowKind: mapping.rowKind, rows }, located, context, problems);
+    forms.push({ ...mapped, checks, includedUnits: [...included].sort(), missingUnits: missing });
+  }
+  return { ...base, eligible: true, skipReason: null, problems: [], forms };
+}
+
+function summaryRows(
+  form: GridForm,
+  rowKind: 'sector' | 'unit',
+  childForms: Array<{ unitCode: string; form: MappedForm }>,
+  context: MappingContext,
+  children: UnitRecord[],
+): GridRow[] {
+  const countColumns = form.columns
+    .filter((column) => column.type === 'count')
+    .map((column) => String(column.number));
+  const add = (target: GridRow, cells: Record<string, number>) => {
+    for (const column of countColumns)
+      target.cells[column] = (target.cells[column] ?? 0) + (cells[column] ?? 0);
+  };
+  const rows = new Map<string, GridRow>();
+  for (const { unitCode, form: child } of childForms) {
+    if (child.packet.packetKind !== 'SO_LIEU_BAO_CAO') continue;
+    for (const row of child.packet.body.rows) {
+      const key = rowKind === 'sector' ? row.rowKey : unitCode;
+      const label =
+        rowKind === 'sector'
+          ? (context.sectors.byCodeOrUndefined(row.rowKey)?.name ?? row.label)
+          : (children.find((unit) => unit.officeCode === unitCode)?.name ?? unitCode);
+      const target = rows.get(key) ?? { rowKey: key, label, cells: {} };
+      add(target, row.cells);
+      rows.set(key, target);
+    }
+  }
+  return [...rows.values()].sort((a, b) => a.rowKey.localeCompare(b.rowKey));
+}
+
+function compareWithFiled(
+  form: GridForm,
+  computed: GridRow[],
+  filed: GridRow[],
+  problems: FieldError[],
+  checks: SummaryCheck[],
+): void {
+  const byKey = new Map(filed.map((row) => [row.rowKey, row]));
+  const keys = new Set([...computed.map((row) => row.rowKey), ...filed.map((row) => row.rowKey)]);
+  const columnFour: string[] = [];
+  const countColumns = form.columns
+    .filter((column) => column.type === 'count')
+    .map((column) => String(column.number));
+  for (const key of [...keys].sort()) {
+    const mine = computed.find((row) => row.rowKey === key);
+    const theirs = byKey.get(key);
+    for (const column of countColumns) {
+      const sum = mine?.cells[column] ?? 0;
+      const reported = theirs?.cells[column] ?? 0;
+      if (sum === reported) continue;
+      const label = mine?.label ?? theirs?.label ?? key;
+      if (form.checkColumns.includes(Number(column)))
+        columnFour.push(`${label}: tỉnh ghi ${reported}, cộng từ đơn vị ${sum}`);
+      problems.push(
+        problem({
+          code: 'SUMMARY_DIFFERS',
+          field: `report.summary.${key}.${column}`,
+          rule: `the summary equals the sum of the units' ${form.summaryOf ?? 'forms'}`,
+          expected: sum,
+          actual: reported,
+          message: `Báo cáo tổng hợp trên hệ thống của tỉnh, dòng "${label}" cột ${column}, ghi ${reported} nhưng tổng của các đơn vị là ${sum}.`,
+        }),
+      );
+    }
+  }
+  for (const column of form.checkColumns) {
+    checks.push({
+      id: 'ONLINE_RECEIVED',
+      passed: columnFour.length === 0,
+      description: `Cột ${column} (số hồ sơ nhận trực tuyến) khớp với số liệu thực tế của các đơn vị`,
+      details: columnFour.length ? columnFour : ['Khớp'],
+    });
+  }
+}

@@ -1,0 +1,183 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { FormCatalogue } from '../src/catalog/forms';
+import { MappingTables } from '../src/mapping/mapping-tables';
+import { mapReport, type ReportMapping } from '../src/mapping/report-mapper';
+import { demoMappingContext, runGolden, type GoldenInput } from './support/mapping-context';
+
+// Regenerate after a deliberate change: npx ts-node --transpile-only scripts/update-mapping-fixtures.ts
+const fixtures = path.join(__dirname, 'fixtures', 'mapping');
+const { data, context } = demoMappingContext();
+const golden = (folder: 'ok' | 'bad') =>
+  readdirSync(path.join(fixtures, folder))
+    .filter((name) => name.endsWith('.json'))
+    .map(
+      (name) =>
+        [
+          name,
+          JSON.parse(readFileSync(path.join(fixtures, folder, name), 'utf8')) as {
+            description: string;
+            input: GoldenInput;
+            expected: ReportMapping;
+          },
+        ] as const,
+    );
+const errorsOf = (mapping: ReportMapping) =>
+  [...mapping.problems, ...mapping.forms.flatMap((form) => form.problems)].filter(
+    (problem) => problem.severity === 'error',
+  );
+
+describe('mapping golden files', () => {
+  describe.each(golden('ok'))('ok/%s', (_name, fixture) => {
+    it('maps to the expected national packets, every form valid', () => {
+      const result = runGolden(fixture.input, context);
+      expect(result).toEqual(fixture.expected);
+      expect(result.eligible).toBe(true);
+      expect(result.forms.length).toBeGreaterThan(0);
+      expect(result.forms.every((form) => form.valid)).toBe(true);
+    });
+  });
+
+  describe.each(golden('bad'))('bad/%s', (_name, fixture) => {
+    it('is refused with the expected problems, each with a code, field, rule, expected, actual and a Vietnamese message', () => {
+      const result = runGolden(fixture.input, context);
+      expect(result).toEqual(fixture.expected);
+      if (!result.eligible) {
+        expect(result.skipReason).toMatch(/bản nháp/);
+        return;
+      }
+      const errors = errorsOf(result);
+      expect(errors.length).toBeGreaterThan(0);
+      for (const error of errors) {
+        expect(error).toEqual(
+          expect.objectContaining({
+            code: expect.stringMatching(/^[A-Z_]+$/),
+            field: expect.any(String),
+            rule: expect.any(String),
+            message: expect.any(String),
+          }),
+        );
+        expect(error).toHaveProperty('expected');
+        expect(error).toHaveProperty('actual');
+      }
+    });
+  });
+
+  it('covers every form, both unit trees and every planted faulty report', () => {
+    const all = [...golden('ok'), ...golden('bad')].map(([, fixture]) => fixture);
+    const forms = new Set(
+      all.flatMap((fixture) => fixture.expected.forms.map((form) => form.formCode)),
+    );
+    expect([...forms].sort()).toEqual([
+      'II.01-ĐC/VPCP/KSTT',
+      'II.05/VPCP/KSTT',
+      'II.05a/VPCP/KSTT',
+      'II.06/VPCP/KSTT',
+      'II.06a/VPCP/KSTT',
+    ]);
+    const periods = new Set(all.map((fixture) => fixture.input.report.periodId));
+    expect([...periods]).toEqual(expect.arrayContaining(['2025-Q1', '2025-Q3', '2026-Q4']));
+    const inputs = new Set(all.map((fixture) => fixture.input.report.reportId));
+    for (const fault of data.faults)
+      expect({ fault: fault.kind, covered: inputs.has(fault.reportId) }).toEqual({
+        fault: fault.kind,
+        covered: true,
+      });
+  });
+});
+
+describe('mapping specifics', () => {
+  it('a summary names each cell where the provincial figure differs, and the column 4 check fails readably', () => {
+    const [, fixture] = golden('bad').find(([name]) => name === 'summary-differs.json')!;
+    const ii06 = fixture.expected.forms.find((form) => form.formCode === 'II.06/VPCP/KSTT')!;
+    const differs = ii06.problems.filter((problem) => problem.code === 'SUMMARY_DIFFERS');
+    expect(differs.length).toBeGreaterThan(0);
+    expect(
+      differs.every(
+        (problem) =>
+          Number(problem.actual) - Number(problem.expected) === 5 &&
+          /cột (3|4)/.test(problem.message),
+      ),
+    ).toBe(true);
+    expect(ii06.checks!.find((check) => check.id === 'ONLINE_RECEIVED')).toMatchObject({
+      passed: false,
+      details: [expect.stringContaining('tỉnh ghi')],
+    });
+  });
+
+  it('normalises satisfaction labels to three levels and keeps the source labels', () => {
+    const report = data.reports.find(
+      (candidate) => candidate.reportId === '2025-Q3.QNG-X-030.KSTT',
+    )!;
+    const outline = mapReport(report, context).forms.find(
+      (form) => form.formCode === 'II.01-ĐC/VPCP/KSTT',
+    )!;
+    const section =
+      outline.packet.packetKind === 'GUI_DE_CUONG'
+        ? outline.packet.body.sections.find((candidate) => candidate.code === 'DC_HAI_LONG')!
+        : undefined;
+    const tablet = report.satisfaction.filter((count) => count.channel === 'tablet');
+    expect(
+      section!.fields['tablet.level1'] +
+        section!.fields['tablet.level2'] +
+        section!.fields['tablet.level3'],
+    ).toBe(tablet.reduce((sum, count) => sum + count.count, 0));
+    for (const count of report.satisfaction) expect(section!.text).toContain(`"${count.label}"`);
+  });
+
+  it('the same report maps to the same content key; a changed figure to another', () => {
+    const report = data.reports.find(
+      (candidate) => candidate.reportId === '2025-Q1.QNG-SO-XD.KSTT',
+    )!;
+    const first = mapReport(report, context).forms.map((form) => form.contentKey);
+    expect(
+      mapReport(structuredClone(report), context).forms.map((form) => form.contentKey),
+    ).toEqual(first);
+    const changed = structuredClone(report);
+    changed.values.find((value) => value.indicatorCode === 'PAKN_DA_XU_LY')!.value += 1;
+    changed.values.find((value) => value.indicatorCode === 'PAKN_DANG_XU_LY')!.value -= 1;
+    const keys = mapReport(changed, context).forms.map((form) => form.contentKey);
+    expect(keys.filter((key, index) => key !== first[index])).toHaveLength(1);
+  });
+
+  it('maps onto a form added as data, with no code change', () => {
+    const extension = path.join(__dirname, 'fixtures', 'catalogue-extension');
+    const extended = {
+      ...context,
+      forms: FormCatalogue.load(path.join(extension, 'forms')),
+      tables: MappingTables.load(path.join(extension, 'mappings')),
+    };
+    const report = data.reports.find(
+      (candidate) => candidate.reportId === '2025-Q1.QNG-H-BATO-X02.KSTT',
+    )!;
+    const result = mapReport(report, extended);
+    expect(result.forms.map((form) => form.formCode)).toEqual(['II.07a/TEST']);
+    const form = result.forms[0];
+    expect(form.valid).toBe(false);
+    expect(form.problems.map((problem) => problem.code)).toContain('RULE_BROKEN');
+    const row = form.packet.packetKind === 'SO_LIEU_BAO_CAO' ? form.packet.body.rows[0] : undefined;
+    const value = (indicator: string) =>
+      report.values.find(
+        (candidate) =>
+          candidate.indicatorCode === indicator && candidate.sectorCode === row!.rowKey,
+      )!.value;
+    expect(row!.cells).toEqual({
+      '3': value('PAKN_NHAN_TONG'),
+      '4': value('TTHC_NHAN_TRUC_TUYEN'),
+      '5': value('TTHC_NHAN_TRUC_TIEP'),
+    });
+    expect(result.problems.map((problem) => problem.code)).toContain('INDICATOR_UNMAPPED');
+  });
+
+  it('refuses a period whose regime has no form in force, saying so', () => {
+    const report = {
+      ...data.reports.find((candidate) => candidate.reportId === '2025-Q1.QNG-SO-TC.KSTT')!,
+      periodId: '2019-Q1',
+      reportId: 'x',
+    };
+    const result = mapReport(report, context);
+    expect(result.problems.map((problem) => problem.code)).toEqual(['UNIT_NOT_IN_FORCE']);
+    const beforeRegime = mapReport({ ...report, periodId: '2020-Q3', officeCode: '51' }, context);
+    expect(beforeRegime.problems.map((problem) => problem.code)).toEqual(['NO_REGIME']);
+  });
+});
