@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FormCatalogue } from '../src/catalog/forms';
 import { MappingTables } from '../src/mapping/mapping-tables';
-import { mapReport, type ReportMapping } from '../src/mapping/report-mapper';
+import { mapReport, mapSummary, type ReportMapping } from '../src/mapping/report-mapper';
 import { demoMappingContext, runGolden, type GoldenInput } from './support/mapping-context';
 
 // Regenerate after a deliberate change: npx ts-node --transpile-only scripts/update-mapping-fixtures.ts
@@ -179,5 +179,42 @@ describe('mapping specifics', () => {
     expect(result.problems.map((problem) => problem.code)).toEqual(['UNIT_NOT_IN_FORCE']);
     const beforeRegime = mapReport({ ...report, periodId: '2020-Q3', officeCode: '51' }, context);
     expect(beforeRegime.problems.map((problem) => problem.code)).toEqual(['NO_REGIME']);
+  });
+});
+
+describe('summaries by unit rows', () => {
+  it('II.06 with a row per unit sums each unit over its sectors', () => {
+    const byUnit = new MappingTables(
+      MappingTables.load().tables.map((table) => ({
+        ...table,
+        forms: table.forms.map((mapping) =>
+          mapping.kind === 'summary' ? { ...mapping, rowKind: 'unit' as const } : mapping,
+        ),
+      })),
+    );
+    const unitContext = { ...context, tables: byUnit };
+    const children = data.reports.filter(
+      (report) => report.periodId === '2025-Q1' && report.officeCode.startsWith('QNG-H-SONTAY-'),
+    );
+    const mapped = children.map((child) => mapReport(child, unitContext));
+    const district = data.reports.find(
+      (report) => report.reportId === '2025-Q1.QNG-H-SONTAY.KSTT',
+    )!;
+    const summary = mapSummary({ report: district, children: mapped }, unitContext).forms.find(
+      (form) => form.formCode === 'II.06/VPCP/KSTT',
+    )!;
+    expect(summary.valid).toBe(true);
+    expect(summary.packet.packetKind === 'SO_LIEU_BAO_CAO' && summary.packet.body.rowKind).toBe(
+      'unit',
+    );
+    const rows = summary.packet.packetKind === 'SO_LIEU_BAO_CAO' ? summary.packet.body.rows : [];
+    expect(rows.map((row) => row.rowKey).sort()).toEqual(
+      children.map((child) => child.officeCode).sort(),
+    );
+    const commune = children.find((child) => child.officeCode === 'QNG-H-SONTAY-X01')!;
+    const online = commune.values
+      .filter((value) => value.indicatorCode === 'TTHC_NHAN_TRUC_TUYEN')
+      .reduce((sum, value) => sum + value.value, 0);
+    expect(rows.find((row) => row.rowKey === 'QNG-H-SONTAY-X01')!.cells['4']).toBe(online);
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { generateDemoDataSet } from '../simulators/data/demo-data';
 import { Deadlines } from './deadlines';
 import { FormCatalogue } from './forms';
@@ -64,5 +67,20 @@ describe('unit registry and deadlines', () => {
       source: 'form rule',
     });
     expect(deadlines.for(ii06a, '2025-Q2', 'district')).toBeUndefined();
+  });
+});
+
+describe('UnitRegistry.fromFile', () => {
+  it('reads a data set file or a plain list of units, and refuses anything else', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'baocao-units-'));
+    const data = generateDemoDataSet({ asOf: new Date('2026-11-27T12:00:00Z') });
+    writeFileSync(path.join(dir, 'set.json'), JSON.stringify(data));
+    writeFileSync(path.join(dir, 'list.json'), JSON.stringify(data.units.slice(0, 3)));
+    writeFileSync(path.join(dir, 'other.json'), '{"reports": []}');
+    expect(UnitRegistry.fromFile(path.join(dir, 'set.json')).units).toHaveLength(data.units.length);
+    expect(UnitRegistry.fromFile(path.join(dir, 'list.json')).units).toHaveLength(3);
+    expect(() => UnitRegistry.fromFile(path.join(dir, 'other.json'))).toThrow(
+      /neither a list of units nor a data set/,
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { UnitLevel, UnitRecord } from '../provincial/provincial-wire';
 import type { FormCatalogue, FormDefinition } from './forms';
 import { parsePeriod, type Period } from './periods';
@@ -23,6 +24,16 @@ export class UnitRegistry {
         this.predecessors.set(successor, [...(this.predecessors.get(successor) ?? []), unit]);
       }
     }
+  }
+
+  /** From a file: a list of units, or a data set (docs/simulators.md) whose `units` it takes. */
+  static fromFile(file: string): UnitRegistry {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as
+      UnitRecord[] | { units?: UnitRecord[] };
+    const units = Array.isArray(parsed) ? parsed : parsed.units;
+    if (!Array.isArray(units))
+      throw new Error(`${file} holds neither a list of units nor a data set with units`);
+    return new UnitRegistry(units);
   }
 
   get(code: string): UnitRecord | undefined {
