@@ -1,3 +1,4 @@
+import type { Period } from '../../catalog/periods';
 import type {
   IndicatorRecord,
   PeriodRecord,
@@ -38,4 +39,36 @@ export function unitsInForce(units: readonly UnitRecord[], date: string): UnitRe
   return units.filter(
     (unit) => unit.validFrom <= date && (unit.validTo === null || unit.validTo >= date),
   );
+}
+
+/** A data set from its parts and the catalogue it was generated with. */
+export function assembleDataSet(parts: {
+  province: DataSet['province'];
+  asOf: Date;
+  catalogue: Pick<DataSet, 'regimes' | 'indicators' | 'sections'>;
+  units: UnitRecord[];
+  sectors: SectorRecord[];
+  periods: Period[];
+  reports: ProvincialReport[];
+  faults?: PlantedFault[];
+}): DataSet {
+  return {
+    format: 'baocao-gateway/data-set@1',
+    province: parts.province,
+    asOf: parts.asOf.toISOString(),
+    regimes: parts.catalogue.regimes,
+    units: parts.units,
+    sectors: parts.sectors,
+    indicators: parts.catalogue.indicators,
+    sections: parts.catalogue.sections,
+    periods: parts.periods.map((period) => ({
+      periodId: period.id,
+      kind: period.kind,
+      dataYear: period.year,
+      from: period.from,
+      to: period.to,
+    })),
+    reports: parts.reports,
+    faults: parts.faults ?? [],
+  };
 }

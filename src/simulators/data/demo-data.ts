@@ -11,7 +11,7 @@ import type {
   SectorRecord,
   UnitRecord,
 } from '../../provincial/provincial-wire';
-import { unitsInForce, type DataSet, type PlantedFault } from './data-set';
+import { assembleDataSet, unitsInForce, type DataSet, type PlantedFault } from './data-set';
 import { figuresToValues, outlineSections, satisfactionCounts, sectorFigures } from './figures';
 import { SeededRandom } from './random';
 
@@ -266,25 +266,16 @@ export function generateDemoDataSet(options: DemoDataOptions = {}): DataSet {
   }
 
   const faults = plantFaults(seed, units, reports, current);
-  return {
-    format: 'baocao-gateway/data-set@1',
+  return assembleDataSet({
     province: seed.province,
-    asOf: asOf.toISOString(),
-    regimes: catalogue.regimes,
+    asOf,
+    catalogue,
     units,
     sectors,
-    indicators: catalogue.indicators,
-    sections: catalogue.sections,
-    periods: periods.map((period) => ({
-      periodId: period.id,
-      kind: period.kind,
-      dataYear: period.year,
-      from: period.from,
-      to: period.to,
-    })),
+    periods,
     reports,
     faults,
-  };
+  });
 }
 
 interface ReportContext {

@@ -1,6 +1,6 @@
 import { periodContaining } from '../../catalog/periods';
 import type { ProvincialReport, SectorRecord, UnitRecord } from '../../provincial/provincial-wire';
-import type { DataSet } from './data-set';
+import { assembleDataSet, type DataSet } from './data-set';
 import { loadDemoSeeds } from './demo-data';
 import { figuresToValues, outlineSections, satisfactionCounts, sectorFigures } from './figures';
 import { SeededRandom } from './random';
@@ -133,25 +133,13 @@ export function generateNationDataSet(options: NationOptions = {}): DataSet {
   const { sectors, catalogue } = loadDemoSeeds();
   const units = nationUnits(options);
   const period = periodContaining('quarter', asOf);
-  return {
-    format: 'baocao-gateway/data-set@1',
+  return assembleDataSet({
     province: { code: 'VN', name: 'Cả nước (demo, 34 tỉnh)' },
-    asOf: asOf.toISOString(),
-    regimes: catalogue.regimes,
+    asOf,
+    catalogue,
     units,
     sectors,
-    indicators: catalogue.indicators,
-    sections: catalogue.sections,
-    periods: [
-      {
-        periodId: period.id,
-        kind: period.kind,
-        dataYear: period.year,
-        from: period.from,
-        to: period.to,
-      },
-    ],
+    periods: [period],
     reports: [...nationReports(units, sectors, { ...options, asOf })],
-    faults: [],
-  };
+  });
 }
