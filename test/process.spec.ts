@@ -84,7 +84,7 @@ describe('the gateway process', () => {
     const exit = await gateway.exited;
     expect(exit.code).toBe(78);
     const output = gateway.output();
-    expect(output).toContain('Configuration is invalid (4 problems)');
+    expect(output).toContain('Configuration is invalid (5 problems)');
     for (const variable of [
       '(PORT)',
       '(LOG_LEVEL)',

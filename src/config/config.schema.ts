@@ -119,6 +119,15 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    audit: z
+      .object({
+        signingKey: z.string().min(1).nullable().default(null),
+        signingKeyFile: z.string().min(1).nullable().default(null),
+        checkpointEvery: positiveInt.default(1000),
+        flushIntervalMs: positiveInt.default(200),
+      })
+      .strict()
+      .prefault({}),
     shutdown: z
       .object({
         graceMs: positiveInt.default(10_000),
@@ -154,6 +163,10 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   NATIONAL_BASE_URL: 'national.baseUrl',
   NATIONAL_IDP_ISSUER: 'national.idpIssuer',
   SHUTDOWN_GRACE_MS: 'shutdown.graceMs',
+  AUDIT_SIGNING_KEY: 'audit.signingKey',
+  AUDIT_SIGNING_KEY_FILE: 'audit.signingKeyFile',
+  AUDIT_CHECKPOINT_EVERY: 'audit.checkpointEvery',
+  AUDIT_FLUSH_INTERVAL_MS: 'audit.flushIntervalMs',
   SIMULATOR_PROVINCIAL_REPORTS_PORT: 'simulators.ports.provincialReports',
   SIMULATOR_PROVINCIAL_SSO_PORT: 'simulators.ports.provincialSso',
   SIMULATOR_NATIONAL_REPORTS_PORT: 'simulators.ports.nationalReports',
@@ -164,4 +177,7 @@ export const environmentKeys: Readonly<Record<string, string>> = {
 };
 
 /** Keys whose values are secrets: never printed, never logged. */
-export const secretKeys: ReadonlySet<string> = new Set(['provincial.clientSecret']);
+export const secretKeys: ReadonlySet<string> = new Set([
+  'provincial.clientSecret',
+  'audit.signingKey',
+]);

@@ -45,6 +45,7 @@ describe('loadConfig', () => {
         PROVINCIAL_CLIENT_SECRET: 's3cret-value',
         NATIONAL_BASE_URL: 'https://vpcp.baocaochinhphu.gov.vn/api',
         NATIONAL_IDP_ISSUER: 'https://id.vneid.gov.vn',
+        AUDIT_SIGNING_KEY_FILE: '/etc/baocao/audit-signing-key.pem',
       },
     });
     expect(config.mode).toBe('production');
@@ -82,7 +83,12 @@ describe('loadConfig', () => {
       }),
     );
     const keys = error.problems.map((problem) => problem.key).sort();
-    expect(keys).toEqual(['national.baseUrl', 'provincial.clientId', 'provincial.ssoIssuer']);
+    expect(keys).toEqual([
+      'audit.signingKeyFile',
+      'national.baseUrl',
+      'provincial.clientId',
+      'provincial.ssoIssuer',
+    ]);
     expect(error.message).not.toContain('hidden-1');
   });
 

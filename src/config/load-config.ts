@@ -129,6 +129,22 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     }
   }
   problems.push(...remoteSystemProblems(tree, envOf));
+  const production = remoteSystemKeys.provincial.some(
+    (key) => readPath(tree, ['provincial', key]) != null,
+  );
+  if (
+    production &&
+    readPath(tree, ['audit', 'signingKey']) == null &&
+    readPath(tree, ['audit', 'signingKeyFile']) == null
+  ) {
+    // Outside demo mode the checkpoints must be signed with the deployment's own key.
+    problems.push({
+      key: 'audit.signingKeyFile',
+      env: 'AUDIT_SIGNING_KEY_FILE',
+      message:
+        'is required outside demo mode (or audit.signingKey): the Ed25519 key that signs audit checkpoints',
+    });
+  }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
 
   const values = result.data;

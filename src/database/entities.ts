@@ -1,4 +1,7 @@
+import { AuditCheckpointEntity } from '../audit/audit-checkpoint.entity';
+import { AuditEventEntity } from '../audit/audit-event.entity';
+import { AuditPendingEntity } from '../audit/audit-pending.entity';
 import { GatewayNodeEntity } from './gateway-node.entity';
 
 /** Every entity, listed as classes so the same options work from ts-jest and from dist. */
-export const entities = [GatewayNodeEntity];
+export const entities = [GatewayNodeEntity, AuditEventEntity, AuditPendingEntity, AuditCheckpointEntity];

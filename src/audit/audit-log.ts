@@ -1,0 +1,209 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { scrub } from '../logging/redact';
+import { eventHash, GENESIS_HASH, sha256Hex, type ChainedContent } from './audit-chain';
+import type { AuditSigner } from './audit-signer';
+
+/** What the rest of the gateway records. */
+export interface AuditEventInput {
+  /** "schedule", "system", or the person's SSO subject. */
+  actor: string;
+  action: string;
+  outcome: string;
+  unitCode?: string | null;
+  formCode?: string | null;
+  periodId?: string | null;
+  transferId?: string | null;
+  /** Bodies exchanged with an outside system: secrets are removed before they are kept and hashed. */
+  request?: unknown;
+  response?: unknown;
+  reason?: string | null;
+  details?: Record<string, unknown> | null;
+  occurredAt?: Date;
+}
+
+export interface AuditLogOptions {
+  checkpointEvery: number;
+  batchSize?: number;
+}
+
+// Any fixed bigint distinct from the migration lock: one chain writer at a time, across replicas.
+const CHAIN_LOCK_KEY = '2025070152';
+
+/**
+ * The append-only, hash-chained transfer log. record() only inserts into audit_pending (any
+ * replica, any transaction, durable at once); flush() is the single writer: under an advisory
+ * lock it takes pending events in order, chains them onto the head and signs checkpoints.
+ */
+export class AuditLog {
+  private readonly batchSize: number;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly signer: AuditSigner,
+    private readonly options: AuditLogOptions,
+  ) {
+    this.batchSize = options.batchSize ?? 2000;
+  }
+
+  /** Records an event; pass a transaction's manager to record atomically with the change it describes. */
+  async record(
+    input: AuditEventInput,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
+    await manager.query('INSERT INTO audit_pending (occurred_at, event) VALUES ($1, $2)', [
+      input.occurredAt ?? new Date(),
+      JSON.stringify(pendingEvent(input)),
+    ]);
+  }
+
+  async recordMany(inputs: AuditEventInput[]): Promise<void> {
+    if (inputs.length === 0) return;
+    await this.dataSource.query(
+      'INSERT INTO audit_pending (occurred_at, event) SELECT * FROM unnest($1::timestamptz[], $2::jsonb[])',
+      [
+        inputs.map((input) => input.occurredAt ?? new Date()),
+        inputs.map((input) => JSON.stringify(pendingEvent(input))),
+      ],
+    );
+  }
+
+  /** Chains every pending event. Returns how many were chained by this call. */
+  async flush(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const chained = await this.chainBatch();
+      total += chained;
+      if (chained < this.batchSize) return total;
+    }
+  }
+
+  private async chainBatch(): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1::bigint)', [CHAIN_LOCK_KEY]);
+      const pending = await manager.query<
+        Array<{ id: string; occurred_at: Date; event: PendingEvent }>
+      >('SELECT id, occurred_at, event FROM audit_pending ORDER BY id LIMIT $1', [this.batchSize]);
+      if (pending.length === 0) return 0;
+      const head = await manager.query<Array<{ seq: string; hash: string }>>(
+        'SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1',
+      );
+      let seq = head.length ? BigInt(head[0].seq) : 0n;
+      let prevHash = head.length ? head[0].hash : GENESIS_HASH;
+      const rows: Array<ChainedContent & { prevHash: string; hash: string }> = [];
+      for (const row of pending) {
+        seq += 1n;
+        const content: ChainedContent = {
+          seq: seq.toString(),
+          occurredAt: new Date(row.occurred_at).toISOString(),
+          ...row.event,
+        };
+        const hash = eventHash(prevHash, content);
+        rows.push({ ...content, prevHash, hash });
+        prevHash = hash;
+      }
+      const column = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((row) => row[key]);
+      const json = (key: 'bodies' | 'details') =>
+        rows.map((row) => (row[key] === null ? null : JSON.stringify(row[key])));
+      await manager.query(
+        `INSERT INTO audit_event (seq, occurred_at, chained_at, actor, action, unit_code, form_code, period_id, transfer_id, outcome,
+           request_sha256, response_sha256, bodies, reason, details, prev_hash, hash)
+         SELECT s, o, now(), a, ac, u, f, p, t, oc, rq, rs, b, r, d, ph, h
+         FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::text[],
+                     $10::text[], $11::text[], $12::jsonb[], $13::text[], $14::jsonb[], $15::text[], $16::text[])
+           AS x(s, o, a, ac, u, f, p, t, oc, rq, rs, b, r, d, ph, h)`,
+        [
+          column('seq'),
+          column('occurredAt'),
+          column('actor'),
+          column('action'),
+          column('unitCode'),
+          column('formCode'),
+          column('periodId'),
+          column('transferId'),
+          column('outcome'),
+          column('requestSha256'),
+          column('responseSha256'),
+          json('bodies'),
+          column('reason'),
+          json('details'),
+          column('prevHash'),
+          column('hash'),
+        ],
+      );
+      await manager.query('DELETE FROM audit_pending WHERE id = ANY($1::bigint[])', [
+        pending.map((row) => row.id),
+      ]);
+      const first = BigInt(rows[0].seq);
+      const every = BigInt(this.options.checkpointEvery);
+      if ((first - 1n) / every !== seq / every)
+        await this.writeCheckpoint(manager, seq.toString(), prevHash);
+      return rows.length;
+    });
+  }
+
+  /** Chains what is pending and signs the head, if no checkpoint covers it yet. */
+  async checkpoint(): Promise<{ seq: string; hash: string } | undefined> {
+    await this.flush();
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1::bigint)', [CHAIN_LOCK_KEY]);
+      const head = await manager.query<Array<{ seq: string; hash: string }>>(
+        'SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1',
+      );
+      if (!head.length) return undefined;
+      const last = await manager.query<Array<{ seq: string }>>(
+        'SELECT seq FROM audit_checkpoint ORDER BY seq DESC LIMIT 1',
+      );
+      if (!last.length || last[0].seq !== head[0].seq)
+        await this.writeCheckpoint(manager, head[0].seq, head[0].hash);
+      return head[0];
+    });
+  }
+
+  private async writeCheckpoint(manager: EntityManager, seq: string, hash: string): Promise<void> {
+    const signedAt = new Date();
+    const { statement, signature } = this.signer.sign({
+      seq,
+      hash,
+      signedAt: signedAt.toISOString(),
+    });
+    await manager.query(
+      'INSERT INTO audit_checkpoint (seq, hash, signed_at, key_id, public_key, signature) VALUES ($1, $2, $3, $4, $5, $6)',
+      [
+        statement.seq,
+        statement.hash,
+        signedAt,
+        statement.keyId,
+        this.signer.publicKeyPem,
+        signature,
+      ],
+    );
+  }
+}
+
+type PendingEvent = Omit<ChainedContent, 'seq' | 'occurredAt'>;
+
+function pendingEvent(input: AuditEventInput): PendingEvent {
+  const request = input.request === undefined ? undefined : scrub(input.request);
+  const response = input.response === undefined ? undefined : scrub(input.response);
+  const bodies =
+    request === undefined && response === undefined
+      ? null
+      : {
+          ...(request !== undefined ? { request } : {}),
+          ...(response !== undefined ? { response } : {}),
+        };
+  return {
+    actor: input.actor,
+    action: input.action,
+    unitCode: input.unitCode ?? null,
+    formCode: input.formCode ?? null,
+    periodId: input.periodId ?? null,
+    transferId: input.transferId ?? null,
+    outcome: input.outcome,
+    requestSha256: request === undefined ? null : sha256Hex(request),
+    responseSha256: response === undefined ? null : sha256Hex(response),
+    bodies,
+    reason: input.reason ?? null,
+    details: input.details ? (scrub(input.details) as Record<string, unknown>) : null,
+  };
+}

@@ -1,0 +1,237 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { AuditLog, type AuditEventInput } from '../src/audit/audit-log';
+import { AuditSigner } from '../src/audit/audit-signer';
+import { eventHash, GENESIS_HASH } from '../src/audit/audit-chain';
+import { contentOf, verifyAuditChain, type EventRow } from '../src/audit/audit-verifier';
+import { dataSourceOptions } from '../src/database/data-source-options';
+import { freshDatabaseUrl } from './support/database';
+
+async function openLog(url: string, signer: AuditSigner, checkpointEvery = 10) {
+  const dataSource = await new DataSource(dataSourceOptions(url, 4)).initialize();
+  return { dataSource, log: new AuditLog(dataSource, signer, { checkpointEvery, batchSize: 7 }) };
+}
+
+/** A superuser session with triggers off: what an administrator bent on tampering could do. */
+async function tamper(url: string, ...statements: string[]): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("SET session_replication_role = 'replica'");
+    for (const statement of statements) await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+const event = (index: number): AuditEventInput => ({
+  actor: index % 2 ? 'schedule' : 'vanthu@quangngai.gov.vn',
+  action: 'transfer.push',
+  outcome: index % 5 ? 'ok' : 'failed',
+  unitCode: `QNG-X-${String(index % 96).padStart(3, '0')}`,
+  formCode: 'II.06a/VPCP/KSTT',
+  periodId: '2026-Q4',
+  request: {
+    header: { unitCode: 'QNG-X-001' },
+    authorization: 'Bearer secret-token-value',
+    n: index,
+  },
+  response: { status: 'draft', submissionId: `NS-${index}` },
+  reason: index % 7 ? null : 'Kiểm tra lại số liệu',
+});
+
+describe('audit trail', () => {
+  const signer = AuditSigner.generate();
+  const trustedKeys = [signer.publicKeyPem];
+
+  it('chains recorded events in order, with signed checkpoints, and verifies', async () => {
+    const { dataSource, log } = await openLog(
+      await freshDatabaseUrl({ fromTemplate: true }),
+      signer,
+    );
+    try {
+      for (let index = 0; index < 25; index++) await log.record(event(index));
+      expect(await log.flush()).toBe(25);
+      const rows = await dataSource.query<
+        Array<{ seq: string; bodies: { request: { authorization: string } } }>
+      >('SELECT seq, bodies FROM audit_event ORDER BY seq');
+      expect(rows.map((row) => Number(row.seq))).toEqual(
+        Array.from({ length: 25 }, (_, index) => index + 1),
+      );
+      expect(rows[0].bodies.request.authorization).toBe('[redacted]');
+      const checkpoints = await dataSource.query<Array<{ seq: string }>>(
+        'SELECT seq FROM audit_checkpoint ORDER BY seq',
+      );
+      // A checkpoint closes the batch in which every tenth event was chained (batches of 7 here).
+      expect(checkpoints.map((checkpoint) => checkpoint.seq)).toEqual(['14', '21']);
+      expect(await verifyAuditChain(dataSource, { trustedKeys })).toMatchObject({
+        ok: true,
+        events: 25,
+        checkpointsChecked: 2,
+      });
+      expect(
+        await verifyAuditChain(dataSource, { trustedKeys, fromCheckpoint: true }),
+      ).toMatchObject({ ok: true, events: 4, from: '21' });
+      expect(
+        await verifyAuditChain(dataSource, { trustedKeys: [AuditSigner.generate().publicKeyPem] }),
+      ).toMatchObject({ ok: false, reason: expect.stringContaining('not a trusted key') });
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('two replicas recording and flushing at once make one gapless chain', async () => {
+    const url = await freshDatabaseUrl({ fromTemplate: true });
+    const first = await openLog(url, signer, 50);
+    const second = await openLog(url, signer, 50);
+    try {
+      await Promise.all([
+        (async () => {
+          for (let index = 0; index < 60; index++) {
+            await first.log.record(event(index));
+            if (index % 9 === 0) await first.log.flush();
+          }
+        })(),
+        (async () => {
+          for (let index = 0; index < 60; index++) {
+            await second.log.record(event(index + 100));
+            if (index % 7 === 0) await second.log.flush();
+          }
+        })(),
+      ]);
+      await Promise.all([first.log.flush(), second.log.flush()]);
+      expect(await verifyAuditChain(first.dataSource, { trustedKeys })).toMatchObject({
+        ok: true,
+        events: 120,
+      });
+      expect(await first.dataSource.query('SELECT count(*)::int AS n FROM audit_pending')).toEqual([
+        { n: 0 },
+      ]);
+    } finally {
+      await Promise.all([first.dataSource.destroy(), second.dataSource.destroy()]);
+    }
+  });
+
+  it('the database refuses UPDATE, DELETE and TRUNCATE of events and checkpoints', async () => {
+    const { dataSource, log } = await openLog(
+      await freshDatabaseUrl({ fromTemplate: true }),
+      signer,
+      2,
+    );
+    try {
+      await log.recordMany([event(1), event(2), event(3)]);
+      await log.flush();
+      for (const statement of [
+        "UPDATE audit_event SET outcome = 'ok' WHERE seq = 1",
+        'DELETE FROM audit_event WHERE seq = 3',
+        'TRUNCATE audit_event',
+        "UPDATE audit_checkpoint SET hash = 'x'",
+        'DELETE FROM audit_checkpoint',
+        'TRUNCATE audit_checkpoint',
+      ]) {
+        await expect(dataSource.query(statement)).rejects.toThrow(/append-only/);
+      }
+      expect(await verifyAuditChain(dataSource, { trustedKeys })).toMatchObject({
+        ok: true,
+        events: 3,
+      });
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  describe('tampering through a superuser connection is detected', () => {
+    const prepared = async (count = 30) => {
+      const url = await freshDatabaseUrl({ fromTemplate: true });
+      const opened = await openLog(url, signer, 10);
+      await opened.log.recordMany(Array.from({ length: count }, (_, index) => event(index)));
+      await opened.log.flush();
+      return { url, ...opened };
+    };
+
+    it('one byte of one event changed', async () => {
+      const { url, dataSource } = await prepared();
+      try {
+        await tamper(url, "UPDATE audit_event SET unit_code = 'QNG-X-00X' WHERE seq = 17");
+        expect(await verifyAuditChain(dataSource, { trustedKeys })).toMatchObject({
+          ok: false,
+          seq: '17',
+          reason: expect.stringContaining('altered'),
+        });
+      } finally {
+        await dataSource.destroy();
+      }
+    });
+
+    it('a row deleted', async () => {
+      const { url, dataSource } = await prepared();
+      try {
+        await tamper(url, 'DELETE FROM audit_event WHERE seq = 12');
+        expect(await verifyAuditChain(dataSource, { trustedKeys })).toMatchObject({
+          ok: false,
+          seq: '12',
+          reason: expect.stringContaining('missing'),
+        });
+      } finally {
+        await dataSource.destroy();
+      }
+    });
+
+    it('two rows swapped', async () => {
+      const { url, dataSource } = await prepared();
+      try {
+        await tamper(
+          url,
+          'UPDATE audit_event SET seq = -5 WHERE seq = 5',
+          'UPDATE audit_event SET seq = 5 WHERE seq = 6',
+          'UPDATE audit_event SET seq = 6 WHERE seq = -5',
+        );
+        expect(await verifyAuditChain(dataSource, { trustedKeys })).toMatchObject({
+          ok: false,
+          seq: '5',
+        });
+      } finally {
+        await dataSource.destroy();
+      }
+    });
+
+    it('the tail after a checkpoint truncated', async () => {
+      const { url, dataSource } = await prepared(25);
+      try {
+        await tamper(url, 'DELETE FROM audit_event WHERE seq > 14');
+        const result = await verifyAuditChain(dataSource, { trustedKeys });
+        expect(result).toMatchObject({
+          ok: false,
+          reason: expect.stringContaining('checkpoint covers event 21'),
+        });
+      } finally {
+        await dataSource.destroy();
+      }
+    });
+
+    it('the whole chain rewritten consistently, and caught by the signed checkpoint', async () => {
+      const { url, dataSource } = await prepared(12);
+      try {
+        const rows = await dataSource.query<EventRow[]>('SELECT * FROM audit_event ORDER BY seq');
+        let prev = GENESIS_HASH;
+        const statements: string[] = [];
+        for (const row of rows) {
+          const content = contentOf({ ...row, outcome: 'ok' });
+          const hash = eventHash(prev, content);
+          statements.push(
+            `UPDATE audit_event SET outcome = 'ok', prev_hash = '${prev}', hash = '${hash}' WHERE seq = ${String(row.seq)}`,
+          );
+          prev = hash;
+        }
+        await tamper(url, ...statements);
+        expect(await verifyAuditChain(dataSource, { trustedKeys })).toMatchObject({
+          ok: false,
+          seq: '12',
+          reason: expect.stringContaining('checkpoint'),
+        });
+      } finally {
+        await dataSource.destroy();
+      }
+    });
+  });
+});
