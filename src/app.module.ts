@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { AuditModule } from './audit/audit.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { CommonModule } from './common/common.module';
 import type { AppConfig } from './config/app-config';
@@ -28,6 +29,7 @@ export class AppModule {
         CommonModule,
         DatabaseModule.forRoot(options.databaseUrl, options.config.database.poolSize),
         HealthModule,
+        AuditModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

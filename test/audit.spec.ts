@@ -1,3 +1,4 @@
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AuditLog, type AuditEventInput } from '../src/audit/audit-log';
@@ -6,6 +7,7 @@ import { eventHash, GENESIS_HASH } from '../src/audit/audit-chain';
 import { contentOf, verifyAuditChain, type EventRow } from '../src/audit/audit-verifier';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { freshDatabaseUrl } from './support/database';
+import { startTestGateway } from './support/gateway';
 
 async function openLog(url: string, signer: AuditSigner, checkpointEvery = 10) {
   const dataSource = await new DataSource(dataSourceOptions(url, 4)).initialize();
@@ -233,5 +235,33 @@ describe('audit trail', () => {
         await dataSource.destroy();
       }
     });
+  });
+});
+
+describe('the gateway records through the audit module', () => {
+  it('records its start and stop, and signs the head on the way out', async () => {
+    const key = generateKeyPairSync('ed25519')
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const databaseUrl = await freshDatabaseUrl({ fromTemplate: true });
+    const gateway = await startTestGateway({ env: { AUDIT_SIGNING_KEY: key }, databaseUrl });
+    await gateway.close();
+    const dataSource = await new DataSource(dataSourceOptions(databaseUrl, 2)).initialize();
+    try {
+      const actions = await dataSource.query<Array<{ action: string; actor: string }>>(
+        'SELECT action, actor FROM audit_event ORDER BY seq',
+      );
+      expect(actions).toEqual([
+        { action: 'gateway.started', actor: 'system' },
+        { action: 'gateway.stopped', actor: 'system' },
+      ]);
+      const signer = new AuditSigner(createPrivateKey(key));
+      expect(
+        await verifyAuditChain(dataSource, { trustedKeys: [signer.publicKeyPem] }),
+      ).toMatchObject({ ok: true, events: 2, lastCheckpoint: '2' });
+      expect(gateway.logLines.join('\n')).not.toContain(key.split('\n')[1]);
+    } finally {
+      await dataSource.destroy();
+    }
   });
 });

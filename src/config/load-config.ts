@@ -129,8 +129,11 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     }
   }
   problems.push(...remoteSystemProblems(tree, envOf));
-  const production = remoteSystemKeys.provincial.some(
-    (key) => readPath(tree, ['provincial', key]) != null,
+  const production = Object.entries(remoteSystemKeys).some(([system, keys]) =>
+    keys.some((key) => {
+      const value = readPath(tree, [system, key]);
+      return value !== null && value !== undefined && value !== '';
+    }),
   );
   if (
     production &&

@@ -4,4 +4,9 @@ import { AuditPendingEntity } from '../audit/audit-pending.entity';
 import { GatewayNodeEntity } from './gateway-node.entity';
 
 /** Every entity, listed as classes so the same options work from ts-jest and from dist. */
-export const entities = [GatewayNodeEntity, AuditEventEntity, AuditPendingEntity, AuditCheckpointEntity];
+export const entities = [
+  GatewayNodeEntity,
+  AuditEventEntity,
+  AuditPendingEntity,
+  AuditCheckpointEntity,
+];
