@@ -78,7 +78,12 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
     this.timer = undefined;
     await this.flushing;
     try {
-      await this.record({ actor: 'system', action: 'gateway.stopped', outcome: 'ok', details: { node: this.node.id } });
+      await this.record({
+        actor: 'system',
+        action: 'gateway.stopped',
+        outcome: 'ok',
+        details: { node: this.node.id },
+      });
       // The head is signed on the way out, so nothing chained by this process is left unsigned.
       await this.log.checkpoint();
     } catch (error) {

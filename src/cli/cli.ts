@@ -1,8 +1,14 @@
+import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { DataSource } from 'typeorm';
+import { exportAudit, type ExportFormat } from '../audit/audit-export';
+import { AuditLog } from '../audit/audit-log';
+import type { AuditFilters } from '../audit/audit-query';
+import { AuditSigner } from '../audit/audit-signer';
+import { verifyAuditChain } from '../audit/audit-verifier';
 import { createGateway, openApiDocument } from '../bootstrap';
 import type { AppConfig } from '../config/app-config';
 import { ConfigError, describeConfig, loadConfig } from '../config/load-config';
@@ -107,6 +113,113 @@ export function buildCli(): Command {
         await server.stop();
         await rm(scratch, { recursive: true, force: true });
       }
+    });
+
+  const audit = program.command('audit').description('the audit trail: verify, checkpoint, export');
+  audit
+    .command('verify')
+    .description(
+      'recompute the hash chain and check the signed checkpoints; exit 1 at the first broken link',
+    )
+    .option('--from-checkpoint', 'start at the latest signed checkpoint instead of the first event')
+    .option('--key <file>', 'the public key to trust (PEM); default: the configured signing key')
+    .action(async (options: { fromCheckpoint?: boolean; key?: string }) => {
+      const config = loadConfig();
+      const trusted = options.key
+        ? readFileSync(options.key, 'utf8')
+        : AuditSigner.fromConfig(config).publicKeyPem;
+      const result = await withDataSource(config, (dataSource) =>
+        verifyAuditChain(dataSource, {
+          trustedKeys: [trusted],
+          fromCheckpoint: options.fromCheckpoint,
+        }),
+      );
+      if (result.ok) {
+        print(
+          `OK: ${result.events} events verified from event ${Number(result.from) + 1}, ${result.checkpointsChecked} checkpoints matched; head ${result.head ? `${result.head.seq} ${result.head.hash}` : '(empty)'}`,
+        );
+      } else {
+        print(`BROKEN at event ${result.seq}: ${result.reason}`);
+        process.exitCode = 1;
+      }
+    });
+  audit
+    .command('checkpoint')
+    .description('chain what is pending and sign the head now')
+    .action(async () => {
+      const config = loadConfig();
+      const head = await withDataSource(config, (dataSource) =>
+        new AuditLog(dataSource, AuditSigner.fromConfig(config), {
+          checkpointEvery: config.audit.checkpointEvery,
+        }).checkpoint(),
+      );
+      print(
+        head ? `signed checkpoint at event ${head.seq}: ${head.hash}` : 'the audit log is empty',
+      );
+    });
+  audit
+    .command('public-key')
+    .description('print the public key auditors keep to verify checkpoints and exports')
+    .action(() => print(AuditSigner.fromConfig(loadConfig()).publicKeyPem.trim()));
+  audit
+    .command('export')
+    .description(
+      'stream events to a file (JSON Lines or CSV), with the checkpoint they verify against',
+    )
+    .requiredOption('--out <file>', 'where to write')
+    .option('--format <format>', 'jsonl or csv', 'jsonl')
+    .option('--since <instant>', 'events at or after')
+    .option('--until <instant>', 'events before')
+    .option('--unit <code>')
+    .option('--period <id>')
+    .option('--form <code>')
+    .option('--actor <actor>')
+    .option('--action <action>')
+    .option('--outcome <outcome>')
+    .action(async (options: Record<string, string | undefined>) => {
+      if (options.format !== 'jsonl' && options.format !== 'csv')
+        throw new InvalidArgumentError('--format must be jsonl or csv');
+      const instant = (value: string | undefined, flag: string) => {
+        if (value === undefined) return undefined;
+        const parsed = new Date(value);
+        if (Number.isNaN(parsed.getTime()))
+          throw new InvalidArgumentError(`${flag} must be an ISO 8601 instant`);
+        return parsed;
+      };
+      const filters: AuditFilters = {
+        since: instant(options.since, '--since'),
+        until: instant(options.until, '--until'),
+        unitCode: options.unit,
+        periodId: options.period,
+        formCode: options.form,
+        actor: options.actor,
+        action: options.action,
+        outcome: options.outcome,
+      };
+      for (const key of Object.keys(filters) as Array<keyof AuditFilters>)
+        if (filters[key] === undefined) delete filters[key];
+      const config = loadConfig();
+      const output = createWriteStream(options.out!);
+      const result = await withDataSource(config, (dataSource) =>
+        exportAudit(
+          dataSource,
+          new AuditLog(dataSource, AuditSigner.fromConfig(config), {
+            checkpointEvery: config.audit.checkpointEvery,
+          }),
+          {
+            format: options.format as ExportFormat,
+            filters,
+            output,
+            actor: `cli:${os.userInfo().username}`,
+          },
+        ),
+      );
+      await new Promise<void>((resolve, reject) =>
+        output.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
+      print(
+        `wrote ${result.events} events to ${options.out}, verifiable against checkpoint ${result.checkpoint?.seq ?? '(none)'}`,
+      );
     });
 
   program
