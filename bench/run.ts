@@ -1,3 +1,4 @@
+import { auditBench } from './audit.bench';
 import { loggingBench } from './logging.bench';
 import { mappingBench } from './mapping.bench';
 import { nationDataBench } from './nation-data.bench';
@@ -8,6 +9,7 @@ const benches: Record<string, () => Record<string, number> | Promise<Record<stri
   logging: () => loggingBench(),
   nationData: () => nationDataBench(),
   mapping: () => mappingBench(),
+  audit: () => auditBench(),
 };
 
 async function main(): Promise<void> {

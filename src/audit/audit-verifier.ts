@@ -41,10 +41,15 @@ export type VerifyResult =
     }
   | { ok: false; seq: string; reason: string; events: number };
 
+/** The columns as the verifier reads them: the instant already in ISO 8601 with milliseconds, as hashed. */
+export const EVENT_COLUMNS = `seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at, actor, action, unit_code,
+  form_code, period_id, transfer_id, outcome, request_sha256, response_sha256, bodies, reason, details, prev_hash, hash`;
+
 export function contentOf(row: EventRow): ChainedContent {
   return {
     seq: String(row.seq),
-    occurredAt: new Date(row.occurred_at).toISOString(),
+    occurredAt:
+      typeof row.occurred_at === 'string' ? row.occurred_at : row.occurred_at.toISOString(),
     actor: row.actor,
     action: row.action,
     unitCode: row.unit_code,
@@ -204,9 +209,10 @@ export async function verifyAuditChain(
     const latest = checkpoints[checkpoints.length - 1];
     const probe = new ChainVerifier([latest], trusted);
     if (probe.failure) return { ok: false, ...probe.failure, events: 0 };
-    const present = await dataSource.query<EventRow[]>('SELECT * FROM audit_event WHERE seq = $1', [
-      latest.seq,
-    ]);
+    const present = await dataSource.query<EventRow[]>(
+      `SELECT ${EVENT_COLUMNS} FROM audit_event WHERE seq = $1`,
+      [latest.seq],
+    );
     if (!present.length || present[0].hash !== latest.hash) {
       return {
         ok: false,
@@ -223,15 +229,18 @@ export async function verifyAuditChain(
     start,
   );
   const batch = options.batchSize ?? 10_000;
-  let after = start.seq;
-  for (;;) {
-    const rows = await dataSource.query<EventRow[]>(
-      'SELECT * FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT $2',
+  const fetch = (after: string) =>
+    dataSource.query<EventRow[]>(
+      `SELECT ${EVENT_COLUMNS} FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT $2`,
       [after, batch],
     );
+  let pending = fetch(start.seq);
+  for (;;) {
+    const rows = await pending;
+    // The next batch is read while this one is hashed.
+    if (rows.length === batch) pending = fetch(rows[rows.length - 1].seq);
     for (const row of rows) if (!verifier.accept(row)) return verifier.finish(start.seq);
     if (rows.length < batch) break;
-    after = rows[rows.length - 1].seq;
   }
   return verifier.finish(start.seq);
 }
