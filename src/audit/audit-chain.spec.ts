@@ -4,7 +4,7 @@ import { canonicalContent, eventHash, GENESIS_HASH, type ChainedContent } from '
 
 const text = fc.option(fc.string({ unit: 'binary' }), { nil: null });
 const record = fc.option(
-  fc.dictionary(fc.string(), fc.jsonValue()) as fc.Arbitrary<Record<string, unknown>>,
+  fc.dictionary(fc.string(), fc.jsonValue()),
   { nil: null },
 );
 const content: fc.Arbitrary<ChainedContent> = fc.record({
