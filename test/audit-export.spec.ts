@@ -5,9 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { archiveAudit } from '../src/audit/audit-archive';
 import { exportAudit } from '../src/audit/audit-export';
 import { AuditLog } from '../src/audit/audit-log';
 import { AuditSigner } from '../src/audit/audit-signer';
+import { verifyAuditChain } from '../src/audit/audit-verifier';
 import { verifyExportFile } from '../src/audit/export-verifier';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { freshDatabaseUrl } from './support/database';
@@ -186,5 +188,69 @@ describe('audit export and offline verification', () => {
     const broken = cli('audit', 'verify');
     expect(broken.status).toBe(1);
     expect(broken.stdout).toContain('BROKEN at event 3');
+  });
+});
+
+describe('retention: archiving old events', () => {
+  it('moves old signed events to a file that verifies offline, and the database chain verifies across the boundary', async () => {
+    const url = await freshDatabaseUrl({ fromTemplate: true });
+    const dataSource = await new DataSource(dataSourceOptions(url, 3)).initialize();
+    try {
+      const log = new AuditLog(dataSource, signer, { checkpointEvery: 1000 });
+      const old = new Date(Date.now() - 400 * 86_400_000);
+      await log.recordMany(
+        Array.from({ length: 30 }, (_, index) => ({
+          actor: 'schedule',
+          action: 'transfer.push',
+          outcome: 'ok',
+          occurredAt: new Date(old.getTime() + index * 1000),
+        })),
+      );
+      await log.recordMany(
+        Array.from({ length: 10 }, () => ({
+          actor: 'schedule',
+          action: 'transfer.confirm',
+          outcome: 'ok',
+        })),
+      );
+      await log.flush();
+      const archiveDir = path.join(dir, 'archive');
+      const outcome = await archiveAudit(dataSource, log, {
+        before: new Date(Date.now() - 365 * 86_400_000),
+        directory: archiveDir,
+        actor: 'cli:test',
+      });
+      expect(outcome).toMatchObject({ fromSeq: '1', toSeq: '30', events: 30 });
+      const remaining = await dataSource.query<Array<{ first: string; count: number }>>(
+        'SELECT min(seq) AS first, count(*)::int AS count FROM audit_event',
+      );
+      expect(remaining[0]).toEqual({ first: '31', count: 11 });
+      expect(
+        await verifyAuditChain(dataSource, { trustedKeys: [signer.publicKeyPem] }),
+      ).toMatchObject({ ok: true, from: '30', events: 11 });
+      expect(await verifyExportFile(outcome!.file, signer.publicKeyPem)).toMatchObject({
+        ok: true,
+        complete: true,
+        events: 30,
+      });
+      const [archived] = await dataSource.query<Array<{ details: { fileSha256: string } }>>(
+        "SELECT details FROM audit_event WHERE action = 'audit.archive'",
+      );
+      expect(archived.details.fileSha256).toBe(outcome!.fileSha256);
+      await expect(dataSource.query('DELETE FROM audit_event WHERE seq = 31')).rejects.toThrow(
+        /append-only/,
+      );
+      await expect(
+        dataSource.transaction(async (manager) => {
+          await manager.query("SELECT set_config('baocao.audit_archive_id', $1, true)", [
+            outcome!.archiveId,
+          ]);
+          await manager.query('DELETE FROM audit_event WHERE seq = 35');
+        }),
+      ).rejects.toThrow(/append-only/);
+      await expect(dataSource.query('DELETE FROM audit_archive')).rejects.toThrow(/append-only/);
+    } finally {
+      await dataSource.destroy();
+    }
   });
 });

@@ -3,10 +3,7 @@ import { canonicalJson } from '../common/canonical-json';
 import { canonicalContent, eventHash, GENESIS_HASH, type ChainedContent } from './audit-chain';
 
 const text = fc.option(fc.string({ unit: 'binary' }), { nil: null });
-const record = fc.option(
-  fc.dictionary(fc.string(), fc.jsonValue()),
-  { nil: null },
-);
+const record = fc.option(fc.dictionary(fc.string(), fc.jsonValue()), { nil: null });
 const content: fc.Arbitrary<ChainedContent> = fc.record({
   seq: fc.bigInt({ min: 1n, max: 10n ** 12n }).map(String),
   occurredAt: fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),

@@ -204,8 +204,25 @@ export async function verifyAuditChain(
     'SELECT seq, hash, signed_at, key_id, public_key, signature FROM audit_checkpoint ORDER BY seq',
   );
   const trusted = options.trustedKeys.map(normalisePem);
-  let start = { seq: '0', hash: GENESIS_HASH };
-  if (options.fromCheckpoint && checkpoints.length) {
+  // Events moved to archive files by the retention path: the chain in the database goes on from
+  // the last archive's final hash (the files are verified on their own, see verifyExportFile).
+  const [archive] = await dataSource.query<Array<{ to_seq: string; end_hash: string }>>(
+    'SELECT to_seq, end_hash FROM audit_archive ORDER BY to_seq DESC LIMIT 1',
+  );
+  let start = archive
+    ? { seq: String(archive.to_seq), hash: archive.end_hash }
+    : { seq: '0', hash: GENESIS_HASH };
+  for (const checkpoint of checkpoints.filter(
+    (candidate) => BigInt(candidate.seq) <= BigInt(start.seq),
+  )) {
+    const probe = new ChainVerifier([checkpoint], trusted);
+    if (probe.failure) return { ok: false, ...probe.failure, events: 0 };
+  }
+  if (
+    options.fromCheckpoint &&
+    checkpoints.length &&
+    BigInt(checkpoints[checkpoints.length - 1].seq) > BigInt(start.seq)
+  ) {
     const latest = checkpoints[checkpoints.length - 1];
     const probe = new ChainVerifier([latest], trusted);
     if (probe.failure) return { ok: false, ...probe.failure, events: 0 };

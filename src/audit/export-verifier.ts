@@ -29,7 +29,12 @@ export async function verifyExportFile(
   trustedPublicKeyPem?: string,
 ): Promise<ExportVerification> {
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  type Header = { kind?: string; complete?: boolean; checkpoint?: CheckpointRow | null };
+  type Header = {
+    kind?: string;
+    complete?: boolean;
+    checkpoint?: CheckpointRow | null;
+    start?: { seq: string; hash: string };
+  };
   let header: Header | undefined;
   let verifier: ChainVerifier | undefined;
   let events = 0;
@@ -58,7 +63,7 @@ export async function verifyExportFile(
           ? normalisePem(checkpoint.public_key)
           : '';
       keyTrusted = Boolean(trustedPublicKeyPem);
-      verifier = new ChainVerifier(checkpoint ? [checkpoint] : [], [key]);
+      verifier = new ChainVerifier(checkpoint ? [checkpoint] : [], [key], read.start);
       if (verifier.failure) return fail(verifier.failure.reason);
       continue;
     }
@@ -90,7 +95,7 @@ export async function verifyExportFile(
   if (trailer.events !== events)
     return fail(`the trailer counts ${trailer.events} events, the file holds ${events}`);
   if (header.complete) {
-    const result = verifier!.finish('0');
+    const result = verifier!.finish(header.start?.seq ?? '0');
     if (!result.ok) return fail(result.reason);
     return {
       ok: true,

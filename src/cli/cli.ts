@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { DataSource } from 'typeorm';
+import { archiveAudit } from '../audit/audit-archive';
 import { exportAudit, type ExportFormat } from '../audit/audit-export';
 import { AuditLog } from '../audit/audit-log';
 import type { AuditFilters } from '../audit/audit-query';
@@ -155,6 +156,41 @@ export function buildCli(): Command {
       );
       print(
         head ? `signed checkpoint at event ${head.seq}: ${head.hash}` : 'the audit log is empty',
+      );
+    });
+  audit
+    .command('archive')
+    .description(
+      'retention: move events older than the retention period to a file, then out of the database',
+    )
+    .option('--older-than-days <days>', 'override audit.retentionDays')
+    .action(async (options: { olderThanDays?: string }) => {
+      const config = loadConfig();
+      const days =
+        options.olderThanDays !== undefined
+          ? Number(options.olderThanDays)
+          : config.audit.retentionDays;
+      if (days === null || !Number.isInteger(days) || days < 0)
+        throw new InvalidArgumentError(
+          'set audit.retentionDays or pass --older-than-days <whole days>',
+        );
+      const outcome = await withDataSource(config, (dataSource) =>
+        archiveAudit(
+          dataSource,
+          new AuditLog(dataSource, AuditSigner.fromConfig(config), {
+            checkpointEvery: config.audit.checkpointEvery,
+          }),
+          {
+            before: new Date(Date.now() - days * 86_400_000),
+            directory: path.resolve(projectRoot, config.audit.archiveDir),
+            actor: `cli:${os.userInfo().username}`,
+          },
+        ),
+      );
+      print(
+        outcome
+          ? `archived events ${outcome.fromSeq}–${outcome.toSeq} (${outcome.events}) to ${outcome.file}, sha256 ${outcome.fileSha256}`
+          : 'nothing to archive',
       );
     });
   audit

@@ -125,6 +125,8 @@ export const configSchema = z
         signingKeyFile: z.string().min(1).nullable().default(null),
         checkpointEvery: positiveInt.default(1000),
         flushIntervalMs: positiveInt.default(200),
+        retentionDays: positiveInt.nullable().default(null),
+        archiveDir: z.string().min(1).default('.data/audit/archive'),
       })
       .strict()
       .prefault({}),
@@ -167,6 +169,8 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   AUDIT_SIGNING_KEY_FILE: 'audit.signingKeyFile',
   AUDIT_CHECKPOINT_EVERY: 'audit.checkpointEvery',
   AUDIT_FLUSH_INTERVAL_MS: 'audit.flushIntervalMs',
+  AUDIT_RETENTION_DAYS: 'audit.retentionDays',
+  AUDIT_ARCHIVE_DIR: 'audit.archiveDir',
   SIMULATOR_PROVINCIAL_REPORTS_PORT: 'simulators.ports.provincialReports',
   SIMULATOR_PROVINCIAL_SSO_PORT: 'simulators.ports.provincialSso',
   SIMULATOR_NATIONAL_REPORTS_PORT: 'simulators.ports.nationalReports',

@@ -1,3 +1,4 @@
+import { AuditArchiveEntity } from '../audit/audit-archive.entity';
 import { AuditCheckpointEntity } from '../audit/audit-checkpoint.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { AuditPendingEntity } from '../audit/audit-pending.entity';
@@ -9,4 +10,5 @@ export const entities = [
   AuditEventEntity,
   AuditPendingEntity,
   AuditCheckpointEntity,
+  AuditArchiveEntity,
 ];
