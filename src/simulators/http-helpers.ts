@@ -23,6 +23,24 @@ export async function close(server: http.Server): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
+/** What the two report-system simulators share: a loopback server with its API under /api/v1. */
+export abstract class HttpSimulator {
+  protected constructor(protected readonly listening: Listening) {}
+
+  /** The API base URL, as PROVINCIAL_BASE_URL or NATIONAL_BASE_URL takes it. */
+  get url(): string {
+    return `${this.listening.origin}/api/v1`;
+  }
+
+  get origin(): string {
+    return this.listening.origin;
+  }
+
+  stop(): Promise<void> {
+    return close(this.listening.server);
+  }
+}
+
 export class BadRequest extends Error {
   constructor(
     readonly field: string,

@@ -18,7 +18,7 @@ import { SignatureError, verifyPacketSignature } from '../national/packet-signat
 import type { UnitRecord } from '../provincial/provincial-wire';
 import { unitsInForce, type DataSet } from './data/data-set';
 import { FaultInjector, type FaultSettings } from './fault-injector';
-import { close, errorHandler, listen, requireToken, type Listening } from './http-helpers';
+import { errorHandler, HttpSimulator, listen, requireToken, type Listening } from './http-helpers';
 import type { SimulatedIdentityProvider } from './identity-provider';
 
 export const NATIONAL_SCOPE = 'baocao';
@@ -71,7 +71,7 @@ class HttpProblem extends Error {
  * returned; honours Idempotency-Key; lets a unit read back its submissions. Faults through
  * /__admin.
  */
-export class NationalReportSystem {
+export class NationalReportSystem extends HttpSimulator {
   readonly faults: FaultInjector;
   private readonly forms: FormCatalogue;
   private readonly submissions = new Map<string, Submission>();
@@ -83,8 +83,9 @@ export class NationalReportSystem {
 
   private constructor(
     private readonly options: NationalReportSystemOptions,
-    private readonly listening: Listening,
+    listening: Listening,
   ) {
+    super(listening);
     this.faults = new FaultInjector('national-report-system', options.faults);
     this.forms = options.forms ?? FormCatalogue.load();
     this.units = new Map(options.data.units.map((unit) => [unit.officeCode, unit]));
@@ -97,14 +98,6 @@ export class NationalReportSystem {
     const system = new NationalReportSystem(options, listening);
     system.mount(app);
     return system;
-  }
-
-  get url(): string {
-    return `${this.listening.origin}/api/v1`;
-  }
-
-  get origin(): string {
-    return this.listening.origin;
   }
 
   private now(): Date {
@@ -656,9 +649,5 @@ export class NationalReportSystem {
       })),
     );
     return router;
-  }
-
-  stop(): Promise<void> {
-    return close(this.listening.server);
   }
 }

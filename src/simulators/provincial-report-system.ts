@@ -10,10 +10,10 @@ import type { DataSet } from './data/data-set';
 import { FaultInjector, type FaultSettings } from './fault-injector';
 import {
   BadRequest,
-  close,
   decodeCursor,
   encodeCursor,
   errorHandler,
+  HttpSimulator,
   limitParameter,
   listen,
   optionalString,
@@ -40,14 +40,15 @@ export interface ProvincialReportSystemOptions {
  * updated-since, behind SSO bearer tokens with scope baocao.read. Wire format: provincial-wire.ts,
  * docs/simulators.md.
  */
-export class ProvincialReportSystem {
+export class ProvincialReportSystem extends HttpSimulator {
   readonly faults: FaultInjector;
   private readonly reports = new Map<string, ProvincialReport>();
 
   private constructor(
     private readonly options: ProvincialReportSystemOptions,
-    private readonly listening: Listening,
+    listening: Listening,
   ) {
+    super(listening);
     this.faults = new FaultInjector('provincial-report-system', options.faults);
     for (const report of options.data.reports)
       this.reports.set(report.reportId, structuredClone(report));
@@ -59,15 +60,6 @@ export class ProvincialReportSystem {
     const system = new ProvincialReportSystem(options, listening);
     system.mount(app);
     return system;
-  }
-
-  /** The API base URL, as PROVINCIAL_BASE_URL takes it. */
-  get url(): string {
-    return `${this.listening.origin}/api/v1`;
-  }
-
-  get origin(): string {
-    return this.listening.origin;
   }
 
   private mount(app: express.Express): void {
@@ -200,9 +192,5 @@ export class ProvincialReportSystem {
     });
     router.use(errorHandler('provincial-report-system admin'));
     return router;
-  }
-
-  stop(): Promise<void> {
-    return close(this.listening.server);
   }
 }
