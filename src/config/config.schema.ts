@@ -83,6 +83,7 @@ export const configSchema = z
         ssoIssuer: optionalUrl,
         clientId: optionalText,
         clientSecret: optionalText,
+        scope: z.string().min(1).default('baocao.read'),
       })
       .strict()
       .prefault({}),
@@ -116,6 +117,12 @@ export const configSchema = z
           })
           .strict()
           .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    security: z
+      .object({
+        allowPlainHttpLoopback: flag.default(false),
       })
       .strict()
       .prefault({}),
@@ -162,6 +169,8 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   PROVINCIAL_SSO_ISSUER: 'provincial.ssoIssuer',
   PROVINCIAL_CLIENT_ID: 'provincial.clientId',
   PROVINCIAL_CLIENT_SECRET: 'provincial.clientSecret',
+  PROVINCIAL_SCOPE: 'provincial.scope',
+  ALLOW_PLAIN_HTTP_LOOPBACK: 'security.allowPlainHttpLoopback',
   NATIONAL_BASE_URL: 'national.baseUrl',
   NATIONAL_IDP_ISSUER: 'national.idpIssuer',
   SHUTDOWN_GRACE_MS: 'shutdown.graceMs',

@@ -25,7 +25,9 @@ export function simulatorOptions(
 export function pointAtSimulators(config: AppConfig, simulators: RunningSimulators): AppConfig {
   return Object.freeze({
     ...config,
+    security: { allowPlainHttpLoopback: true },
     provincial: {
+      ...config.provincial,
       baseUrl: simulators.urls.provincialReports,
       ssoIssuer: simulators.urls.provincialSso,
       clientId: simulators.credentials.provincialClient.clientId,

@@ -1,0 +1,144 @@
+import axios, { AxiosError, type AxiosInstance } from 'axios';
+import type { AppConfig } from '../config/app-config';
+import { checkOutboundUrl } from '../common/outbound-url';
+import { RemoteSystemError, retryableStatus } from '../common/remote-system-error';
+import { TokenCache } from '../common/token-cache';
+import type {
+  Page,
+  PeriodRecord,
+  ProvincialReport,
+  ReportStatus,
+  SectorRecord,
+  UnitRecord,
+} from './provincial-wire';
+import { ProvincialSso } from './provincial-sso';
+
+const SERVICE_ACCOUNT = 'service';
+
+export interface ReportQuery {
+  periodId?: string;
+  officeCode?: string;
+  status?: ReportStatus;
+  regimeCode?: string;
+  /** Inclusive. */
+  updatedSince?: string;
+}
+
+/**
+ * The provincial report system (baocao.quangngai.gov.vn), the only code that knows its wire
+ * format (provincial-wire.ts, docs/simulators.md). Calls carry the service account's token,
+ * cached and refreshed ahead of expiry; a 401 drops the token and tries once more.
+ */
+export class ProvincialClient {
+  private readonly http: AxiosInstance;
+  private readonly tokens: TokenCache;
+
+  constructor(config: AppConfig, sso = new ProvincialSso(config)) {
+    if (!config.provincial.baseUrl)
+      throw new RemoteSystemError(
+        'provincial',
+        null,
+        false,
+        'the provincial report system is not configured',
+      );
+    const base = checkOutboundUrl(
+      'provincial',
+      config.provincial.baseUrl,
+      config.security.allowPlainHttpLoopback,
+    );
+    this.http = axios.create({ baseURL: base.toString().replace(/\/$/, ''), timeout: 30_000 });
+    this.tokens = new TokenCache(
+      () => sso.serviceToken(),
+      30_000,
+      Date.now,
+      (error) => error instanceof RemoteSystemError && !error.retryable,
+    );
+  }
+
+  async units(options: { validOn?: string; level?: string } = {}): Promise<UnitRecord[]> {
+    const units: UnitRecord[] = [];
+    for await (const unit of this.pages<UnitRecord>('/units', { ...options, limit: 500 }))
+      units.push(unit);
+    return units;
+  }
+
+  async sectors(): Promise<SectorRecord[]> {
+    return (await this.get<{ items: SectorRecord[] }>('/sectors')).items;
+  }
+
+  async periods(): Promise<PeriodRecord[]> {
+    return (await this.get<{ items: PeriodRecord[] }>('/periods')).items;
+  }
+
+  /** Every report matching the query, page after page, in (updatedAt, reportId) order. */
+  reports(query: ReportQuery = {}): AsyncGenerator<ProvincialReport> {
+    return this.pages<ProvincialReport>('/reports', { ...query, limit: 200 });
+  }
+
+  report(reportId: string): Promise<ProvincialReport> {
+    return this.get<ProvincialReport>(`/reports/${encodeURIComponent(reportId)}`);
+  }
+
+  private async *pages<T>(path: string, parameters: Record<string, unknown>): AsyncGenerator<T> {
+    let cursor: string | null = null;
+    do {
+      const page: Page<T> = await this.get<Page<T>>(
+        path,
+        cursor ? { ...parameters, cursor } : parameters,
+      );
+      yield* page.items;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  private async get<T>(path: string, params?: Record<string, unknown>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const token = await this.tokens.get(SERVICE_ACCOUNT);
+      try {
+        const response = await this.http.get<T>(path, {
+          params,
+          headers: { authorization: `Bearer ${token}` },
+        });
+        return response.data;
+      } catch (error) {
+        if (error instanceof AxiosError && error.response?.status === 401 && attempt === 1) {
+          this.tokens.invalidate(SERVICE_ACCOUNT, token);
+          continue;
+        }
+        throw translate(error, path);
+      }
+    }
+  }
+}
+
+function translate(error: unknown, path: string): RemoteSystemError {
+  if (!(error instanceof AxiosError))
+    return error instanceof RemoteSystemError
+      ? error
+      : new RemoteSystemError(
+          'provincial',
+          null,
+          true,
+          `provincial report system: ${(error as Error).message}`,
+          { cause: error },
+        );
+  const status = error.response?.status ?? null;
+  const body = error.response?.data as
+    { error?: string; message?: string; field?: string } | undefined;
+  const retryAfter = Number(error.response?.headers['retry-after']);
+  const detail = body?.message
+    ? `: ${body.message}`
+    : status === null
+      ? `: ${error.code ?? error.message}`
+      : '';
+  return new RemoteSystemError(
+    'provincial',
+    status,
+    retryableStatus(status),
+    `provincial report system answered ${status ?? 'nothing'} to GET ${path}${detail}`,
+    {
+      cause: error,
+      retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
+    },
+  );
+}
