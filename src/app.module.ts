@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { AccessModule } from './access/access.module';
 import { AuditModule } from './audit/audit.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { CommonModule } from './common/common.module';
@@ -28,6 +29,7 @@ export class AppModule {
         LoggerModule.forRoot(loggerParams(options.config, options.logDestination)),
         CommonModule,
         DatabaseModule.forRoot(options.databaseUrl, options.config.database.poolSize),
+        AccessModule,
         HealthModule,
         AuditModule,
       ],

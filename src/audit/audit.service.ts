@@ -19,7 +19,7 @@ import { verifyAuditChain, type VerifyResult } from './audit-verifier';
 export class AuditService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditService.name);
   readonly signer: AuditSigner;
-  private readonly log: AuditLog;
+  readonly log: AuditLog;
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<unknown>;
 

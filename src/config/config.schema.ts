@@ -126,6 +126,14 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    access: z
+      .object({
+        issuer: optionalUrl,
+        audience: z.string().min(1).default('urn:baocao:gateway-api'),
+        roleClaim: z.string().min(1).default('role'),
+      })
+      .strict()
+      .prefault({}),
     audit: z
       .object({
         signingKey: z.string().min(1).nullable().default(null),
@@ -171,6 +179,9 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   PROVINCIAL_CLIENT_SECRET: 'provincial.clientSecret',
   PROVINCIAL_SCOPE: 'provincial.scope',
   ALLOW_PLAIN_HTTP_LOOPBACK: 'security.allowPlainHttpLoopback',
+  ACCESS_ISSUER: 'access.issuer',
+  ACCESS_AUDIENCE: 'access.audience',
+  ACCESS_ROLE_CLAIM: 'access.roleClaim',
   NATIONAL_BASE_URL: 'national.baseUrl',
   NATIONAL_IDP_ISSUER: 'national.idpIssuer',
   SHUTDOWN_GRACE_MS: 'shutdown.graceMs',

@@ -12,10 +12,12 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
+import { Public } from '../access/roles.decorator';
 import { LifecycleService } from '../common/lifecycle.service';
 import { pendingMigrations } from '../database/migrations';
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

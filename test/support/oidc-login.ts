@@ -55,6 +55,7 @@ export async function signIn(
   issuer: string,
   client: { id: string; secret: string; redirectUri: string },
   person: { username: string; password: string },
+  resource?: string,
 ): Promise<TokenResponse> {
   const { authorization_endpoint } = await discover(issuer);
   const cookies = new Map<string, string>();
@@ -81,6 +82,7 @@ export async function signIn(
     scope: 'openid offline_access email profile',
     redirect_uri: client.redirectUri,
     state: 'state-1',
+    ...(resource ? { resource } : {}),
   }).toString();
   let response = await go(start.toString());
   for (let step = 0; step < 10; step++) {
@@ -93,6 +95,7 @@ export async function signIn(
           grant_type: 'authorization_code',
           code,
           redirect_uri: client.redirectUri,
+          ...(resource ? { resource } : {}),
         });
         if (!token.ok)
           throw new Error(`code exchange failed: ${token.status} ${await token.text()}`);
