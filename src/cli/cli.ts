@@ -1,4 +1,4 @@
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +21,8 @@ import { findLiveNodes } from '../database/gateway-node.service';
 import { generateMigration } from '../database/migration-generator';
 import { pendingMigrations, runMigrationsLocked, schemaDrift } from '../database/migrations';
 import { openDatabase } from '../database/open-database';
+import { DEFAULT_CREDENTIALS_FILE } from '../simulators/demo';
+import { signIn } from '../simulators/demo-sign-in';
 
 // Command-line verbs over the same services the API uses. Each verb is thin: load config, open
 // the database, call one function, print, exit non-zero on failure.
@@ -256,6 +258,48 @@ export function buildCli(): Command {
       print(
         `wrote ${result.events} events to ${options.out}, verifiable against checkpoint ${result.checkpoint?.seq ?? '(none)'}`,
       );
+    });
+
+  program
+    .command('token')
+    .description(
+      'demo mode: sign a demo person in at the simulated SSO and print an access token for the gateway API',
+    )
+    .requiredOption('--role <role>', 'operator, auditor or admin')
+    .action(async (options: { role: string }) => {
+      const config = loadConfig();
+      if (config.mode !== 'demo')
+        throw new InvalidArgumentError(
+          'token works in demo mode only: a real SSO has its own sign-in',
+        );
+      if (!['operator', 'auditor', 'admin'].includes(options.role))
+        throw new InvalidArgumentError('--role must be operator, auditor or admin');
+      if (!existsSync(DEFAULT_CREDENTIALS_FILE))
+        throw new InvalidArgumentError(
+          'no demo accounts yet: start the gateway in demo mode first (npm start)',
+        );
+      const demo = JSON.parse(readFileSync(DEFAULT_CREDENTIALS_FILE, 'utf8')) as {
+        urls: { provincialSso: string; gatewayApiResource: string };
+        consoleClient: { clientId: string; clientSecret: string; redirectUris: string[] };
+        people: Array<{ username: string; password: string; role: string }>;
+      };
+      const person = demo.people.find((candidate) => candidate.role === options.role)!;
+      const tokens = await signIn(
+        demo.urls.provincialSso,
+        {
+          id: demo.consoleClient.clientId,
+          secret: demo.consoleClient.clientSecret,
+          redirectUri: demo.consoleClient.redirectUris[0],
+        },
+        person,
+        demo.urls.gatewayApiResource,
+      ).catch((error: unknown) => {
+        throw new Error(
+          `cannot sign in at ${demo.urls.provincialSso}: is the gateway running in demo mode (npm start)? ${(error as Error).message}`,
+        );
+      });
+      note(`${person.username} (${options.role}), valid ${tokens.expires_in} s`);
+      print(tokens.access_token);
     });
 
   program

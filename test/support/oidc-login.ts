@@ -1,41 +1,12 @@
-/**
- * Drives a real authorization-code sign-in against a simulated identity provider over HTTP, the
- * way a browser would: follow redirects with a cookie jar, post the login form, take the code
- * from the redirect and exchange it at the token endpoint.
- */
-export interface TokenResponse {
-  access_token: string;
-  refresh_token?: string;
-  id_token?: string;
-  expires_in: number;
-  token_type: string;
-  scope?: string;
-}
+import { tokenRequest, type TokenResponse } from '../../src/simulators/demo-sign-in';
 
-export async function discover(issuer: string): Promise<Record<string, any>> {
-  const response = await fetch(`${issuer}/.well-known/openid-configuration`);
-  return (await response.json()) as Record<string, any>;
-}
-
-export function basic(clientId: string, clientSecret: string): string {
-  return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
-}
-
-export async function tokenRequest(
-  issuer: string,
-  client: { id: string; secret: string },
-  form: Record<string, string>,
-): Promise<Response> {
-  const { token_endpoint } = await discover(issuer);
-  return fetch(String(token_endpoint), {
-    method: 'POST',
-    headers: {
-      authorization: basic(client.id, client.secret),
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams(form),
-  });
-}
+export {
+  basic,
+  discover,
+  signIn,
+  tokenRequest,
+  type TokenResponse,
+} from '../../src/simulators/demo-sign-in';
 
 export async function clientCredentials(
   issuer: string,
@@ -49,72 +20,6 @@ export async function clientCredentials(
   if (!response.ok)
     throw new Error(`token request failed: ${response.status} ${await response.text()}`);
   return (await response.json()) as TokenResponse;
-}
-
-export async function signIn(
-  issuer: string,
-  client: { id: string; secret: string; redirectUri: string },
-  person: { username: string; password: string },
-  resource?: string,
-): Promise<TokenResponse> {
-  const { authorization_endpoint } = await discover(issuer);
-  const cookies = new Map<string, string>();
-  const go = async (url: string, init: RequestInit = {}) => {
-    const response = await fetch(url, {
-      ...init,
-      redirect: 'manual',
-      headers: {
-        ...(init.headers as Record<string, string>),
-        cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; '),
-      },
-    });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const index = pair.indexOf('=');
-      cookies.set(pair.slice(0, index), pair.slice(index + 1));
-    }
-    return response;
-  };
-  const start = new URL(String(authorization_endpoint));
-  start.search = new URLSearchParams({
-    client_id: client.id,
-    response_type: 'code',
-    scope: 'openid offline_access email profile',
-    redirect_uri: client.redirectUri,
-    state: 'state-1',
-    ...(resource ? { resource } : {}),
-  }).toString();
-  let response = await go(start.toString());
-  for (let step = 0; step < 10; step++) {
-    if (response.status >= 300 && response.status < 400) {
-      const location = new URL(response.headers.get('location')!, issuer);
-      if (location.toString().startsWith(client.redirectUri)) {
-        const code = location.searchParams.get('code');
-        if (!code) throw new Error(`no code in redirect: ${location.toString()}`);
-        const token = await tokenRequest(issuer, client, {
-          grant_type: 'authorization_code',
-          code,
-          redirect_uri: client.redirectUri,
-          ...(resource ? { resource } : {}),
-        });
-        if (!token.ok)
-          throw new Error(`code exchange failed: ${token.status} ${await token.text()}`);
-        return (await token.json()) as TokenResponse;
-      }
-      response = await go(location.toString());
-      continue;
-    }
-    const page = await response.text();
-    const action = /action="([^"]+)"/.exec(page)?.[1];
-    if (response.status !== 200 || !action)
-      throw new Error(`sign-in stopped at ${response.status}: ${page.slice(0, 300)}`);
-    response = await go(new URL(action, issuer).toString(), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(person),
-    });
-  }
-  throw new Error('sign-in did not finish in 10 steps');
 }
 
 export function decodeJwt(token: string): Record<string, any> {
