@@ -1,3 +1,4 @@
+import { isPeriodId } from '../catalog/periods';
 import type { DataSource } from 'typeorm';
 import type { EventRow } from './audit-verifier';
 
@@ -65,4 +66,52 @@ export async function* streamAuditEvents(
     if (!page.nextAfter) return;
     after = page.nextAfter;
   }
+}
+
+export class AuditFilterError extends Error {
+  constructor(
+    readonly parameter: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The filters as people type them (query string, command line): checked, named on error. */
+export function parseAuditFilters(
+  raw: Partial<
+    Record<
+      'since' | 'until' | 'unit' | 'period' | 'form' | 'actor' | 'action' | 'outcome' | 'transfer',
+      string
+    >
+  >,
+): AuditFilters {
+  const instant = (name: 'since' | 'until') => {
+    const value = raw[name];
+    if (value === undefined) return undefined;
+    const parsed = new Date(value);
+    if (Number.isNaN(parsed.getTime()))
+      throw new AuditFilterError(name, `${name} must be an ISO 8601 instant`);
+    return parsed;
+  };
+  if (raw.period !== undefined && !isPeriodId(raw.period)) {
+    throw new AuditFilterError('period', 'period must be a period id such as 2025-Q1');
+  }
+  if (raw.transfer !== undefined && !/^[0-9a-f-]{36}$/i.test(raw.transfer)) {
+    throw new AuditFilterError('transfer', 'transfer must be a transfer id (UUID)');
+  }
+  const filters: AuditFilters = {
+    since: instant('since'),
+    until: instant('until'),
+    unitCode: raw.unit,
+    periodId: raw.period,
+    formCode: raw.form,
+    actor: raw.actor,
+    action: raw.action,
+    outcome: raw.outcome,
+    transferId: raw.transfer,
+  };
+  for (const key of Object.keys(filters) as Array<keyof AuditFilters>)
+    if (filters[key] === undefined) delete filters[key];
+  return filters;
 }

@@ -4,9 +4,13 @@ import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { CurrentCaller } from '../access/caller.decorator';
 import { Roles, type Caller } from '../access/roles.decorator';
-import { isPeriodId } from '../catalog/periods';
 import { exportAudit } from './audit-export';
-import { queryAuditPage, type AuditFilters } from './audit-query';
+import {
+  AuditFilterError,
+  parseAuditFilters,
+  queryAuditPage,
+  type AuditFilters,
+} from './audit-query';
 import { AuditService } from './audit.service';
 
 type FilterQuery = Partial<
@@ -18,46 +22,16 @@ type FilterQuery = Partial<
 
 /** A bad parameter is a 400 naming it. */
 function filtersOf(query: FilterQuery): AuditFilters {
-  const instant = (name: 'since' | 'until') => {
-    const value = query[name];
-    if (value === undefined) return undefined;
-    const parsed = new Date(value);
-    if (Number.isNaN(parsed.getTime()))
-      throw new BadRequestException({
-        statusCode: 400,
-        message: `${name} must be an ISO 8601 instant`,
-        parameter: name,
-      });
-    return parsed;
-  };
-  if (query.period !== undefined && !isPeriodId(query.period)) {
+  try {
+    return parseAuditFilters(query);
+  } catch (error) {
+    if (!(error instanceof AuditFilterError)) throw error;
     throw new BadRequestException({
       statusCode: 400,
-      message: 'period must be a period id such as 2025-Q1',
-      parameter: 'period',
+      message: error.message,
+      parameter: error.parameter,
     });
   }
-  if (query.transfer !== undefined && !/^[0-9a-f-]{36}$/i.test(query.transfer)) {
-    throw new BadRequestException({
-      statusCode: 400,
-      message: 'transfer must be a transfer id (UUID)',
-      parameter: 'transfer',
-    });
-  }
-  const filters: AuditFilters = {
-    since: instant('since'),
-    until: instant('until'),
-    unitCode: query.unit,
-    periodId: query.period,
-    formCode: query.form,
-    actor: query.actor,
-    action: query.action,
-    outcome: query.outcome,
-    transferId: query.transfer,
-  };
-  for (const key of Object.keys(filters) as Array<keyof AuditFilters>)
-    if (filters[key] === undefined) delete filters[key];
-  return filters;
 }
 
 const FILTERS = [

@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { archiveAudit } from '../audit/audit-archive';
 import { exportAudit, type ExportFormat } from '../audit/audit-export';
 import { AuditLog } from '../audit/audit-log';
-import type { AuditFilters } from '../audit/audit-query';
+import { AuditFilterError, parseAuditFilters, type AuditFilters } from '../audit/audit-query';
 import { AuditSigner } from '../audit/audit-signer';
 import { verifyAuditChain } from '../audit/audit-verifier';
 import { createGateway, openApiDocument } from '../bootstrap';
@@ -217,25 +217,13 @@ export function buildCli(): Command {
     .action(async (options: Record<string, string | undefined>) => {
       if (options.format !== 'jsonl' && options.format !== 'csv')
         throw new InvalidArgumentError('--format must be jsonl or csv');
-      const instant = (value: string | undefined, flag: string) => {
-        if (value === undefined) return undefined;
-        const parsed = new Date(value);
-        if (Number.isNaN(parsed.getTime()))
-          throw new InvalidArgumentError(`${flag} must be an ISO 8601 instant`);
-        return parsed;
-      };
-      const filters: AuditFilters = {
-        since: instant(options.since, '--since'),
-        until: instant(options.until, '--until'),
-        unitCode: options.unit,
-        periodId: options.period,
-        formCode: options.form,
-        actor: options.actor,
-        action: options.action,
-        outcome: options.outcome,
-      };
-      for (const key of Object.keys(filters) as Array<keyof AuditFilters>)
-        if (filters[key] === undefined) delete filters[key];
+      let filters: AuditFilters;
+      try {
+        filters = parseAuditFilters(options);
+      } catch (error) {
+        if (!(error instanceof AuditFilterError)) throw error;
+        throw new InvalidArgumentError(`--${error.parameter}: ${error.message}`);
+      }
       const config = loadConfig();
       const output = createWriteStream(options.out!);
       const result = await withDataSource(config, (dataSource) =>
