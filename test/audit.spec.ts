@@ -267,8 +267,8 @@ describe('the gateway records through the audit module', () => {
   });
 });
 
-describe('stored content tampered with', () => {
-  it('is found: the columns no longer say what the content says', async () => {
+describe('content that is no longer JSON', () => {
+  it('is found by the row-by-row check the database check falls back to', async () => {
     const url = await freshDatabaseUrl({ fromTemplate: true });
     const dataSource = await new DataSource(dataSourceOptions(url, 3)).initialize();
     try {
