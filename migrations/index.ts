@@ -5,12 +5,10 @@ import { AuditTrail1795812191052 } from './1795812191052-AuditTrail';
 import { AuditAppendOnly1795812191053 } from './1795812191053-AuditAppendOnly';
 import { AuditArchive1795813206862 } from './1795813206862-AuditArchive';
 import { AuditArchivePath1795813206863 } from './1795813206863-AuditArchivePath';
-import { AuditContent1795814837133 } from './1795814837133-AuditContent';
 export const migrations: Function[] = [
   Foundation1795808114298,
   AuditTrail1795812191052,
   AuditAppendOnly1795812191053,
   AuditArchive1795813206862,
   AuditArchivePath1795813206863,
-  AuditContent1795814837133,
 ];

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AuditLog, type AuditEventInput } from '../src/audit/audit-log';
 import { AuditSigner } from '../src/audit/audit-signer';
-import { canonicalContent, eventHash, GENESIS_HASH } from '../src/audit/audit-chain';
+import { eventHash, GENESIS_HASH } from '../src/audit/audit-chain';
 import { contentOf, verifyAuditChain, type EventRow } from '../src/audit/audit-verifier';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { freshDatabaseUrl } from './support/database';
@@ -218,11 +218,10 @@ describe('audit trail', () => {
         let prev = GENESIS_HASH;
         const statements: string[] = [];
         for (const row of rows) {
-          // A careful forger rewrites the columns, the stored content and every hash after it.
-          const content = canonicalContent(contentOf({ ...row, outcome: 'ok' }));
-          const hash = eventHash(prev, contentOf({ ...row, outcome: 'ok' }));
+          const content = contentOf({ ...row, outcome: 'ok' });
+          const hash = eventHash(prev, content);
           statements.push(
-            `UPDATE audit_event SET outcome = 'ok', content = '${content.replace(/'/g, "''")}', prev_hash = '${prev}', hash = '${hash}' WHERE seq = ${String(row.seq)}`,
+            `UPDATE audit_event SET outcome = 'ok', prev_hash = '${prev}', hash = '${hash}' WHERE seq = ${String(row.seq)}`,
           );
           prev = hash;
         }
@@ -261,25 +260,6 @@ describe('the gateway records through the audit module', () => {
         await verifyAuditChain(dataSource, { trustedKeys: [signer.publicKeyPem] }),
       ).toMatchObject({ ok: true, events: 2, lastCheckpoint: '2' });
       expect(gateway.logLines.join('\n')).not.toContain(key.split('\n')[1]);
-    } finally {
-      await dataSource.destroy();
-    }
-  });
-});
-
-describe('content that is no longer JSON', () => {
-  it('is found by the row-by-row check the database check falls back to', async () => {
-    const url = await freshDatabaseUrl({ fromTemplate: true });
-    const dataSource = await new DataSource(dataSourceOptions(url, 3)).initialize();
-    try {
-      const signer = AuditSigner.generate();
-      const log = new AuditLog(dataSource, signer, { checkpointEvery: 100 });
-      await log.recordMany(Array.from({ length: 8 }, (_, index) => event(index)));
-      await log.flush();
-      await tamper(url, 'UPDATE audit_event SET content = left(content, 40) WHERE seq = 6');
-      expect(
-        await verifyAuditChain(dataSource, { trustedKeys: [signer.publicKeyPem] }),
-      ).toMatchObject({ ok: false, seq: '6', reason: expect.stringContaining('altered') });
     } finally {
       await dataSource.destroy();
     }

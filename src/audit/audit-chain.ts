@@ -41,13 +41,10 @@ export function canonicalContent(content: ChainedContent): string {
   );
 }
 
-/** The chain's step: SHA-256 of the previous hash, a line feed and the event's canonical content. */
-export function chainHash(prevHash: string, content: string): string {
-  return createHash('sha256').update(`${prevHash}\n${content}`).digest('hex');
-}
-
 export function eventHash(prevHash: string, content: ChainedContent): string {
-  return chainHash(prevHash, canonicalContent(content));
+  return createHash('sha256')
+    .update(`${prevHash}\n${canonicalContent(content)}`)
+    .digest('hex');
 }
 
 export interface CheckpointStatement {

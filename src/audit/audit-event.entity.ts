@@ -58,10 +58,6 @@ export class AuditEventEntity {
   @Column({ type: 'jsonb', nullable: true })
   details!: Record<string, unknown> | null;
 
-  /** The canonical JSON the hash covers; the columns above must say the same (the verifier checks). */
-  @Column({ type: 'text' })
-  content!: string;
-
   @Column({ name: 'prev_hash', type: 'text' })
   prevHash!: string;
 

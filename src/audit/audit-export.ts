@@ -81,7 +81,7 @@ export async function exportAudit(
       output,
       format === 'jsonl'
         ? `${JSON.stringify(row)}\n`
-        : `${CSV_COLUMNS.map((column) => csvCell(row[column] ?? null)).join(',')}\n`,
+        : `${CSV_COLUMNS.map((column) => csvCell(row[column])).join(',')}\n`,
     );
   }
   if (format === 'jsonl') await write(output, `${JSON.stringify({ kind: 'end', events })}\n`);

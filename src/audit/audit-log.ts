@@ -1,12 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { scrub } from '../logging/redact';
-import {
-  canonicalContent,
-  chainHash,
-  GENESIS_HASH,
-  sha256Hex,
-  type ChainedContent,
-} from './audit-chain';
+import { eventHash, GENESIS_HASH, sha256Hex, type ChainedContent } from './audit-chain';
 import type { AuditSigner } from './audit-signer';
 
 /** What the rest of the gateway records. */
@@ -95,7 +89,7 @@ export class AuditLog {
       );
       let seq = head.length ? BigInt(head[0].seq) : 0n;
       let prevHash = head.length ? head[0].hash : GENESIS_HASH;
-      const rows: Array<ChainedContent & { content: string; prevHash: string; hash: string }> = [];
+      const rows: Array<ChainedContent & { prevHash: string; hash: string }> = [];
       for (const row of pending) {
         seq += 1n;
         const content: ChainedContent = {
@@ -103,9 +97,8 @@ export class AuditLog {
           occurredAt: new Date(row.occurred_at).toISOString(),
           ...row.event,
         };
-        const text = canonicalContent(content);
-        const hash = chainHash(prevHash, text);
-        rows.push({ ...content, content: text, prevHash, hash });
+        const hash = eventHash(prevHash, content);
+        rows.push({ ...content, prevHash, hash });
         prevHash = hash;
       }
       const column = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((row) => row[key]);
@@ -113,11 +106,11 @@ export class AuditLog {
         rows.map((row) => (row[key] === null ? null : JSON.stringify(row[key])));
       await manager.query(
         `INSERT INTO audit_event (seq, occurred_at, chained_at, actor, action, unit_code, form_code, period_id, transfer_id, outcome,
-           request_sha256, response_sha256, bodies, reason, details, content, prev_hash, hash)
-         SELECT s, o, now(), a, ac, u, f, p, t, oc, rq, rs, b, r, d, c, ph, h
+           request_sha256, response_sha256, bodies, reason, details, prev_hash, hash)
+         SELECT s, o, now(), a, ac, u, f, p, t, oc, rq, rs, b, r, d, ph, h
          FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::text[],
-                     $10::text[], $11::text[], $12::jsonb[], $13::text[], $14::jsonb[], $15::text[], $16::text[], $17::text[])
-           AS x(s, o, a, ac, u, f, p, t, oc, rq, rs, b, r, d, c, ph, h)`,
+                     $10::text[], $11::text[], $12::jsonb[], $13::text[], $14::jsonb[], $15::text[], $16::text[])
+           AS x(s, o, a, ac, u, f, p, t, oc, rq, rs, b, r, d, ph, h)`,
         [
           column('seq'),
           column('occurredAt'),
@@ -133,7 +126,6 @@ export class AuditLog {
           json('bodies'),
           column('reason'),
           json('details'),
-          column('content'),
           column('prevHash'),
           column('hash'),
         ],

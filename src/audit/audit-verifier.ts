@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { canonicalContent, chainHash, GENESIS_HASH, type ChainedContent } from './audit-chain';
+import { eventHash, GENESIS_HASH, type ChainedContent } from './audit-chain';
 import { verifyCheckpointSignature } from './audit-signer';
 
 export interface EventRow {
@@ -17,8 +17,6 @@ export interface EventRow {
   bodies: Record<string, unknown> | null;
   reason: string | null;
   details: Record<string, unknown> | null;
-  /** The canonical text the hash covers; absent in exports made before it was stored. */
-  content?: string;
   prev_hash: string;
   hash: string;
 }
@@ -45,7 +43,7 @@ export type VerifyResult =
 
 /** The columns as the verifier reads them: the instant already in ISO 8601 with milliseconds, as hashed. */
 export const EVENT_COLUMNS = `seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at, actor, action, unit_code,
-  form_code, period_id, transfer_id, outcome, request_sha256, response_sha256, bodies, reason, details, content, prev_hash, hash`;
+  form_code, period_id, transfer_id, outcome, request_sha256, response_sha256, bodies, reason, details, prev_hash, hash`;
 
 export function contentOf(row: EventRow): ChainedContent {
   return {
@@ -138,11 +136,8 @@ export class ChainVerifier {
       };
       return false;
     }
-    const text = canonicalContent(contentOf(row));
-    if (
-      (row.content ?? text) !== text ||
-      chainHash(this.prevHash, row.content ?? text) !== row.hash
-    ) {
+    const recomputed = eventHash(this.prevHash, contentOf(row));
+    if (recomputed !== row.hash) {
       this.failure = {
         seq: String(row.seq),
         reason: `the content of event ${seq} was altered: its hash does not match what it holds`,
@@ -250,12 +245,6 @@ export async function verifyAuditChain(
     trusted,
     start,
   );
-  try {
-    return await verifyInDatabase(dataSource, verifier, checkpoints, start);
-  } catch (error) {
-    // A content that is no longer JSON stops the database's check: read the rows and say where.
-    if ((error as { code?: string }).code !== '22P02') throw error;
-  }
   const batch = options.batchSize ?? 10_000;
   const fetch = (after: string) =>
     dataSource.query<EventRow[]>(
@@ -265,123 +254,10 @@ export async function verifyAuditChain(
   let pending = fetch(start.seq);
   for (;;) {
     const rows = await pending;
+    // The next batch is read while this one is hashed.
     if (rows.length === batch) pending = fetch(rows[rows.length - 1].seq);
     for (const row of rows) if (!verifier.accept(row)) return verifier.finish(start.seq);
     if (rows.length < batch) break;
   }
   return verifier.finish(start.seq);
-}
-
-/**
- * The same checks, computed by PostgreSQL in one pass: every event's hash from its stored
- * canonical content and the previous hash, the links, the gaps, and that the columns say what
- * the content says. Checkpoint signatures stay with the caller (ChainVerifier checked them).
- */
-async function verifyInDatabase(
-  dataSource: DataSource,
-  verifier: ChainVerifier,
-  checkpoints: CheckpointRow[],
-  start: { seq: string; hash: string },
-): Promise<VerifyResult> {
-  if (verifier.failure) return { ok: false, ...verifier.failure, events: 0 };
-  const [fault] = await dataSource.query<Array<{ seq: string; expected: string; fault: string }>>(
-    `WITH ordered AS (
-       SELECT e.*, lag(seq) OVER (ORDER BY seq) AS before_seq, lag(hash) OVER (ORDER BY seq) AS before_hash
-       FROM audit_event e WHERE seq > $1::bigint
-     ), checked AS (
-       SELECT seq, coalesce(before_seq, $1::bigint) + 1 AS expected,
-         CASE
-           WHEN seq <> coalesce(before_seq, $1::bigint) + 1 THEN 'missing'
-           WHEN prev_hash <> coalesce(before_hash, $2) THEN 'link'
-           WHEN encode(sha256(convert_to(prev_hash || E'\n' || content, 'UTF8')), 'hex') <> hash THEN 'altered'
-           WHEN NOT (
-             c->>'seq' = seq::text
-             AND c->>'occurredAt' = to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-             AND c->>'actor' IS NOT DISTINCT FROM actor AND c->>'action' IS NOT DISTINCT FROM action
-             AND c->>'unitCode' IS NOT DISTINCT FROM unit_code AND c->>'formCode' IS NOT DISTINCT FROM form_code
-             AND c->>'periodId' IS NOT DISTINCT FROM period_id AND c->>'transferId' IS NOT DISTINCT FROM transfer_id::text
-             AND c->>'outcome' IS NOT DISTINCT FROM outcome AND c->>'requestSha256' IS NOT DISTINCT FROM request_sha256
-             AND c->>'responseSha256' IS NOT DISTINCT FROM response_sha256 AND c->>'reason' IS NOT DISTINCT FROM reason
-             AND coalesce(c->'bodies', 'null'::jsonb) = coalesce(bodies, 'null'::jsonb)
-             AND coalesce(c->'details', 'null'::jsonb) = coalesce(details, 'null'::jsonb)
-           ) THEN 'altered'
-         END AS fault
-       FROM ordered CROSS JOIN LATERAL (SELECT content::jsonb AS c) parsed
-     )
-     SELECT seq, expected, fault FROM checked WHERE fault IS NOT NULL ORDER BY seq LIMIT 1`,
-    [start.seq, start.hash],
-  );
-  const [tally] = await dataSource.query<
-    Array<{ events: number; head: string | null; head_hash: string | null }>
-  >(
-    `SELECT count(*)::int AS events, max(seq) AS head, (SELECT hash FROM audit_event WHERE seq > $1::bigint ORDER BY seq DESC LIMIT 1) AS head_hash
-     FROM audit_event WHERE seq > $1::bigint`,
-    [start.seq],
-  );
-  const later = checkpoints.filter((checkpoint) => BigInt(checkpoint.seq) > BigInt(start.seq));
-  const hashes = new Map(
-    (
-      await dataSource.query<Array<{ seq: string; hash: string }>>(
-        'SELECT seq, hash FROM audit_event WHERE seq = ANY($1::bigint[])',
-        [later.map((checkpoint) => checkpoint.seq)],
-      )
-    ).map((row) => [String(row.seq), row.hash]),
-  );
-  const faults: Array<{ seq: bigint; reason: string }> = [];
-  if (fault) {
-    const seq = BigInt(fault.seq);
-    faults.push(
-      fault.fault === 'missing'
-        ? {
-            seq: BigInt(fault.expected),
-            reason: `event ${fault.expected} is missing: the next event present is ${seq}`,
-          }
-        : fault.fault === 'link'
-          ? {
-              seq,
-              reason: `event ${seq} does not link to the event before it: prev_hash differs from that event's hash`,
-            }
-          : {
-              seq,
-              reason: `the content of event ${seq} was altered: its hash does not match what it holds`,
-            },
-    );
-  }
-  const last = tally.head ? BigInt(tally.head) : BigInt(start.seq);
-  for (const checkpoint of later) {
-    const seq = BigInt(checkpoint.seq);
-    if (seq > last) {
-      faults.push({
-        seq: last + 1n,
-        reason: `the log ends at event ${last} but a signed checkpoint covers event ${seq}: events after ${last} were removed`,
-      });
-      break;
-    }
-    if (hashes.get(String(checkpoint.seq)) !== checkpoint.hash) {
-      faults.push({
-        seq,
-        reason: `event ${seq} differs from its signed checkpoint: the chain was rewritten from here or before`,
-      });
-      break;
-    }
-  }
-  faults.sort((a, b) => (a.seq < b.seq ? -1 : 1));
-  if (faults.length)
-    return {
-      ok: false,
-      seq: faults[0].seq.toString(),
-      reason: faults[0].reason,
-      events: tally.events,
-    };
-  const signed = checkpoints
-    .map((checkpoint) => BigInt(checkpoint.seq))
-    .sort((a, b) => (a < b ? -1 : 1));
-  return {
-    ok: true,
-    events: tally.events,
-    from: start.seq,
-    head: tally.head ? { seq: String(tally.head), hash: tally.head_hash! } : null,
-    checkpointsChecked: later.length,
-    lastCheckpoint: signed.length ? signed[signed.length - 1].toString() : null,
-  };
 }
