@@ -57,10 +57,6 @@ export class GatewayNodeService implements OnApplicationBootstrap, BeforeApplica
         this.logger.warn({ err: error, node: this.id }, 'stop not recorded'),
       );
   }
-
-  live(): Promise<GatewayNodeEntity[]> {
-    return findLiveNodes(this.nodes);
-  }
 }
 
 /** Replicas that are running: not stopped, and heard from within three heartbeats. */
