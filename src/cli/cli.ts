@@ -45,6 +45,13 @@ async function withDataSource<T>(
   }
 }
 
+/** The audit log as the gateway keeps it, for the verbs that write to it. */
+function auditLog(dataSource: DataSource, config: AppConfig): AuditLog {
+  return new AuditLog(dataSource, AuditSigner.fromConfig(config), {
+    checkpointEvery: config.audit.checkpointEvery,
+  });
+}
+
 export function buildCli(): Command {
   const program = new Command('baocao-gateway')
     .description('baocao-gateway command line: npm run cli -- <command>')
@@ -152,9 +159,7 @@ export function buildCli(): Command {
     .action(async () => {
       const config = loadConfig();
       const head = await withDataSource(config, (dataSource) =>
-        new AuditLog(dataSource, AuditSigner.fromConfig(config), {
-          checkpointEvery: config.audit.checkpointEvery,
-        }).checkpoint(),
+        auditLog(dataSource, config).checkpoint(),
       );
       print(
         head ? `signed checkpoint at event ${head.seq}: ${head.hash}` : 'the audit log is empty',
@@ -177,17 +182,11 @@ export function buildCli(): Command {
           'set audit.retentionDays or pass --older-than-days <whole days>',
         );
       const outcome = await withDataSource(config, (dataSource) =>
-        archiveAudit(
-          dataSource,
-          new AuditLog(dataSource, AuditSigner.fromConfig(config), {
-            checkpointEvery: config.audit.checkpointEvery,
-          }),
-          {
-            before: new Date(Date.now() - days * 86_400_000),
-            directory: path.resolve(projectRoot, config.audit.archiveDir),
-            actor: `cli:${os.userInfo().username}`,
-          },
-        ),
+        archiveAudit(dataSource, auditLog(dataSource, config), {
+          before: new Date(Date.now() - days * 86_400_000),
+          directory: path.resolve(projectRoot, config.audit.archiveDir),
+          actor: `cli:${os.userInfo().username}`,
+        }),
       );
       print(
         outcome
@@ -227,18 +226,12 @@ export function buildCli(): Command {
       const config = loadConfig();
       const output = createWriteStream(options.out!);
       const result = await withDataSource(config, (dataSource) =>
-        exportAudit(
-          dataSource,
-          new AuditLog(dataSource, AuditSigner.fromConfig(config), {
-            checkpointEvery: config.audit.checkpointEvery,
-          }),
-          {
-            format: options.format as ExportFormat,
-            filters,
-            output,
-            actor: `cli:${os.userInfo().username}`,
-          },
-        ),
+        exportAudit(dataSource, auditLog(dataSource, config), {
+          format: options.format as ExportFormat,
+          filters,
+          output,
+          actor: `cli:${os.userInfo().username}`,
+        }),
       );
       await new Promise<void>((resolve, reject) =>
         output.end((error?: Error | null) => (error ? reject(error) : resolve())),

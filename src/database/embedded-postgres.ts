@@ -109,18 +109,22 @@ export class EmbeddedPostgres {
     });
     closeSync(logFd);
 
-    const base = `postgres://${POSTGRES_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
     const server = new EmbeddedPostgres(
       dataDir,
       port,
-      `${base}/${options.database ?? 'postgres'}`,
+      embeddedUrl(port, password, options.database ?? 'postgres'),
       child,
       ownerFile,
     );
     child.once('exit', () => (server.exited = true));
     try {
-      await waitUntilReady(`${base}/postgres`, child, path.join(dataDir, 'postgres.log'));
-      if (options.database) await createDatabaseIfMissing(`${base}/postgres`, options.database);
+      await waitUntilReady(
+        embeddedUrl(port, password, 'postgres'),
+        child,
+        path.join(dataDir, 'postgres.log'),
+      );
+      if (options.database)
+        await createDatabaseIfMissing(embeddedUrl(port, password, 'postgres'), options.database);
     } catch (error) {
       await server.stop();
       throw error;
@@ -147,6 +151,11 @@ export class EmbeddedPostgres {
     }
     await fs.rm(this.ownerFile, { force: true });
   }
+}
+
+/** How this process reaches an embedded server: loopback, the postgres user, the cluster's password. */
+export function embeddedUrl(port: number, password: string, database: string): string {
+  return `postgres://${POSTGRES_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
 interface Account {

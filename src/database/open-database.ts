@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { AppConfig } from '../config/app-config';
 import { redactUrl } from '../config/load-config';
 import { projectRoot } from '../config/project-root';
-import { EmbeddedPostgres, isAlive, readOwner } from './embedded-postgres';
+import { EmbeddedPostgres, embeddedUrl, isAlive, readOwner } from './embedded-postgres';
 
 const DEMO_DATABASE = 'baocao';
 
@@ -62,7 +62,7 @@ function runningEmbeddedServer(
     return undefined;
   const password = readFileSync(passwordFile, 'utf8').trim();
   return {
-    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${owner.port}/${DEMO_DATABASE}`,
+    url: embeddedUrl(owner.port, password, DEMO_DATABASE),
     port: owner.port,
     ownerPid: owner.pid,
   };

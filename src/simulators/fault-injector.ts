@@ -87,7 +87,7 @@ export class FaultInjector {
   private inFlight = 0;
   private second = 0;
   private inSecond = 0;
-  readonly counters: Counters = this.emptyCounters();
+  counters: Counters = this.emptyCounters();
 
   constructor(
     readonly name: string,
@@ -109,10 +109,7 @@ export class FaultInjector {
 
   reset(): void {
     this.settings = { ...noFaults };
-    Object.assign(this.counters, this.emptyCounters());
-    for (const key of Object.keys(this.counters)) {
-      if (!(key in this.emptyCounters())) delete this.counters[key];
-    }
+    this.counters = this.emptyCounters();
   }
 
   count(kind: FaultKind, by = 1): void {
