@@ -355,6 +355,30 @@ describe('national report system simulator', () => {
         .version,
     ).toBe(2);
     expect((await counters()).faults.formPublished).toBe(1);
+    const oldVersion = {
+      packetKind: 'SO_LIEU_BAO_CAO',
+      header: {
+        unitCode: 'QNG-H-BATO',
+        formCode: 'II.05/VPCP/KSTT',
+        formVersion: 1,
+        regimeCode: 'TT-01-2020-VPCP',
+        periodId: '2025-Q1',
+        clientReference: 'old-version',
+      },
+      body: { rowKind: 'sector', rows: [] },
+    };
+    const refused = await submit('QNG-H-BATO.tonghop', oldVersion);
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: 'FORM_VERSION', expected: 2, actual: 1 }),
+      ]),
+    );
+    const current = await submit('QNG-H-BATO.tonghop', {
+      ...oldVersion,
+      header: { ...oldVersion.header, formVersion: 2 },
+    });
+    expect(current.status).toBe(201);
   });
 
   it('caps concurrency: beyond the cap the answer is 429, and the counters show the peak', async () => {
