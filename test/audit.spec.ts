@@ -142,7 +142,13 @@ describe('audit trail', () => {
     }
   });
 
-  describe('tampering through a superuser connection is detected', () => {
+  describe.each([
+    ['read in one pass', {}],
+    // Three segments of ten, the later two in worker threads: faults inside and at the boundaries.
+    ['read in parallel segments', { parallel: 3, minSegment: 1 }],
+  ])('tampering through a superuser connection is detected, %s', (_mode, segmenting) => {
+    const verify = (dataSource: DataSource) =>
+      verifyAuditChain(dataSource, { trustedKeys, ...segmenting });
     const prepared = async (count = 30) => {
       const url = await freshDatabaseUrl({ fromTemplate: true });
       const opened = await openLog(url, signer, 10);
@@ -155,7 +161,7 @@ describe('audit trail', () => {
       const { url, dataSource } = await prepared();
       try {
         await tamper(url, "UPDATE audit_event SET unit_code = 'QNG-X-00X' WHERE seq = 17");
-        expect(await verifyAuditChain(dataSource, { trustedKeys })).toMatchObject({
+        expect(await verify(dataSource)).toMatchObject({
           ok: false,
           seq: '17',
           reason: expect.stringContaining('altered'),
@@ -169,10 +175,53 @@ describe('audit trail', () => {
       const { url, dataSource } = await prepared();
       try {
         await tamper(url, 'DELETE FROM audit_event WHERE seq = 12');
-        expect(await verifyAuditChain(dataSource, { trustedKeys })).toMatchObject({
+        expect(await verify(dataSource)).toMatchObject({
           ok: false,
           seq: '12',
           reason: expect.stringContaining('missing'),
+        });
+      } finally {
+        await dataSource.destroy();
+      }
+    });
+
+    it('the row at a segment boundary deleted', async () => {
+      const { url, dataSource } = await prepared();
+      try {
+        await tamper(url, 'DELETE FROM audit_event WHERE seq = 10');
+        expect(await verify(dataSource)).toMatchObject({
+          ok: false,
+          seq: '10',
+          reason: expect.stringContaining('missing'),
+        });
+      } finally {
+        await dataSource.destroy();
+      }
+    });
+
+    it('the first row after a segment boundary changed', async () => {
+      const { url, dataSource } = await prepared();
+      try {
+        await tamper(url, "UPDATE audit_event SET actor = 'someone' WHERE seq = 21");
+        expect(await verify(dataSource)).toMatchObject({
+          ok: false,
+          seq: '21',
+          reason: expect.stringContaining('altered'),
+        });
+      } finally {
+        await dataSource.destroy();
+      }
+    });
+
+    it('an untouched chain verifies whole', async () => {
+      const { dataSource } = await prepared();
+      try {
+        expect(await verify(dataSource)).toMatchObject({
+          ok: true,
+          events: 30,
+          head: { seq: '30' },
+          checkpointsChecked: 3,
+          lastCheckpoint: '30',
         });
       } finally {
         await dataSource.destroy();
@@ -188,7 +237,7 @@ describe('audit trail', () => {
           'UPDATE audit_event SET seq = 5 WHERE seq = 6',
           'UPDATE audit_event SET seq = 6 WHERE seq = -5',
         );
-        expect(await verifyAuditChain(dataSource, { trustedKeys })).toMatchObject({
+        expect(await verify(dataSource)).toMatchObject({
           ok: false,
           seq: '5',
         });
@@ -201,7 +250,7 @@ describe('audit trail', () => {
       const { url, dataSource } = await prepared(25);
       try {
         await tamper(url, 'DELETE FROM audit_event WHERE seq > 14');
-        const result = await verifyAuditChain(dataSource, { trustedKeys });
+        const result = await verify(dataSource);
         expect(result).toMatchObject({
           ok: false,
           reason: expect.stringContaining('checkpoint covers event 21'),
@@ -226,7 +275,7 @@ describe('audit trail', () => {
           prev = hash;
         }
         await tamper(url, ...statements);
-        expect(await verifyAuditChain(dataSource, { trustedKeys })).toMatchObject({
+        expect(await verify(dataSource)).toMatchObject({
           ok: false,
           seq: '12',
           reason: expect.stringContaining('checkpoint'),

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { canonicalJson } from '../common/canonical-json';
 
 /** The hash an empty chain starts from. */
@@ -42,9 +42,8 @@ export function canonicalContent(content: ChainedContent): string {
 }
 
 export function eventHash(prevHash: string, content: ChainedContent): string {
-  return createHash('sha256')
-    .update(`${prevHash}\n${canonicalContent(content)}`)
-    .digest('hex');
+  // crypto.hash, one call: half the cost of createHash().update().digest() on short inputs.
+  return hash('sha256', `${prevHash}\n${canonicalContent(content)}`, 'hex');
 }
 
 export interface CheckpointStatement {

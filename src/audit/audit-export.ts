@@ -28,13 +28,13 @@ const CSV_COLUMNS: Array<keyof EventRow> = [
   'hash',
 ];
 
-function csvCell(value: string | Date | Record<string, unknown> | null): string {
+function csvCell(value: EventRow[keyof EventRow]): string {
   if (value === null) return '';
   const text =
     typeof value === 'string'
       ? value
-      : value instanceof Date
-        ? value.toISOString()
+      : value instanceof Date || typeof value === 'number'
+        ? new Date(value).toISOString()
         : JSON.stringify(value);
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

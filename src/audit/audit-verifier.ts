@@ -1,10 +1,14 @@
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { DataSource } from 'typeorm';
 import { eventHash, GENESIS_HASH, type ChainedContent } from './audit-chain';
 import { verifyCheckpointSignature } from './audit-signer';
 
 export interface EventRow {
   seq: string;
-  occurred_at: Date | string;
+  /** An instant: ISO 8601 text, a Date, or milliseconds since the epoch. */
+  occurred_at: Date | string | number;
   actor: string;
   action: string;
   unit_code: string | null;
@@ -41,15 +45,25 @@ export type VerifyResult =
     }
   | { ok: false; seq: string; reason: string; events: number };
 
-/** The columns as the verifier reads them: the instant already in ISO 8601 with milliseconds, as hashed. */
-export const EVENT_COLUMNS = `seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at, actor, action, unit_code,
-  form_code, period_id, transfer_id, outcome, request_sha256, response_sha256, bodies, reason, details, prev_hash, hash`;
+const CONTENT_COLUMNS = `actor, action, unit_code, form_code, period_id, transfer_id, outcome,
+  request_sha256, response_sha256, bodies, reason, details, prev_hash, hash`;
+
+/** An event's columns, the instant in ISO 8601 with milliseconds, as hashed. */
+export const EVENT_COLUMNS = `seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at, ${CONTENT_COLUMNS}`;
+
+/**
+ * The same, the instant as epoch milliseconds for the verifier: formatting it in PostgreSQL
+ * (to_char) costs the server more than the whole rest of the row.
+ */
+const VERIFY_COLUMNS = `seq, floor(extract(epoch FROM occurred_at) * 1000)::float8 AS occurred_at, ${CONTENT_COLUMNS}`;
 
 export function contentOf(row: EventRow): ChainedContent {
   return {
     seq: String(row.seq),
     occurredAt:
-      typeof row.occurred_at === 'string' ? row.occurred_at : row.occurred_at.toISOString(),
+      typeof row.occurred_at === 'string'
+        ? row.occurred_at
+        : new Date(row.occurred_at).toISOString(),
     actor: row.actor,
     action: row.action,
     unitCode: row.unit_code,
@@ -162,7 +176,17 @@ export class ChainVerifier {
     return true;
   }
 
-  finish(from: string): VerifyResult {
+  /**
+   * Ends the check. `through`, when given, is the last event this verifier was due to see: a
+   * segment of a parallel verification must reach its end, or the events up to it are missing.
+   */
+  finish(from: string, through?: string): VerifyResult {
+    if (!this.failure && through !== undefined && this.expectedSeq <= BigInt(through)) {
+      this.failure = {
+        seq: this.expectedSeq.toString(),
+        reason: `event ${this.expectedSeq} is missing: the log skips to a later event`,
+      };
+    }
     if (!this.failure) {
       const beyond = [...this.checkpoints.keys()]
         .map(BigInt)
@@ -198,7 +222,15 @@ export function normalisePem(pem: string): string {
  */
 export async function verifyAuditChain(
   dataSource: DataSource,
-  options: { trustedKeys: string[]; fromCheckpoint?: boolean; batchSize?: number },
+  options: {
+    trustedKeys: string[];
+    fromCheckpoint?: boolean;
+    batchSize?: number;
+    /** Segments verified side by side (default: the cores, at most 4). */
+    parallel?: number;
+    /** The fewest events a segment is worth (default 200,000). */
+    minSegment?: number;
+  },
 ): Promise<VerifyResult> {
   const checkpoints = await dataSource.query<CheckpointRow[]>(
     'SELECT seq, hash, signed_at, key_id, public_key, signature FROM audit_checkpoint ORDER BY seq',
@@ -240,24 +272,172 @@ export async function verifyAuditChain(
     }
     start = { seq: String(latest.seq), hash: latest.hash };
   }
-  const verifier = new ChainVerifier(
-    checkpoints.filter((checkpoint) => BigInt(checkpoint.seq) > BigInt(start.seq)),
-    trusted,
-    start,
+  const later = checkpoints.filter((checkpoint) => BigInt(checkpoint.seq) > BigInt(start.seq));
+  const [{ last }] = await dataSource.query<Array<{ last: string | null }>>(
+    'SELECT max(seq)::text AS last FROM audit_event',
   );
-  const batch = options.batchSize ?? 10_000;
-  const fetch = (after: string) =>
-    dataSource.query<EventRow[]>(
-      `SELECT ${EVENT_COLUMNS} FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT $2`,
-      [after, batch],
+  const segments = planSegments(start.seq, last ?? start.seq, options);
+  if (segments.length === 1) {
+    return verifySegment(
+      (after, limit) => dataSource.query<EventRow[]>(NEXT_EVENTS, [after, limit]),
+      { start, checkpoints: later, trustedKeys: trusted, batchSize: options.batchSize },
     );
-  let pending = fetch(start.seq);
-  for (;;) {
-    const rows = await pending;
-    // The next batch is read while this one is hashed.
-    if (rows.length === batch) pending = fetch(rows[rows.length - 1].seq);
-    for (const row of rows) if (!verifier.accept(row)) return verifier.finish(start.seq);
-    if (rows.length < batch) break;
   }
-  return verifier.finish(start.seq);
+  // Each later segment starts from the hash stored at its boundary; the segment before it
+  // recomputes that very hash, so the chain is still checked link by link across boundaries.
+  const boundaries = segments.slice(1).map((segment) => segment.after);
+  const stored = new Map(
+    (
+      await dataSource.query<Array<{ seq: string; hash: string }>>(
+        'SELECT seq::text AS seq, hash FROM audit_event WHERE seq = ANY($1::bigint[])',
+        [boundaries],
+      )
+    ).map((row) => [row.seq, row.hash]),
+  );
+  const url = connectionUrl(dataSource);
+  const results = await Promise.all(
+    segments.map((segment, index) => {
+      const final = index === segments.length - 1;
+      const jobStart =
+        index === 0 ? start : { seq: segment.after, hash: stored.get(segment.after) ?? '' };
+      if (index > 0 && !stored.has(segment.after)) {
+        return Promise.resolve<VerifyResult>({
+          ok: false,
+          seq: segment.after,
+          reason: `event ${segment.after} is missing`,
+          events: 0,
+        });
+      }
+      const job: SegmentJob = {
+        start: jobStart,
+        through: final ? undefined : segment.through,
+        checkpoints: later.filter(
+          (checkpoint) =>
+            BigInt(checkpoint.seq) > BigInt(segment.after) &&
+            (final || BigInt(checkpoint.seq) <= BigInt(segment.through)),
+        ),
+        trustedKeys: trusted,
+        batchSize: options.batchSize,
+      };
+      // The first segment runs here, the others in worker threads, each on its own connection.
+      return index === 0
+        ? verifySegment(
+            (after, limit) => dataSource.query<EventRow[]>(NEXT_EVENTS, [after, limit]),
+            job,
+          )
+        : verifyInWorker(url, job);
+    }),
+  );
+  return combineSegments(results, start.seq);
+}
+
+export interface SegmentJob {
+  start: { seq: string; hash: string };
+  /** The last event the segment must reach; none for the final segment, which runs to the end. */
+  through?: string;
+  checkpoints: CheckpointRow[];
+  trustedKeys: string[];
+  batchSize?: number;
+}
+
+/** The next `limit` events after `after`, in seq order. */
+type FetchEvents = (after: string, limit: number) => Promise<EventRow[]>;
+
+// The upper end of a segment is kept out of the query: with a range on both sides and stale
+// statistics the planner sorts the whole range for every batch, where LIMIT alone walks the index.
+export const NEXT_EVENTS = `SELECT ${VERIFY_COLUMNS} FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT $2`;
+
+/** Verifies one run of the chain, reading the next batch while this one is hashed. */
+export async function verifySegment(fetch: FetchEvents, job: SegmentJob): Promise<VerifyResult> {
+  const verifier = new ChainVerifier(job.checkpoints, job.trustedKeys, job.start);
+  const batch = job.batchSize ?? 10_000;
+  const end = job.through === undefined ? undefined : BigInt(job.through);
+  const read = (after: string) => {
+    const limit = end === undefined ? batch : Math.min(batch, Number(end - BigInt(after)));
+    return { limit, rows: limit > 0 ? fetch(after, limit) : Promise.resolve([]) };
+  };
+  let pending = read(job.start.seq);
+  for (;;) {
+    const { limit, rows: next } = pending;
+    const rows = await next;
+    const last = rows.length ? rows[rows.length - 1].seq : undefined;
+    const more = limit > 0 && rows.length === limit && (end === undefined || BigInt(last!) < end);
+    if (more) pending = read(last!);
+    for (const row of rows) {
+      if (end !== undefined && BigInt(row.seq) > end) break;
+      if (!verifier.accept(row)) return verifier.finish(job.start.seq, job.through);
+    }
+    if (!more) break;
+  }
+  return verifier.finish(job.start.seq, job.through);
+}
+
+/** The events of a verification, split into segments verified side by side. */
+export function planSegments(
+  after: string,
+  last: string,
+  options: { parallel?: number; minSegment?: number },
+): Array<{ after: string; through: string }> {
+  const from = BigInt(after);
+  const span = BigInt(last) - from;
+  const minSegment = BigInt(options.minSegment ?? 200_000);
+  const wanted = BigInt(Math.max(1, options.parallel ?? Math.min(4, availableParallelism())));
+  let parts = span / minSegment < wanted ? span / minSegment : wanted;
+  if (parts < 1n) parts = 1n;
+  const segments: Array<{ after: string; through: string }> = [];
+  for (let index = 0n; index < parts; index++) {
+    const lo = from + (span * index) / parts;
+    const hi = index === parts - 1n ? BigInt(last) : from + (span * (index + 1n)) / parts;
+    segments.push({ after: lo.toString(), through: hi.toString() });
+  }
+  return segments;
+}
+
+/** One verdict from segments in chain order: the first failure is the first bad event. */
+function combineSegments(results: VerifyResult[], from: string): VerifyResult {
+  let events = 0;
+  let checkpointsChecked = 0;
+  for (const result of results) {
+    events += result.events;
+    if (!result.ok) return { ...result, events };
+    checkpointsChecked += result.checkpointsChecked;
+  }
+  const last = results[results.length - 1];
+  const lastCheckpoint = [...results]
+    .reverse()
+    .map((result) => (result.ok ? result.lastCheckpoint : null))
+    .find((seq) => seq !== null);
+  return {
+    ok: true,
+    events,
+    from,
+    head: last.ok ? last.head : null,
+    checkpointsChecked,
+    lastCheckpoint: lastCheckpoint ?? null,
+  };
+}
+
+function connectionUrl(dataSource: DataSource): string {
+  const url = (dataSource.options as { url?: string }).url;
+  if (!url) throw new Error('parallel audit verification needs the database URL');
+  return url;
+}
+
+/** Runs a segment in a worker thread with its own connection. */
+function verifyInWorker(url: string, job: SegmentJob): Promise<VerifyResult> {
+  const compiled = __filename.endsWith('.js');
+  const worker = new Worker(path.join(__dirname, `audit-verify-worker.${compiled ? 'js' : 'ts'}`), {
+    workerData: { url, job },
+    execArgv: compiled ? [] : ['--require', 'ts-node/register/transpile-only'],
+  });
+  return new Promise<VerifyResult>((resolve, reject) => {
+    worker.once('message', (message: { result?: VerifyResult; error?: string }) => {
+      if (message.result) resolve(message.result);
+      else reject(new Error(message.error ?? 'the audit verification worker failed'));
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`the audit verification worker exited with code ${code}`));
+    });
+  });
 }
