@@ -5,10 +5,12 @@ import { AuditTrail1795812191052 } from './1795812191052-AuditTrail';
 import { AuditAppendOnly1795812191053 } from './1795812191053-AuditAppendOnly';
 import { AuditArchive1795813206862 } from './1795813206862-AuditArchive';
 import { AuditArchivePath1795813206863 } from './1795813206863-AuditArchivePath';
+import { CredentialVault1795818208116 } from './1795818208116-CredentialVault';
 export const migrations: Function[] = [
   Foundation1795808114298,
   AuditTrail1795812191052,
   AuditAppendOnly1795812191053,
   AuditArchive1795813206862,
   AuditArchivePath1795813206863,
+  CredentialVault1795818208116,
 ];

@@ -17,6 +17,7 @@ describe('the provincial client against the simulated provincial system and SSO'
         NATIONAL_BASE_URL: sims.urls.nationalReports,
         NATIONAL_IDP_ISSUER: sims.urls.nationalIdp,
         AUDIT_SIGNING_KEY_FILE: '/nonexistent/only-checked-when-used.pem',
+        VAULT_KEY_FILE: '/nonexistent/only-checked-when-used.key',
         ALLOW_PLAIN_HTTP_LOOPBACK: 'true',
         ...overrides,
       },

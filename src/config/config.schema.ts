@@ -126,6 +126,25 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    outbound: z
+      .object({
+        caFile: z.string().min(1).nullable().default(null),
+        httpsProxy: optionalUrl,
+        noProxy: z
+          .preprocess(
+            (value) =>
+              typeof value === 'string'
+                ? value
+                    .split(',')
+                    .map((host) => host.trim())
+                    .filter(Boolean)
+                : value,
+            z.array(z.string().min(1)),
+          )
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
     access: z
       .object({
         issuer: optionalUrl,
@@ -142,6 +161,13 @@ export const configSchema = z
         flushIntervalMs: positiveInt.default(200),
         retentionDays: positiveInt.nullable().default(null),
         archiveDir: z.string().min(1).default('.data/audit/archive'),
+      })
+      .strict()
+      .prefault({}),
+    vault: z
+      .object({
+        key: z.string().min(1).nullable().default(null),
+        keyFile: z.string().min(1).nullable().default(null),
       })
       .strict()
       .prefault({}),
@@ -179,12 +205,17 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   PROVINCIAL_CLIENT_SECRET: 'provincial.clientSecret',
   PROVINCIAL_SCOPE: 'provincial.scope',
   ALLOW_PLAIN_HTTP_LOOPBACK: 'security.allowPlainHttpLoopback',
+  OUTBOUND_CA_FILE: 'outbound.caFile',
+  HTTPS_PROXY: 'outbound.httpsProxy',
+  NO_PROXY: 'outbound.noProxy',
   ACCESS_ISSUER: 'access.issuer',
   ACCESS_AUDIENCE: 'access.audience',
   ACCESS_ROLE_CLAIM: 'access.roleClaim',
   NATIONAL_BASE_URL: 'national.baseUrl',
   NATIONAL_IDP_ISSUER: 'national.idpIssuer',
   SHUTDOWN_GRACE_MS: 'shutdown.graceMs',
+  VAULT_KEY: 'vault.key',
+  VAULT_KEY_FILE: 'vault.keyFile',
   AUDIT_SIGNING_KEY: 'audit.signingKey',
   AUDIT_SIGNING_KEY_FILE: 'audit.signingKeyFile',
   AUDIT_CHECKPOINT_EVERY: 'audit.checkpointEvery',
@@ -204,4 +235,5 @@ export const environmentKeys: Readonly<Record<string, string>> = {
 export const secretKeys: ReadonlySet<string> = new Set([
   'provincial.clientSecret',
   'audit.signingKey',
+  'vault.key',
 ]);

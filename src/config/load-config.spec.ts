@@ -46,6 +46,7 @@ describe('loadConfig', () => {
         NATIONAL_BASE_URL: 'https://vpcp.baocaochinhphu.gov.vn/api',
         NATIONAL_IDP_ISSUER: 'https://id.vneid.gov.vn',
         AUDIT_SIGNING_KEY_FILE: '/etc/baocao/audit-signing-key.pem',
+        VAULT_KEY_FILE: '/etc/baocao/vault.key',
       },
     });
     expect(config.mode).toBe('production');
@@ -88,6 +89,7 @@ describe('loadConfig', () => {
       'national.baseUrl',
       'provincial.clientId',
       'provincial.ssoIssuer',
+      'vault.keyFile',
     ]);
     expect(error.message).not.toContain('hidden-1');
   });

@@ -135,18 +135,35 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       return value !== null && value !== undefined && value !== '';
     }),
   );
-  if (
-    production &&
-    readPath(tree, ['audit', 'signingKey']) == null &&
-    readPath(tree, ['audit', 'signingKeyFile']) == null
-  ) {
-    // Outside demo mode the checkpoints must be signed with the deployment's own key.
-    problems.push({
-      key: 'audit.signingKeyFile',
+  // Outside demo mode the deployment brings its own keys: nothing generated on the spot.
+  const keysRequired = [
+    {
+      section: 'audit',
+      inline: 'signingKey',
+      file: 'signingKeyFile',
       env: 'AUDIT_SIGNING_KEY_FILE',
-      message:
-        'is required outside demo mode (or audit.signingKey): the Ed25519 key that signs audit checkpoints',
-    });
+      what: 'the Ed25519 key that signs audit checkpoints',
+    },
+    {
+      section: 'vault',
+      inline: 'key',
+      file: 'keyFile',
+      env: 'VAULT_KEY_FILE',
+      what: 'the AES-256 key (32 bytes, base64) that encrypts stored credentials',
+    },
+  ];
+  for (const required of keysRequired) {
+    if (
+      production &&
+      readPath(tree, [required.section, required.inline]) == null &&
+      readPath(tree, [required.section, required.file]) == null
+    ) {
+      problems.push({
+        key: `${required.section}.${required.file}`,
+        env: required.env,
+        message: `is required outside demo mode (or ${required.section}.${required.inline}): ${required.what}`,
+      });
+    }
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
 

@@ -2,6 +2,8 @@ import { AuditArchiveEntity } from '../audit/audit-archive.entity';
 import { AuditCheckpointEntity } from '../audit/audit-checkpoint.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { AuditPendingEntity } from '../audit/audit-pending.entity';
+import { CredentialEntity } from '../vault/credential.entity';
+import { SignInRequestEntity } from '../vault/sign-in-request.entity';
 import { GatewayNodeEntity } from './gateway-node.entity';
 
 /** Every entity, listed as classes so the same options work from ts-jest and from dist. */
@@ -11,4 +13,6 @@ export const entities = [
   AuditPendingEntity,
   AuditCheckpointEntity,
   AuditArchiveEntity,
+  CredentialEntity,
+  SignInRequestEntity,
 ];

@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client';
 import type { AppConfig } from '../config/app-config';
+import { Outbound } from '../common/outbound';
 import { checkOutboundUrl } from '../common/outbound-url';
 import { RemoteSystemError } from '../common/remote-system-error';
 import type { IssuedToken } from '../common/token-cache';
@@ -12,7 +13,10 @@ import type { IssuedToken } from '../common/token-cache';
 export class ProvincialSso {
   private configuration?: Promise<oidc.Configuration>;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly outbound = Outbound.fromConfig(config),
+  ) {}
 
   private discover(): Promise<oidc.Configuration> {
     const { ssoIssuer, clientId, clientSecret } = this.config.provincial;
@@ -32,6 +36,7 @@ export class ProvincialSso {
       return oidc.discovery(issuer, clientId, undefined, oidc.ClientSecretBasic(clientSecret), {
         execute: issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
         timeout: 10,
+        [oidc.customFetch]: this.outbound.fetch,
       });
     })().catch((error: unknown) => {
       this.configuration = undefined;

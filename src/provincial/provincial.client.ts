@@ -1,5 +1,6 @@
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import type { AppConfig } from '../config/app-config';
+import { Outbound } from '../common/outbound';
 import { checkOutboundUrl } from '../common/outbound-url';
 import { RemoteSystemError, retryableStatus } from '../common/remote-system-error';
 import { TokenCache } from '../common/token-cache';
@@ -33,7 +34,11 @@ export class ProvincialClient {
   private readonly http: AxiosInstance;
   private readonly tokens: TokenCache;
 
-  constructor(config: AppConfig, sso = new ProvincialSso(config)) {
+  constructor(
+    config: AppConfig,
+    outbound = Outbound.fromConfig(config),
+    sso = new ProvincialSso(config, outbound),
+  ) {
     if (!config.provincial.baseUrl)
       throw new RemoteSystemError(
         'provincial',
@@ -46,7 +51,13 @@ export class ProvincialClient {
       config.provincial.baseUrl,
       config.security.allowPlainHttpLoopback,
     );
-    this.http = axios.create({ baseURL: base.toString().replace(/\/$/, ''), timeout: 30_000 });
+    this.http = axios.create({
+      baseURL: base.toString().replace(/\/$/, ''),
+      timeout: 30_000,
+      httpsAgent: outbound.agentFor(base),
+      // The proxy is the agent's business (outbound.httpsProxy), not axios' reading of env.
+      proxy: false,
+    });
     this.tokens = new TokenCache(
       () => sso.serviceToken(),
       30_000,

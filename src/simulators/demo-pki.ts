@@ -92,6 +92,8 @@ export async function issueCertificate(
   authority: CertificateAuthority,
   subject: { commonName: string; organisation: string },
   validity: Validity = {},
+  /** For a TLS server certificate: the host names and IP addresses it serves. */
+  tlsServerFor?: string[],
 ): Promise<IssuedCertificate> {
   const keys = await rsaKeys();
   const issuer = forge.pki.certificateFromPem(authority.certificatePem);
@@ -109,10 +111,24 @@ export async function issueCertificate(
         : attribute,
     ),
   );
-  certificate.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
-  ]);
+  certificate.setExtensions(
+    tlsServerFor
+      ? [
+          { name: 'basicConstraints', cA: false },
+          { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+          { name: 'extKeyUsage', serverAuth: true },
+          {
+            name: 'subjectAltName',
+            altNames: tlsServerFor.map((host) =>
+              /^[\d.]+$/.test(host) ? { type: 7, ip: host } : { type: 2, value: host },
+            ),
+          },
+        ]
+      : [
+          { name: 'basicConstraints', cA: false },
+          { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
+        ],
+  );
   signWithNode(certificate, authority.privateKeyPem);
   const certificatePem = forge.pki.certificateToPem(certificate);
   return {

@@ -1,0 +1,100 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { AppConfig } from '../config/app-config';
+import { projectRoot } from '../config/project-root';
+
+export class VaultKeyError extends Error {}
+
+/** A secret as stored: which key sealed it, the 96-bit nonce, the ciphertext and the GCM tag. */
+export interface Sealed {
+  keyId: string;
+  nonce: Buffer;
+  ciphertext: Buffer;
+  tag: Buffer;
+}
+
+/**
+ * The AES-256-GCM key of the credential vault. Each secret is sealed with a fresh random nonce and
+ * bound to its row (system, account, kind) as additional data, so a ciphertext copied onto another
+ * row does not open.
+ */
+export class VaultKey {
+  readonly id: string;
+
+  constructor(private readonly key: Buffer) {
+    if (key.length !== 32)
+      throw new VaultKeyError(
+        `the vault key must be 32 bytes (AES-256); this one is ${key.length}`,
+      );
+    this.id = createHash('sha256').update(key).digest('hex').slice(0, 16);
+  }
+
+  /** From base64 text (the form kept in config and key files). */
+  static parse(text: string): VaultKey {
+    const trimmed = text.trim();
+    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed))
+      throw new VaultKeyError('the vault key must be base64 text of 32 random bytes');
+    return new VaultKey(Buffer.from(trimmed, 'base64'));
+  }
+
+  static generate(): VaultKey {
+    return new VaultKey(randomBytes(32));
+  }
+
+  /** From the configuration; in demo mode without a key, one generated once under .data/vault/. */
+  static fromConfig(config: AppConfig): VaultKey {
+    const { key, keyFile } = config.vault;
+    if (key) return VaultKey.parse(key);
+    if (keyFile) return VaultKey.parse(readKeyFile(path.resolve(projectRoot, keyFile)));
+    if (config.mode === 'demo') return VaultKey.parse(demoKey());
+    throw new VaultKeyError('vault.key or vault.keyFile is required outside demo mode');
+  }
+
+  /** The key as base64 text, for writing a newly generated key to its file. */
+  toText(): string {
+    return this.key.toString('base64');
+  }
+
+  seal(plain: string, binding: string): Sealed {
+    const nonce = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, nonce);
+    cipher.setAAD(Buffer.from(binding, 'utf8'));
+    const ciphertext = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+    return { keyId: this.id, nonce, ciphertext, tag: cipher.getAuthTag() };
+  }
+
+  open(sealed: Sealed, binding: string): string {
+    if (sealed.keyId !== this.id)
+      throw new VaultKeyError(
+        `the secret was sealed with vault key ${sealed.keyId}, but the configured key is ${this.id}`,
+      );
+    const decipher = createDecipheriv('aes-256-gcm', this.key, sealed.nonce);
+    decipher.setAAD(Buffer.from(binding, 'utf8'));
+    decipher.setAuthTag(sealed.tag);
+    try {
+      return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]).toString('utf8');
+    } catch {
+      throw new VaultKeyError(
+        'a stored secret does not authenticate: it was altered or moved to another row',
+      );
+    }
+  }
+}
+
+function readKeyFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new VaultKeyError(`vault.keyFile ${file} cannot be read: ${(error as Error).message}`);
+  }
+}
+
+function demoKey(): string {
+  const file = path.join(projectRoot, '.data', 'vault', 'key');
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, `${VaultKey.generate().toText()}\n`, { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8');
+}
