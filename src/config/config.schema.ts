@@ -91,6 +91,9 @@ export const configSchema = z
       .object({
         baseUrl: optionalUrl,
         idpIssuer: optionalUrl,
+        scope: z.string().min(1).default('baocao'),
+        /** PEM bundle of the roots the national system trusts for unit signatures. */
+        signingTrustAnchorsFile: z.string().min(1).nullable().default(null),
       })
       .strict()
       .prefault({}),
@@ -213,6 +216,8 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   ACCESS_ROLE_CLAIM: 'access.roleClaim',
   NATIONAL_BASE_URL: 'national.baseUrl',
   NATIONAL_IDP_ISSUER: 'national.idpIssuer',
+  NATIONAL_SCOPE: 'national.scope',
+  NATIONAL_SIGNING_TRUST_ANCHORS_FILE: 'national.signingTrustAnchorsFile',
   SHUTDOWN_GRACE_MS: 'shutdown.graceMs',
   VAULT_KEY: 'vault.key',
   VAULT_KEY_FILE: 'vault.keyFile',

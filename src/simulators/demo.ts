@@ -33,7 +33,11 @@ export function pointAtSimulators(config: AppConfig, simulators: RunningSimulato
       clientId: simulators.credentials.provincialClient.clientId,
       clientSecret: simulators.credentials.provincialClient.clientSecret,
     },
-    national: { baseUrl: simulators.urls.nationalReports, idpIssuer: simulators.urls.nationalIdp },
+    national: {
+      ...config.national,
+      baseUrl: simulators.urls.nationalReports,
+      idpIssuer: simulators.urls.nationalIdp,
+    },
   });
 }
 

@@ -109,7 +109,14 @@ export class CredentialVault {
       Object.assign(row, this.sealFor(row, input.secret));
       await manager.save(CredentialEntity, row);
       await this.record(
-        { actor, action: 'credential.added', outcome: 'ok', unitCode: row.unitCode, reason, details: describe(row) },
+        {
+          actor,
+          action: 'credential.added',
+          outcome: 'ok',
+          unitCode: row.unitCode,
+          reason,
+          details: describe(row),
+        },
         manager,
       );
       return view(row);
@@ -187,7 +194,10 @@ export class CredentialVault {
     const rows = await this.dataSource
       .getRepository(CredentialEntity)
       .find({ where: { ...filters, status: 'active' }, order: { account: 'ASC' } });
-    return rows.map((row) => ({ credential: view(row), secret: this.key.open(row, bindingOf(row)) }));
+    return rows.map((row) => ({
+      credential: view(row),
+      secret: this.key.open(row, bindingOf(row)),
+    }));
   }
 
   /**
@@ -226,7 +236,8 @@ export class CredentialVault {
   }
 
   private async row(manager: EntityManager, id: string, lock = false): Promise<CredentialEntity> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new CredentialError(400, `id: ${id} is not a credential id (a UUID)`);
+    if (!/^[0-9a-f-]{36}$/i.test(id))
+      throw new CredentialError(400, `id: ${id} is not a credential id (a UUID)`);
     const row = await manager.findOne(CredentialEntity, {
       where: { id },
       ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
@@ -257,7 +268,8 @@ export class CredentialVault {
 
 function checkInput(input: CredentialInput): string[] {
   const problems: string[] = [];
-  if (!SYSTEMS.includes(input.system)) problems.push(`system: must be one of ${SYSTEMS.join(', ')}`);
+  if (!SYSTEMS.includes(input.system))
+    problems.push(`system: must be one of ${SYSTEMS.join(', ')}`);
   if (!KINDS.includes(input.kind)) problems.push(`kind: must be one of ${KINDS.join(', ')}`);
   if (!input.account || !/^[\p{L}\p{N}._@:-]{1,200}$/u.test(input.account))
     problems.push('account: letters, digits and . _ @ : - only, 1 to 200 of them');
