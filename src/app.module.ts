@@ -11,6 +11,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { loggerParams } from './logging/logger-options';
+import { VaultModule } from './vault/vault.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -32,6 +33,7 @@ export class AppModule {
         AccessModule,
         HealthModule,
         AuditModule,
+        VaultModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

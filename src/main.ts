@@ -6,7 +6,13 @@ import { ConfigError, describeConfig, loadConfig } from './config/load-config';
 import { LifecycleService } from './common/lifecycle.service';
 import { openDatabase, type DatabaseHandle } from './database/open-database';
 import { pinoOptions, pinoTransport } from './logging/logger-options';
-import { pointAtSimulators, startDemoSimulators, writeDemoCredentials } from './simulators/demo';
+import {
+  pointAtSimulators,
+  seedDemoVault,
+  startDemoSimulators,
+  writeDemoCredentials,
+} from './simulators/demo';
+import { VaultService } from './vault/vault.service';
 import type { RunningSimulators } from './simulators/simulators';
 
 // sysexits.h EX_CONFIG: the process was started with a configuration it cannot run with.
@@ -72,6 +78,11 @@ async function main(): Promise<void> {
       logger.info({ simulators: simulators.urls, credentials }, 'demo mode: simulators started');
     }
     app = await createGateway({ config, databaseUrl: database.url });
+    if (simulators) {
+      const seeded = await seedDemoVault(app.get(VaultService).vault, simulators);
+      if (seeded)
+        logger.info({ credentials: seeded }, 'demo mode: simulator accounts stored in the vault');
+    }
     await app.listen(config.server.port, config.server.host);
     const url = await app.getUrl();
     logger.info(

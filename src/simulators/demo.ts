@@ -2,6 +2,8 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AppConfig } from '../config/app-config';
 import { projectRoot } from '../config/project-root';
+import type { CredentialInput, CredentialVault } from '../vault/credential-vault';
+import { fromPem } from '../vault/signing-material';
 import { startSimulators, type RunningSimulators, type SimulatorsOptions } from './simulators';
 
 /** Simulator options from the gateway's configuration (the `simulators` section). */
@@ -37,6 +39,7 @@ export function pointAtSimulators(config: AppConfig, simulators: RunningSimulato
       ...config.national,
       baseUrl: simulators.urls.nationalReports,
       idpIssuer: simulators.urls.nationalIdp,
+      signingTrustAnchorsFile: writeDemoTrustAnchor(simulators),
     },
   });
 }
@@ -84,4 +87,59 @@ export function writeDemoCredentials(
 
 export async function startDemoSimulators(config: AppConfig): Promise<RunningSimulators> {
   return startSimulators(simulatorOptions(config));
+}
+
+/**
+ * Demo mode: the simulators' unit accounts and signing keys go into the gateway's vault, as an
+ * admin would add them (`credentials add`), once. The trust anchor of the demo CA is written
+ * where national.signingTrustAnchorsFile points.
+ */
+export async function seedDemoVault(
+  vault: CredentialVault,
+  simulators: RunningSimulators,
+): Promise<number> {
+  const stored = new Set(
+    (await vault.list()).map(
+      (credential) => `${credential.system}|${credential.account}|${credential.kind}`,
+    ),
+  );
+  const inputs: CredentialInput[] = [];
+  for (const account of simulators.credentials.nationalAccounts) {
+    if (stored.has(`national|${account.accountId}|client-secret`)) continue;
+    inputs.push({
+      system: 'national',
+      kind: 'client-secret',
+      account: account.accountId,
+      unitCode: account.unitCode,
+      rights: account.rights,
+      secret: account.secret,
+    });
+  }
+  for (const [unitCode, issued] of simulators.credentials.signingCertificates) {
+    if (stored.has(`national|${unitCode}|signing-key`)) continue;
+    const prepared = fromPem(issued.privateKeyPem, issued.chainPem.join('\n'));
+    inputs.push({
+      system: 'national',
+      kind: 'signing-key',
+      account: unitCode,
+      unitCode,
+      secret: prepared.privateKeyPem,
+      details: prepared.details,
+    });
+  }
+  if (inputs.length) await vault.addMany(inputs, 'system', "demo mode: the simulators' accounts");
+  return inputs.length;
+}
+
+export const DEMO_TRUST_ANCHORS_FILE = path.join(
+  projectRoot,
+  '.data',
+  'simulators',
+  'signing-ca.pem',
+);
+
+function writeDemoTrustAnchor(simulators: RunningSimulators): string {
+  mkdirSync(path.dirname(DEMO_TRUST_ANCHORS_FILE), { recursive: true });
+  writeFileSync(DEMO_TRUST_ANCHORS_FILE, simulators.credentials.signingAuthority.certificatePem);
+  return DEMO_TRUST_ANCHORS_FILE;
 }

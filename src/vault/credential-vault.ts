@@ -79,10 +79,28 @@ export class CredentialVault {
     return this.key.id;
   }
 
-  async add(input: CredentialInput, actor: string, reason?: string): Promise<CredentialView> {
+  add(input: CredentialInput, actor: string, reason?: string): Promise<CredentialView> {
+    return this.dataSource.transaction((manager) => this.addWith(manager, input, actor, reason));
+  }
+
+  /** Adds several in one transaction: all of them or none. */
+  addMany(inputs: CredentialInput[], actor: string, reason?: string): Promise<CredentialView[]> {
+    return this.dataSource.transaction(async (manager) => {
+      const added: CredentialView[] = [];
+      for (const input of inputs) added.push(await this.addWith(manager, input, actor, reason));
+      return added;
+    });
+  }
+
+  private async addWith(
+    manager: EntityManager,
+    input: CredentialInput,
+    actor: string,
+    reason?: string,
+  ): Promise<CredentialView> {
     const problems = checkInput(input);
     if (problems.length) throw new CredentialError(400, problems.join('; '));
-    return this.dataSource.transaction(async (manager) => {
+    {
       const existing = await manager.findOneBy(CredentialEntity, {
         system: input.system,
         account: input.account,
@@ -120,7 +138,7 @@ export class CredentialVault {
         manager,
       );
       return view(row);
-    });
+    }
   }
 
   /** Replaces the secret (a new client secret, a renewed certificate and key, a new refresh token). */
