@@ -10,11 +10,60 @@ import { freshDatabaseUrl } from './support/database';
 import { startTestGateway, type TestGateway } from './support/gateway';
 import { clientCredentials, signIn } from './support/oidc-login';
 
-const ENDPOINTS = [
-  '/api/audit/events',
-  '/api/audit/verify',
-  '/api/audit/checkpoints',
-  '/api/audit/export',
+const UNKNOWN = '00000000-0000-4000-8000-000000000000';
+/**
+ * Every route of the API with what an authorised caller gets: a 2xx, or for writes sent empty or
+ * to an unknown id, the 400/404 that shows the call got past the guard to the handler.
+ */
+const ENDPOINTS: Array<{
+  method: 'get' | 'post';
+  path: string;
+  route: string;
+  roles: string[];
+  authorised: number;
+}> = [
+  ...['events', 'verify', 'checkpoints', 'export'].map((name) => ({
+    method: 'get' as const,
+    path: `/api/audit/${name}`,
+    route: `GET /api/audit/${name}`,
+    roles: ['auditor', 'admin'],
+    authorised: 200,
+  })),
+  {
+    method: 'get',
+    path: '/api/admin/credentials',
+    route: 'GET /api/admin/credentials',
+    roles: ['admin'],
+    authorised: 200,
+  },
+  {
+    method: 'get',
+    path: `/api/admin/credentials/${UNKNOWN}`,
+    route: 'GET /api/admin/credentials/{id}',
+    roles: ['admin'],
+    authorised: 404,
+  },
+  {
+    method: 'post',
+    path: '/api/admin/credentials',
+    route: 'POST /api/admin/credentials',
+    roles: ['admin'],
+    authorised: 400,
+  },
+  ...['rotate', 'disable', 'enable'].map((action) => ({
+    method: 'post' as const,
+    path: `/api/admin/credentials/${UNKNOWN}/${action}`,
+    route: `POST /api/admin/credentials/{id}/${action}`,
+    roles: ['admin'],
+    authorised: 400,
+  })),
+  {
+    method: 'post',
+    path: `/api/admin/credentials/${UNKNOWN}/test`,
+    route: 'POST /api/admin/credentials/{id}/test',
+    roles: ['admin'],
+    authorised: 404,
+  },
 ];
 
 describe("the gateway's own API: who may call what", () => {
@@ -111,25 +160,36 @@ describe("the gateway's own API: who may call what", () => {
     await sims.stop();
   });
 
-  const expected: Record<string, number> = {
-    none: 401,
-    expired: 401,
-    'wrong audience': 401,
-    'wrong issuer': 401,
-    operator: 403,
-    auditor: 200,
-    admin: 200,
-  };
+  const WHO = ['none', 'expired', 'wrong audience', 'wrong issuer', 'operator', 'auditor', 'admin'];
+  const expectedFor = (endpoint: (typeof ENDPOINTS)[number], who: string) =>
+    ['none', 'expired', 'wrong audience', 'wrong issuer'].includes(who)
+      ? 401
+      : endpoint.roles.includes(who)
+        ? endpoint.authorised
+        : 403;
 
   it.each(
-    ENDPOINTS.flatMap((endpoint) => Object.keys(expected).map((who) => [endpoint, who] as const)),
-  )('%s with %s token', async (endpoint, who) => {
-    const call = request(gateway.url).get(endpoint);
+    ENDPOINTS.flatMap((endpoint) => WHO.map((who) => [endpoint.route, who, endpoint] as const)),
+  )('%s with %s token', async (_route, who, endpoint) => {
+    const call = request(gateway.url)[endpoint.method](endpoint.path);
     if (who !== 'none') call.set('Authorization', `Bearer ${tokens[who]}`);
-    const response = await call;
-    expect(response.status).toBe(expected[who]);
-    if (expected[who] === 401)
+    const response = endpoint.method === 'post' ? await call.send({}) : await call;
+    expect(response.status).toBe(expectedFor(endpoint, who));
+    if (response.status === 401)
       expect(response.headers['www-authenticate']).toContain('invalid_token');
+  });
+
+  it('covers every route of the API description', async () => {
+    const document = (await request(gateway.url).get('/api/openapi.json').expect(200)).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const documented = Object.entries(document.paths).flatMap(([route, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${route}`),
+    );
+    const open = ['GET /health', 'GET /health/ready'];
+    expect(documented.filter((route) => !open.includes(route)).sort()).toEqual(
+      ENDPOINTS.map((endpoint) => endpoint.route).sort(),
+    );
   });
 
   it('/health stays open', async () => {
