@@ -23,6 +23,13 @@ import { pendingMigrations, runMigrationsLocked, schemaDrift } from '../database
 import { openDatabase } from '../database/open-database';
 import { DEFAULT_CREDENTIALS_FILE } from '../simulators/demo';
 import { signIn } from '../simulators/demo-sign-in';
+import { RemoteSystemError } from '../common/remote-system-error';
+import { NationalClient } from '../national/national.client';
+import { CredentialVault, type CredentialView } from '../vault/credential-vault';
+import type { CredentialKind, CredentialSystem } from '../vault/credential.entity';
+import { fromPem, fromPkcs12 } from '../vault/signing-material';
+import { VaultKey } from '../vault/vault-key';
+import { VaultNationalAccounts } from '../vault/vault-national-accounts';
 
 // Command-line verbs over the same services the API uses. Each verb is thin: load config, open
 // the database, call one function, print, exit non-zero on failure.
@@ -304,7 +311,250 @@ export function buildCli(): Command {
       }
     });
 
+  addCredentialCommands(program);
   return program;
+}
+
+/** Who the CLI acts as in the audit trail: the operating-system user at this host. */
+const cliActor = (): string => `cli:${os.userInfo().username}@${os.hostname()}`;
+
+/** A secret from a variable or a file, never from the command line (it would show in `ps`). */
+function secretFrom(options: { secretEnv?: string; secretFile?: string }): string {
+  if (options.secretEnv) {
+    const value = process.env[options.secretEnv];
+    if (!value)
+      throw new InvalidArgumentError(`--secret-env ${options.secretEnv}: the variable is empty`);
+    return value;
+  }
+  if (options.secretFile) return readFileSync(options.secretFile, 'utf8').trim();
+  throw new InvalidArgumentError('give the secret with --secret-env VAR or --secret-file FILE');
+}
+
+async function withVault<T>(
+  work: (vault: CredentialVault, config: AppConfig) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig();
+  return withDataSource(config, async (dataSource) => {
+    const log = auditLog(dataSource, config);
+    const vault = new CredentialVault(dataSource, VaultKey.fromConfig(config), (event, manager) =>
+      log.record(event, manager),
+    );
+    try {
+      return await work(vault, config);
+    } finally {
+      await log.flush();
+    }
+  });
+}
+
+const showCredential = (credential: CredentialView): string =>
+  [
+    credential.id,
+    credential.system,
+    credential.kind,
+    credential.account,
+    credential.unitCode ?? '-',
+    credential.rights.join(',') || '-',
+    credential.status,
+    `v${credential.version}`,
+    credential.lastCheck ? `last check: ${credential.lastCheck}` : '',
+  ]
+    .join('  ')
+    .trim();
+
+function addCredentialCommands(program: Command): void {
+  const credentials = program
+    .command('credentials')
+    .description('the credential vault: accounts and signing keys of the remote systems');
+  credentials
+    .command('list')
+    .description('stored credentials, without their secrets')
+    .option('--system <system>', 'provincial or national')
+    .option('--kind <kind>', 'client-secret, refresh-token or signing-key')
+    .option('--unit <code>', 'one unit')
+    .action(async (options: { system?: string; kind?: string; unit?: string }) => {
+      const list = await withVault((vault) =>
+        vault.list({
+          ...(options.system ? { system: options.system as CredentialSystem } : {}),
+          ...(options.kind ? { kind: options.kind as CredentialKind } : {}),
+          ...(options.unit ? { unitCode: options.unit } : {}),
+        }),
+      );
+      for (const credential of list) print(showCredential(credential));
+      note(`${list.length} credential${list.length === 1 ? '' : 's'}`);
+    });
+  credentials
+    .command('add')
+    .description('store an account secret, sealed with the vault key')
+    .requiredOption('--system <system>', 'provincial or national')
+    .requiredOption('--account <id>', 'the account (client id)')
+    .option('--kind <kind>', 'client-secret or refresh-token', 'client-secret')
+    .option('--unit <code>', 'the unit a national account belongs to')
+    .option('--rights <list>', 'national rights, comma-separated: nhap,tong_hop,duyet,gui')
+    .option('--secret-env <variable>', 'read the secret from this environment variable')
+    .option('--secret-file <file>', 'read the secret from this file')
+    .option('--reason <text>', 'why, for the audit trail')
+    .action(
+      async (options: {
+        system: string;
+        account: string;
+        kind: string;
+        unit?: string;
+        rights?: string;
+        secretEnv?: string;
+        secretFile?: string;
+        reason?: string;
+      }) => {
+        const secret = secretFrom(options);
+        const added = await withVault((vault) =>
+          vault.add(
+            {
+              system: options.system as CredentialSystem,
+              kind: options.kind as CredentialKind,
+              account: options.account,
+              unitCode: options.unit ?? null,
+              rights: options.rights ? options.rights.split(',').map((right) => right.trim()) : [],
+              secret,
+            },
+            cliActor(),
+            options.reason,
+          ),
+        );
+        print(showCredential(added));
+      },
+    );
+  credentials
+    .command('add-signing-key')
+    .description("store a unit's signing key and certificate chain (PKCS#12, or PEM key + chain)")
+    .requiredOption('--unit <code>', 'the unit that signs')
+    .option('--p12 <file>', 'a PKCS#12 file (.p12/.pfx)')
+    .option('--passphrase-env <variable>', 'the variable holding the PKCS#12 passphrase')
+    .option('--key <file>', 'a PEM private key')
+    .option('--chain <file>', 'the PEM certificate chain (leaf and issuers)')
+    .option('--reason <text>', 'why, for the audit trail')
+    .action(
+      async (options: {
+        unit: string;
+        p12?: string;
+        passphraseEnv?: string;
+        key?: string;
+        chain?: string;
+        reason?: string;
+      }) => {
+        let prepared;
+        if (options.p12) {
+          prepared = fromPkcs12(
+            readFileSync(options.p12),
+            options.passphraseEnv ? (process.env[options.passphraseEnv] ?? '') : '',
+          );
+        } else if (options.key && options.chain) {
+          prepared = fromPem(
+            readFileSync(options.key, 'utf8'),
+            readFileSync(options.chain, 'utf8'),
+          );
+        } else {
+          throw new InvalidArgumentError('give --p12 FILE, or --key FILE and --chain FILE');
+        }
+        const added = await withVault((vault) =>
+          vault.add(
+            {
+              system: 'national',
+              kind: 'signing-key',
+              account: options.unit,
+              unitCode: options.unit,
+              secret: prepared.privateKeyPem,
+              details: prepared.details,
+            },
+            cliActor(),
+            options.reason,
+          ),
+        );
+        print(
+          `${showCredential(added)}  ${prepared.details.subject}  valid until ${prepared.details.notAfter}`,
+        );
+      },
+    );
+  credentials
+    .command('rotate <id>')
+    .description('replace the secret of a stored credential')
+    .option('--secret-env <variable>', 'read the new secret from this environment variable')
+    .option('--secret-file <file>', 'read the new secret from this file')
+    .requiredOption('--reason <text>', 'why, for the audit trail')
+    .action(
+      async (id: string, options: { secretEnv?: string; secretFile?: string; reason: string }) => {
+        const secret = secretFrom(options);
+        print(
+          showCredential(
+            await withVault((vault) =>
+              vault.rotate(id, secret, cliActor(), { reason: options.reason }),
+            ),
+          ),
+        );
+      },
+    );
+  for (const [verb, status] of [
+    ['disable', 'disabled'],
+    ['enable', 'active'],
+  ] as const) {
+    credentials
+      .command(`${verb} <id>`)
+      .description(`${verb} a stored credential`)
+      .requiredOption('--reason <text>', 'why, for the audit trail')
+      .action(async (id: string, options: { reason: string }) => {
+        print(
+          showCredential(
+            await withVault((vault) => vault.setStatus(id, status, cliActor(), options.reason)),
+          ),
+        );
+      });
+  }
+  credentials
+    .command('test <id>')
+    .description('sign in with a national unit account now; exit 1 if refused')
+    .action(async (id: string) => {
+      const outcome = await withVault(async (vault, config) => {
+        const credential = await vault.get(id);
+        const opened = await vault.open(credential.system, credential.account, credential.kind);
+        if (!opened || credential.kind !== 'client-secret' || credential.system !== 'national')
+          throw new InvalidArgumentError('test login is for active national unit accounts');
+        const client = new NationalClient(config, new VaultNationalAccounts(vault));
+        let message = `account ${credential.account} signed in`;
+        try {
+          await client.testLogin({
+            accountId: credential.account,
+            unitCode: credential.unitCode ?? '',
+            rights: credential.rights,
+            secret: opened.secret,
+          });
+        } catch (error) {
+          if (!(error instanceof RemoteSystemError)) throw error;
+          message = error.message;
+          process.exitCode = 1;
+        }
+        await vault.noteCheck(id, process.exitCode ? message : 'ok', cliActor());
+        return message;
+      });
+      print(outcome);
+    });
+
+  const vaultCommand = program.command('vault').description('the key of the credential vault');
+  vaultCommand
+    .command('generate-key')
+    .description('print a new random vault key (base64 of 32 bytes) for vault.key / VAULT_KEY_FILE')
+    .action(() => print(VaultKey.generate().toText()));
+  vaultCommand
+    .command('rotate-key')
+    .description('re-encrypt every stored secret under a new key, in one transaction')
+    .requiredOption('--new-key-file <file>', 'the new key (base64), e.g. from `vault generate-key`')
+    .option('--reason <text>', 'why, for the audit trail')
+    .action(async (options: { newKeyFile: string; reason?: string }) => {
+      const next = VaultKey.parse(readFileSync(options.newKeyFile, 'utf8'));
+      const { count } = await withVault((vault) =>
+        vault.rotateKey(next, cliActor(), options.reason),
+      );
+      print(`re-encrypted ${count} credential${count === 1 ? '' : 's'} under key ${next.id}`);
+      note('Now set vault.keyFile (VAULT_KEY_FILE) to the new key and restart every replica.');
+    });
 }
 
 export async function runCli(argv: string[]): Promise<number> {
