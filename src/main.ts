@@ -78,7 +78,9 @@ async function main(): Promise<void> {
       logger.info({ simulators: simulators.urls, credentials }, 'demo mode: simulators started');
     }
     app = await createGateway({ config, databaseUrl: database.url });
+    await app.init();
     if (simulators) {
+      // After init: the migrations have run.
       const seeded = await seedDemoVault(app.get(VaultService).vault, simulators);
       if (seeded)
         logger.info({ credentials: seeded }, 'demo mode: simulator accounts stored in the vault');

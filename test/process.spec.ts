@@ -84,11 +84,13 @@ describe('the gateway process', () => {
     const exit = await gateway.exited;
     expect(exit.code).toBe(78);
     const output = gateway.output();
-    expect(output).toContain('Configuration is invalid (5 problems)');
+    expect(output).toContain('Configuration is invalid (6 problems)');
     for (const variable of [
       '(PORT)',
       '(LOG_LEVEL)',
       '(NATIONAL_IDP_ISSUER)',
+      '(AUDIT_SIGNING_KEY_FILE)',
+      '(VAULT_KEY_FILE)',
       '(PROVINCIAL_BASE_URL)',
     ]) {
       expect(output).toContain(variable);
