@@ -57,6 +57,14 @@ const ENDPOINTS: Array<{
     roles: ['admin'],
     authorised: 400,
   })),
+  // The gateway under test reads with its service account: a person's sign-in is a conflict.
+  {
+    method: 'post',
+    path: '/api/admin/provincial/sign-in',
+    route: 'POST /api/admin/provincial/sign-in',
+    roles: ['admin'],
+    authorised: 409,
+  },
   {
     method: 'post',
     path: `/api/admin/credentials/${UNKNOWN}/test`,
@@ -186,7 +194,7 @@ describe("the gateway's own API: who may call what", () => {
     const documented = Object.entries(document.paths).flatMap(([route, methods]) =>
       Object.keys(methods).map((method) => `${method.toUpperCase()} ${route}`),
     );
-    const open = ['GET /health', 'GET /health/ready'];
+    const open = ['GET /health', 'GET /health/ready', 'GET /api/auth/provincial/callback'];
     expect(documented.filter((route) => !open.includes(route)).sort()).toEqual(
       ENDPOINTS.map((endpoint) => endpoint.route).sort(),
     );
@@ -195,6 +203,8 @@ describe("the gateway's own API: who may call what", () => {
   it('/health stays open', async () => {
     await request(gateway.url).get('/health').expect(200);
     await request(gateway.url).get('/health/ready').expect(200);
+    // The SSO's redirect lands without a bearer token; a forged state is refused by the handler.
+    await request(gateway.url).get('/api/auth/provincial/callback?code=x&state=y').expect(400);
   });
 
   it('a bad parameter is a 400 naming it', async () => {

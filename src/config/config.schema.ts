@@ -84,6 +84,10 @@ export const configSchema = z
         clientId: optionalText,
         clientSecret: optionalText,
         scope: z.string().min(1).default('baocao.read'),
+        /** service: the gateway's own account (client credentials); person: an operator's sign-in. */
+        signIn: z.enum(['service', 'person']).default('service'),
+        /** The gateway's callback for a person's sign-in, as registered at the SSO. */
+        redirectUri: optionalUrl,
       })
       .strict()
       .prefault({}),
@@ -207,6 +211,8 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   PROVINCIAL_CLIENT_ID: 'provincial.clientId',
   PROVINCIAL_CLIENT_SECRET: 'provincial.clientSecret',
   PROVINCIAL_SCOPE: 'provincial.scope',
+  PROVINCIAL_SIGN_IN: 'provincial.signIn',
+  PROVINCIAL_REDIRECT_URI: 'provincial.redirectUri',
   ALLOW_PLAIN_HTTP_LOOPBACK: 'security.allowPlainHttpLoopback',
   OUTBOUND_CA_FILE: 'outbound.caFile',
   HTTPS_PROXY: 'outbound.httpsProxy',

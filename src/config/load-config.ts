@@ -135,6 +135,17 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       return value !== null && value !== undefined && value !== '';
     }),
   );
+  if (
+    readPath(tree, ['provincial', 'signIn']) === 'person' &&
+    readPath(tree, ['provincial', 'redirectUri']) == null
+  ) {
+    problems.push({
+      key: 'provincial.redirectUri',
+      env: 'PROVINCIAL_REDIRECT_URI',
+      message:
+        "is required when provincial.signIn is person: the gateway's /api/auth/provincial/callback as registered at the SSO",
+    });
+  }
   // Outside demo mode the deployment brings its own keys: nothing generated on the spot.
   const keysRequired = [
     {

@@ -45,6 +45,95 @@ export class ProvincialSso {
     return this.configuration;
   }
 
+  /**
+   * The authorization request of a person's sign-in (authorization code with PKCE): where to send
+   * the browser, and the verifier and state to keep until the callback.
+   */
+  async authorizationRequest(): Promise<{ url: string; state: string; codeVerifier: string }> {
+    const configuration = await this.discover();
+    const codeVerifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const url = oidc.buildAuthorizationUrl(configuration, {
+      redirect_uri: this.redirectUri(),
+      scope: `openid offline_access email profile ${this.config.provincial.scope}`,
+      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      state,
+    });
+    return { url: url.toString(), state, codeVerifier };
+  }
+
+  /** The callback: the code exchanged for tokens; who signed in and the refresh token to keep. */
+  async completeSignIn(
+    callbackUrl: URL,
+    expected: { state: string; codeVerifier: string },
+  ): Promise<{ account: string; name: string | null; refreshToken: string; token: IssuedToken }> {
+    const configuration = await this.discover();
+    try {
+      const tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
+        pkceCodeVerifier: expected.codeVerifier,
+        expectedState: expected.state,
+      });
+      const claims = tokens.claims();
+      const account = typeof claims?.email === 'string' ? claims.email : (claims?.sub ?? 'unknown');
+      if (!tokens.refresh_token)
+        throw new RemoteSystemError(
+          'provincial-sso',
+          null,
+          false,
+          `the SSO gave no refresh token for ${account}: the gateway could not keep the sign-in (offline_access not granted)`,
+          { account },
+        );
+      return {
+        account,
+        name: typeof claims?.name === 'string' ? claims.name : null,
+        refreshToken: tokens.refresh_token,
+        token: {
+          accessToken: tokens.access_token,
+          expiresAt: Date.now() + (tokens.expires_in ?? 300) * 1000,
+        },
+      };
+    } catch (error) {
+      throw translate(error, 'sign-in');
+    }
+  }
+
+  /**
+   * A new access token from a kept refresh token. When the SSO rotates refresh tokens, the new
+   * one comes back as `refreshToken` and must replace the old.
+   */
+  async refresh(
+    account: string,
+    refreshToken: string,
+  ): Promise<IssuedToken & { refreshToken?: string }> {
+    const configuration = await this.discover();
+    try {
+      const tokens = await oidc.refreshTokenGrant(configuration, refreshToken);
+      return {
+        accessToken: tokens.access_token,
+        expiresAt: Date.now() + (tokens.expires_in ?? 300) * 1000,
+        refreshToken:
+          tokens.refresh_token && tokens.refresh_token !== refreshToken
+            ? tokens.refresh_token
+            : undefined,
+      };
+    } catch (error) {
+      throw translate(error, account);
+    }
+  }
+
+  private redirectUri(): string {
+    const uri = this.config.provincial.redirectUri;
+    if (!uri)
+      throw new RemoteSystemError(
+        'provincial-sso',
+        null,
+        false,
+        'provincial.redirectUri is not configured: a person cannot sign in',
+      );
+    return uri;
+  }
+
   /** A new access token for the gateway's service account. */
   async serviceToken(): Promise<IssuedToken> {
     const configuration = await this.discover();

@@ -3,7 +3,7 @@ import type { AppConfig } from '../config/app-config';
 import { Outbound } from '../common/outbound';
 import { checkOutboundUrl } from '../common/outbound-url';
 import { RemoteSystemError, retryableStatus } from '../common/remote-system-error';
-import { TokenCache } from '../common/token-cache';
+import { TokenCache, type IssuedToken } from '../common/token-cache';
 import type {
   Page,
   PeriodRecord,
@@ -15,6 +15,12 @@ import type {
 import { ProvincialSso } from './provincial-sso';
 
 const SERVICE_ACCOUNT = 'service';
+
+/** A person's provincial sign-in as the gateway keeps it. */
+export interface RefreshTokenStore {
+  current(): Promise<{ account: string; refreshToken: string } | undefined>;
+  replace(account: string, refreshToken: string): Promise<void>;
+}
 
 export interface ReportQuery {
   periodId?: string;
@@ -38,6 +44,8 @@ export class ProvincialClient {
     config: AppConfig,
     outbound = Outbound.fromConfig(config),
     sso = new ProvincialSso(config, outbound),
+    /** Where a person's sign-in is kept (the vault), for `provincial.signIn: person`. */
+    private readonly signIns?: RefreshTokenStore,
   ) {
     if (!config.provincial.baseUrl)
       throw new RemoteSystemError(
@@ -59,11 +67,26 @@ export class ProvincialClient {
       proxy: false,
     });
     this.tokens = new TokenCache(
-      () => sso.serviceToken(),
+      () => (config.provincial.signIn === 'person' ? this.personToken(sso) : sso.serviceToken()),
       30_000,
       Date.now,
       (error) => error instanceof RemoteSystemError && !error.retryable,
     );
+  }
+
+  /** An access token from the person's kept sign-in; a rotated refresh token is kept in its place. */
+  private async personToken(sso: ProvincialSso): Promise<IssuedToken> {
+    const kept = await this.signIns?.current();
+    if (!kept)
+      throw new RemoteSystemError(
+        'provincial-sso',
+        null,
+        false,
+        'no one has signed in to the provincial SSO yet: an admin signs in once (POST /api/admin/provincial/sign-in)',
+      );
+    const refreshed = await sso.refresh(kept.account, kept.refreshToken);
+    if (refreshed.refreshToken) await this.signIns!.replace(kept.account, refreshed.refreshToken);
+    return { accessToken: refreshed.accessToken, expiresAt: refreshed.expiresAt };
   }
 
   async units(options: { validOn?: string; level?: string } = {}): Promise<UnitRecord[]> {

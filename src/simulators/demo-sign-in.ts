@@ -38,13 +38,16 @@ export async function tokenRequest(
   });
 }
 
-export async function signIn(
+/**
+ * Plays the browser from an authorization URL: follows redirects, fills in the login form, and
+ * stops at the redirect back to the client, whose URL (with code and state) it returns.
+ */
+export async function browseSignIn(
+  authorizationUrl: string,
   issuer: string,
-  client: { id: string; secret: string; redirectUri: string },
   person: { username: string; password: string },
-  resource?: string,
-): Promise<TokenResponse> {
-  const { authorization_endpoint } = await discover(issuer);
+  redirectPrefix: string,
+): Promise<URL> {
   const cookies = new Map<string, string>();
   const go = async (url: string, init: RequestInit = {}) => {
     const response = await fetch(url, {
@@ -62,32 +65,11 @@ export async function signIn(
     }
     return response;
   };
-  const start = new URL(String(authorization_endpoint));
-  start.search = new URLSearchParams({
-    client_id: client.id,
-    response_type: 'code',
-    scope: 'openid offline_access email profile',
-    redirect_uri: client.redirectUri,
-    state: 'state-1',
-    ...(resource ? { resource } : {}),
-  }).toString();
-  let response = await go(start.toString());
+  let response = await go(authorizationUrl);
   for (let step = 0; step < 10; step++) {
     if (response.status >= 300 && response.status < 400) {
       const location = new URL(response.headers.get('location')!, issuer);
-      if (location.toString().startsWith(client.redirectUri)) {
-        const code = location.searchParams.get('code');
-        if (!code) throw new Error(`no code in redirect: ${location.toString()}`);
-        const token = await tokenRequest(issuer, client, {
-          grant_type: 'authorization_code',
-          code,
-          redirect_uri: client.redirectUri,
-          ...(resource ? { resource } : {}),
-        });
-        if (!token.ok)
-          throw new Error(`code exchange failed: ${token.status} ${await token.text()}`);
-        return (await token.json()) as TokenResponse;
-      }
+      if (location.toString().startsWith(redirectPrefix)) return location;
       response = await go(location.toString());
       continue;
     }
@@ -102,4 +84,33 @@ export async function signIn(
     });
   }
   throw new Error('sign-in did not finish in 10 steps');
+}
+
+export async function signIn(
+  issuer: string,
+  client: { id: string; secret: string; redirectUri: string },
+  person: { username: string; password: string },
+  resource?: string,
+): Promise<TokenResponse> {
+  const { authorization_endpoint } = await discover(issuer);
+  const start = new URL(String(authorization_endpoint));
+  start.search = new URLSearchParams({
+    client_id: client.id,
+    response_type: 'code',
+    scope: 'openid offline_access email profile',
+    redirect_uri: client.redirectUri,
+    state: 'state-1',
+    ...(resource ? { resource } : {}),
+  }).toString();
+  const location = await browseSignIn(start.toString(), issuer, person, client.redirectUri);
+  const code = location.searchParams.get('code');
+  if (!code) throw new Error(`no code in redirect: ${location.toString()}`);
+  const token = await tokenRequest(issuer, client, {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: client.redirectUri,
+    ...(resource ? { resource } : {}),
+  });
+  if (!token.ok) throw new Error(`code exchange failed: ${token.status} ${await token.text()}`);
+  return (await token.json()) as TokenResponse;
 }

@@ -19,6 +19,7 @@ export function simulatorOptions(
     accessTokenTtlSeconds: simulators.accessTokenTtlSeconds,
     faults: structuredClone(simulators.faults),
     redirectUris: [`http://127.0.0.1:${config.server.port}/auth/callback`],
+    gatewayRedirectUris: [`http://127.0.0.1:${config.server.port}/api/auth/provincial/callback`],
     ...overrides,
   };
 }
@@ -98,11 +99,13 @@ export async function seedDemoVault(
   vault: CredentialVault,
   simulators: RunningSimulators,
 ): Promise<number> {
-  const stored = new Set(
-    (await vault.list()).map(
-      (credential) => `${credential.system}|${credential.account}|${credential.kind}`,
-    ),
+  const existing = new Map(
+    (await vault.list()).map((credential) => [
+      `${credential.system}|${credential.account}|${credential.kind}`,
+      credential,
+    ]),
   );
+  const stored = new Set(existing.keys());
   const inputs: CredentialInput[] = [];
   for (const account of simulators.credentials.nationalAccounts) {
     if (stored.has(`national|${account.accountId}|client-secret`)) continue;
@@ -116,8 +119,18 @@ export async function seedDemoVault(
     });
   }
   for (const [unitCode, issued] of simulators.credentials.signingCertificates) {
-    if (stored.has(`national|${unitCode}|signing-key`)) continue;
     const prepared = fromPem(issued.privateKeyPem, issued.chainPem.join('\n'));
+    const previous = existing.get(`national|${unitCode}|signing-key`);
+    if (previous) {
+      // The simulators make a new demo CA at each start: the unit's key follows it.
+      if (previous.details.fingerprint256 !== prepared.details.fingerprint256) {
+        await vault.rotate(previous.id, prepared.privateKeyPem, 'system', {
+          reason: 'demo mode: the simulators issued a new demo certificate',
+          details: prepared.details,
+        });
+      }
+      continue;
+    }
     inputs.push({
       system: 'national',
       kind: 'signing-key',

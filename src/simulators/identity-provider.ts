@@ -222,7 +222,21 @@ export class SimulatedIdentityProvider {
           clientId,
           accountId: context.oidc.session!.accountId,
         });
-        grant.addOIDCScope('openid offline_access email profile');
+        // The standard scopes, and API scopes asked for by name (without a resource parameter).
+        const asked = (
+          typeof context.oidc.params?.scope === 'string' ? context.oidc.params.scope : ''
+        )
+          .split(' ')
+          .filter(Boolean);
+        grant.addOIDCScope(
+          [
+            'openid',
+            'offline_access',
+            'email',
+            'profile',
+            ...asked.filter((scope) => scopes.includes(scope)),
+          ].join(' '),
+        );
         grant.addOIDCClaims(['email', 'name', 'role']);
         for (const resource of resources)
           grant.addResourceScope(resource.indicator, resource.scope);

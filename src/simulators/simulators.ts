@@ -37,6 +37,8 @@ export interface SimulatorsOptions {
   refreshTokenTtlSeconds?: number;
   /** Where the provincial SSO may send people back after sign-in (the gateway's console). */
   redirectUris?: string[];
+  /** Where the SSO may send a person back to the gateway after signing in for it. */
+  gatewayRedirectUris?: string[];
   forms?: FormCatalogue;
   /** Signing certificates for the units that must sign; generated for the demo when omitted. */
   signing?: { authority: CertificateAuthority; certificates: Map<string, IssuedCertificate> };
@@ -122,7 +124,11 @@ export async function startSimulators(options: SimulatorsOptions = {}): Promise<
         {
           clientId: provincialClient.clientId,
           clientSecret: provincialClient.clientSecret,
-          grantTypes: ['client_credentials'],
+          // Its own account, and a person's sign-in for provinces that require one.
+          grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'],
+          redirectUris: options.gatewayRedirectUris ?? [
+            'http://127.0.0.1:3000/api/auth/provincial/callback',
+          ],
           claims: { role: 'service' },
         },
         {

@@ -21,7 +21,7 @@ import { VaultService } from './vault.service';
 
 /** A vault refusal is answered with its status and message (never a secret in either). */
 @Catch(CredentialError)
-class CredentialErrorFilter implements ExceptionFilter {
+export class CredentialErrorFilter implements ExceptionFilter {
   catch(error: CredentialError, host: ArgumentsHost): void {
     host
       .switchToHttp()

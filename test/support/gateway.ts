@@ -14,7 +14,7 @@ export interface TestGateway {
 
 /** The real application on a loopback port and this worker's database, logs captured. */
 export async function startTestGateway(
-  options: { env?: Record<string, string>; databaseUrl?: string } = {},
+  options: { env?: Record<string, string>; databaseUrl?: string; port?: number } = {},
 ): Promise<TestGateway> {
   const config = loadConfig({ env: { LOG_FORMAT: 'json', LOG_LEVEL: 'debug', ...options.env } });
   const logLines: string[] = [];
@@ -30,11 +30,24 @@ export async function startTestGateway(
     logDestination: destination,
   });
   try {
-    await app.listen(0, '127.0.0.1');
+    await app.listen(options.port ?? 0, '127.0.0.1');
   } catch (error) {
     await app.close();
     throw error;
   }
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, url, logLines, close: () => app.close() };
+}
+
+/** A loopback port free right now (for a callback URL that must be known before the start). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
