@@ -6,6 +6,7 @@ import { AuditAppendOnly1795812191053 } from './1795812191053-AuditAppendOnly';
 import { AuditArchive1795813206862 } from './1795813206862-AuditArchive';
 import { AuditArchivePath1795813206863 } from './1795813206863-AuditArchivePath';
 import { CredentialVault1795818208116 } from './1795818208116-CredentialVault';
+import { TransferEngine1795819736311 } from './1795819736311-TransferEngine';
 export const migrations: Function[] = [
   Foundation1795808114298,
   AuditTrail1795812191052,
@@ -13,4 +14,5 @@ export const migrations: Function[] = [
   AuditArchive1795813206862,
   AuditArchivePath1795813206863,
   CredentialVault1795818208116,
+  TransferEngine1795819736311,
 ];

@@ -1,0 +1,812 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { sha256Hex } from '../audit/audit-chain';
+import type { AuditEventInput } from '../audit/audit-log';
+import type { FormCatalogue } from '../catalog/forms';
+import { SectorCatalogue } from '../catalog/sectors';
+import { UnitRegistry } from '../catalog/units';
+import { RemoteSystemError } from '../common/remote-system-error';
+import { scrub } from '../logging/redact';
+import type { MappingTables } from '../mapping/mapping-tables';
+import { mapReport, type MappedForm, type MappingContext } from '../mapping/report-mapper';
+import type { SatisfactionLevels } from '../mapping/satisfaction';
+import type { FieldError, StatusPacket, SubmissionPacket } from '../national/national-wire';
+import { NationalRejection, type NationalClient } from '../national/national.client';
+import { SignatureError } from '../national/packet-signature';
+import type { UnitSigner } from '../national/unit-signer';
+import type { ProvincialClient } from '../provincial/provincial.client';
+import type { ProvincialReport } from '../provincial/provincial-wire';
+import { ExtractionCursorEntity } from './extraction-cursor.entity';
+import { TransferAttemptEntity } from './transfer-attempt.entity';
+import { TransferVersionEntity } from './transfer-version.entity';
+import { TransferEntity, type TransferState, type TransferStep } from './transfer.entity';
+
+export interface RetryPolicy {
+  /** Tries of one content version before it is failed and dead-lettered. */
+  retryLimit: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** How long to wait before asking again whether a sent submission was received. */
+  confirmDelayMs: number;
+  /** How long a replica holds a transfer it works on. */
+  leaseMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  retryLimit: 8,
+  backoffBaseMs: 2_000,
+  backoffMaxMs: 10 * 60_000,
+  confirmDelayMs: 5_000,
+  leaseMs: 120_000,
+};
+
+export interface EngineDependencies {
+  dataSource: DataSource;
+  provincial: ProvincialClient;
+  national: NationalClient;
+  signer: UnitSigner;
+  forms: FormCatalogue;
+  tables: MappingTables;
+  satisfaction: SatisfactionLevels;
+  record: (event: AuditEventInput, manager?: EntityManager) => Promise<void>;
+  policy?: Partial<RetryPolicy>;
+  /** Who holds leases: this replica. */
+  node?: string;
+  now?: () => Date;
+  random?: () => number;
+}
+
+export interface SyncRequest {
+  periodId: string;
+  units?: string[];
+  forms?: string[];
+  dryRun?: boolean;
+  actor: string;
+  reason?: string;
+}
+
+/** What a dry run shows for one form: the payload and how it differs from the national copy. */
+export interface DryRunItem {
+  unitCode: string;
+  formCode: string;
+  valid: boolean;
+  contentKey: string;
+  problems: FieldError[];
+  payload: SubmissionPacket;
+  national: { submissionId: string; status: string; sameContent: boolean } | null;
+  /** What the push would do. */
+  action: 'push' | 'correct' | 'none' | 'invalid';
+}
+
+export interface SyncResult {
+  periodId: string;
+  dryRun: boolean;
+  reports: number;
+  skipped: Array<{ reportId: string; unitCode: string; reason: string }>;
+  created: number;
+  newVersions: number;
+  unchanged: number;
+  invalid: number;
+  transferIds: string[];
+  dryRunItems?: DryRunItem[];
+}
+
+type Outcome = { state: TransferState; step: TransferStep | null; done: boolean };
+
+/**
+ * The transfer engine: extract approved provincial reports, map and validate them, keep one
+ * transfer per (period, unit, form) with a version per content, push each version once under the
+ * unit's own accounts (enter → sign → approve → send), confirm, and never resend blindly after a
+ * lost answer. Jobs and operators call these methods; the state in the database drives them.
+ */
+export class TransferEngine {
+  private readonly policy: RetryPolicy;
+  private readonly now: () => Date;
+  private readonly random: () => number;
+  private readonly node: string;
+
+  constructor(private readonly deps: EngineDependencies) {
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...deps.policy };
+    this.now = deps.now ?? (() => new Date());
+    this.random = deps.random ?? Math.random;
+    this.node = deps.node ?? randomUUID();
+  }
+
+  /** The mapping context over the provincial system's units and sectors as they are now. */
+  async mappingContext(): Promise<MappingContext> {
+    const [units, sectors] = await Promise.all([
+      this.deps.provincial.units(),
+      this.deps.provincial.sectors(),
+    ]);
+    return {
+      forms: this.deps.forms,
+      units: new UnitRegistry(units),
+      sectors: SectorCatalogue.load(sectors),
+      tables: this.deps.tables,
+      satisfaction: this.deps.satisfaction,
+    };
+  }
+
+  /**
+   * Plan, extract, map and validate a period: each approved report's forms become transfers (or
+   * new versions of them when the content changed). A dry run writes nothing and shows each
+   * payload beside the national copy.
+   */
+  async sync(request: SyncRequest): Promise<SyncResult> {
+    const context = await this.mappingContext();
+    const result: SyncResult = {
+      periodId: request.periodId,
+      dryRun: Boolean(request.dryRun),
+      reports: 0,
+      skipped: [],
+      created: 0,
+      newVersions: 0,
+      unchanged: 0,
+      invalid: 0,
+      transferIds: [],
+      ...(request.dryRun ? { dryRunItems: [] } : {}),
+    };
+    const units = request.units ? new Set(request.units) : undefined;
+    const forms = request.forms ? new Set(request.forms) : undefined;
+    const since = request.dryRun ? undefined : await this.extractFrom(request.periodId, units);
+    for await (const report of this.deps.provincial.reports({
+      periodId: request.periodId,
+      ...(since ? { updatedSince: since.toISOString() } : {}),
+    })) {
+      if (units && !units.has(report.officeCode)) continue;
+      result.reports += 1;
+      const mapping = mapReport(report, context);
+      if (!mapping.eligible) {
+        result.skipped.push({
+          reportId: report.reportId,
+          unitCode: report.officeCode,
+          reason: mapping.skipReason ?? 'not eligible',
+        });
+        continue;
+      }
+      if (!mapping.forms.length && mapping.problems.length) {
+        result.skipped.push({
+          reportId: report.reportId,
+          unitCode: report.officeCode,
+          reason: mapping.problems.map((issue) => issue.message).join('; '),
+        });
+        await this.deps.record({
+          actor: request.actor,
+          action: 'transfer.extract',
+          outcome: 'invalid',
+          unitCode: report.officeCode,
+          periodId: report.periodId,
+          details: { reportId: report.reportId, problems: mapping.problems },
+        });
+        continue;
+      }
+      const unit = context.units.get(report.officeCode);
+      for (const form of mapping.forms) {
+        if (forms && !forms.has(form.formCode)) continue;
+        if (request.dryRun) {
+          result.dryRunItems!.push(await this.preview(report, form));
+          continue;
+        }
+        const outcome = await this.keep(report, form, unit?.level ?? 'unknown', request);
+        result.transferIds.push(outcome.id);
+        if (outcome.change === 'created') result.created += 1;
+        else if (outcome.change === 'version') result.newVersions += 1;
+        else result.unchanged += 1;
+        if (!form.valid && outcome.change !== 'unchanged') result.invalid += 1;
+      }
+    }
+    await this.deps.record({
+      actor: request.actor,
+      action: request.dryRun ? 'sync.dry-run' : 'sync.planned',
+      outcome: 'ok',
+      periodId: request.periodId,
+      reason: request.reason ?? null,
+      details: {
+        units: request.units ?? null,
+        forms: request.forms ?? null,
+        reports: result.reports,
+        created: result.created,
+        newVersions: result.newVersions,
+        unchanged: result.unchanged,
+        invalid: result.invalid,
+        skipped: result.skipped.length,
+      },
+    });
+    return result;
+  }
+
+  /** The earliest cursor of the units asked for: reports updated since then are read again. */
+  private async extractFrom(periodId: string, units?: Set<string>): Promise<Date | undefined> {
+    const cursors = await this.deps.dataSource
+      .getRepository(ExtractionCursorEntity)
+      .findBy({ periodId });
+    const relevant = units ? cursors.filter((cursor) => units.has(cursor.unitCode)) : cursors;
+    // A unit without a cursor has never been confirmed: read everything.
+    if (!relevant.length || (units && relevant.length < units.size)) return undefined;
+    if (!units) {
+      const known = await this.deps.dataSource.query<Array<{ count: string }>>(
+        'SELECT count(DISTINCT unit_code)::text AS count FROM transfer WHERE period_id = $1',
+        [periodId],
+      );
+      if (Number(known[0].count) > relevant.length) return undefined;
+    }
+    return new Date(Math.min(...relevant.map((cursor) => cursor.updatedSince.getTime())));
+  }
+
+  private async preview(report: ProvincialReport, form: MappedForm): Promise<DryRunItem> {
+    const existing = await this.deps.national
+      .submissions(report.officeCode, { periodId: report.periodId, formCode: form.formCode })
+      .catch((error: unknown) => {
+        if (error instanceof RemoteSystemError && !error.retryable) return [];
+        throw error;
+      });
+    const current = existing[0];
+    const sameContent = current ? current.clientReference === form.contentKey : false;
+    return {
+      unitCode: report.officeCode,
+      formCode: form.formCode,
+      valid: form.valid,
+      contentKey: form.contentKey,
+      problems: form.problems,
+      payload: withReference(form.packet, form.contentKey),
+      national: current
+        ? { submissionId: current.submissionId, status: current.status, sameContent }
+        : null,
+      action: !form.valid ? 'invalid' : !current ? 'push' : sameContent ? 'none' : 'correct',
+    };
+  }
+
+  /** Creates the transfer, adds a version when the content changed, or leaves it as it is. */
+  private async keep(
+    report: ProvincialReport,
+    form: MappedForm,
+    level: string,
+    request: SyncRequest,
+  ): Promise<{ id: string; change: 'created' | 'version' | 'unchanged' }> {
+    return this.deps.dataSource.transaction(async (manager) => {
+      const identity = {
+        periodId: report.periodId,
+        unitCode: report.officeCode,
+        formCode: form.formCode,
+      };
+      let transfer = await manager.findOne(TransferEntity, {
+        where: identity,
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (transfer?.contentKey === form.contentKey) return { id: transfer.id, change: 'unchanged' };
+      const created = !transfer;
+      transfer ??= manager.create(TransferEntity, {
+        id: randomUUID(),
+        ...identity,
+        level,
+        version: 0,
+        submissionId: null,
+        nationalStatus: null,
+        confirmedAt: null,
+        leasedUntil: null,
+        leasedBy: null,
+      });
+      transfer.version += 1;
+      transfer.regimeCode = form.regimeCode;
+      transfer.contentKey = form.contentKey;
+      transfer.mappingVersion = form.mappingVersion;
+      transfer.payload = withReference(form.packet, form.contentKey) as unknown as Record<
+        string,
+        unknown
+      >;
+      transfer.problems = form.problems;
+      transfer.provisional = form.provisional;
+      transfer.sourceReportId = report.reportId;
+      transfer.sourceUpdatedAt = new Date(report.updatedAt);
+      transfer.state = form.valid ? 'mapped' : 'invalid';
+      transfer.step = form.valid ? 'submit' : null;
+      transfer.attempts = 0;
+      transfer.nextAttemptAt = form.valid ? this.now() : null;
+      transfer.lastError = null;
+      await manager.save(TransferEntity, transfer);
+      await manager.save(TransferVersionEntity, {
+        transferId: transfer.id,
+        version: transfer.version,
+        contentKey: form.contentKey,
+        payload: transfer.payload,
+        valid: form.valid,
+        sourceReportId: report.reportId,
+        sourceUpdatedAt: new Date(report.updatedAt),
+      });
+      await this.deps.record(
+        {
+          actor: request.actor,
+          action: form.valid ? 'transfer.mapped' : 'transfer.invalid',
+          outcome: form.valid ? 'ok' : 'invalid',
+          unitCode: transfer.unitCode,
+          formCode: transfer.formCode,
+          periodId: transfer.periodId,
+          transferId: transfer.id,
+          reason: request.reason ?? null,
+          details: {
+            version: transfer.version,
+            contentKey: form.contentKey,
+            correction: !created,
+            reportId: report.reportId,
+            problems: form.valid ? undefined : form.problems,
+          },
+        },
+        manager,
+      );
+      return { id: transfer.id, change: created ? 'created' : 'version' };
+    });
+  }
+
+  /** Transfers due now (by state and time), oldest first, per unit in version order. */
+  async due(limit = 100): Promise<string[]> {
+    const rows = await this.deps.dataSource.query<Array<{ id: string }>>(
+      `SELECT id FROM transfer
+        WHERE state IN ('mapped', 'pushing', 'unknown', 'pushed')
+          AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+          AND (leased_until IS NULL OR leased_until < $1)
+        ORDER BY next_attempt_at NULLS FIRST, created_at
+        LIMIT $2`,
+      [this.now(), limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Takes a transfer as far as it goes now: the national steps in order, each under the unit's
+   * account for it. Returns the state it was left in. Safe to call from any replica at any time:
+   * a lease keeps two from working on one transfer, and a lost answer is read back, not resent.
+   */
+  async push(transferId: string, actor = 'schedule'): Promise<TransferState | 'busy'> {
+    const transfer = await this.lease(transferId);
+    if (!transfer) return 'busy';
+    try {
+      for (;;) {
+        const outcome = await this.advance(transfer, actor);
+        transfer.state = outcome.state;
+        transfer.step = outcome.step;
+        if (outcome.done) break;
+      }
+      return transfer.state;
+    } finally {
+      await this.deps.dataSource.query(
+        `UPDATE transfer SET leased_until = NULL, leased_by = NULL WHERE id = $1 AND leased_by = $2`,
+        [transferId, this.node],
+      );
+    }
+  }
+
+  private async lease(transferId: string): Promise<TransferEntity | undefined> {
+    // TypeORM answers an UPDATE … RETURNING with [rows, affected count].
+    const [rows] = await this.deps.dataSource.query<[Array<{ id: string }>, number]>(
+      `UPDATE transfer SET leased_until = $2, leased_by = $3
+        WHERE id = $1 AND state IN ('mapped', 'pushing', 'unknown', 'pushed')
+          AND (leased_until IS NULL OR leased_until < $4)
+        RETURNING id`,
+      [transferId, new Date(this.now().getTime() + this.policy.leaseMs), this.node, this.now()],
+    );
+    if (!rows.length) return undefined;
+    return (
+      (await this.deps.dataSource.getRepository(TransferEntity).findOneBy({ id: transferId })) ??
+      undefined
+    );
+  }
+
+  private async advance(transfer: TransferEntity, actor: string): Promise<Outcome> {
+    const payload = transfer.payload as unknown as SubmissionPacket;
+    const key = transfer.contentKey!;
+    if (transfer.state === 'unknown') return this.readBack(transfer, actor);
+    const step = transfer.step ?? 'submit';
+    const started = this.now();
+    let account: string | null = null;
+    let sent: unknown = null;
+    try {
+      switch (step) {
+        case 'submit': {
+          const form = this.deps.forms.form(transfer.formCode, transfer.periodId);
+          const packet = form.signedBy.includes(transfer.level as never)
+            ? await this.deps.signer.sign(payload)
+            : payload;
+          sent = packet;
+          const answer = await this.deps.national.submit(packet, {
+            idempotencyKey: `${key}:submit`,
+            summary: form.kind === 'grid' && Boolean(form.summaryOf),
+          });
+          account = answer.account;
+          await this.attempt(
+            transfer,
+            step,
+            started,
+            'ok',
+            answer.account,
+            answer.status,
+            packet,
+            answer.response,
+            actor,
+          );
+          return this.moveTo(transfer, 'pushing', 'approve', answer.response, false);
+        }
+        case 'approve': {
+          const answer = await this.deps.national.approve(
+            transfer.unitCode,
+            transfer.submissionId!,
+            `${key}:approve`,
+          );
+          account = answer.account;
+          await this.attempt(
+            transfer,
+            step,
+            started,
+            'ok',
+            answer.account,
+            answer.status,
+            {},
+            answer.response,
+            actor,
+          );
+          return this.moveTo(transfer, 'pushing', 'send', answer.response, false);
+        }
+        case 'send': {
+          const answer = await this.deps.national.send(
+            transfer.unitCode,
+            transfer.submissionId!,
+            `${key}:send`,
+          );
+          account = answer.account;
+          await this.attempt(
+            transfer,
+            step,
+            started,
+            'ok',
+            answer.account,
+            answer.status,
+            {},
+            answer.response,
+            actor,
+          );
+          return this.afterSend(transfer, answer.response);
+        }
+        case 'confirm': {
+          const detail = await this.deps.national.submission(
+            transfer.unitCode,
+            transfer.submissionId!,
+          );
+          await this.attempt(
+            transfer,
+            step,
+            started,
+            'ok',
+            null,
+            200,
+            null,
+            statusOf(detail),
+            actor,
+          );
+          return this.afterSend(transfer, statusOf(detail));
+        }
+      }
+    } catch (error) {
+      return this.failure(transfer, step, started, account, sent, error, actor);
+    }
+  }
+
+  /** After a send or a confirmation read: received → confirmed; returned; or wait and ask again. */
+  private async afterSend(transfer: TransferEntity, status: StatusPacket): Promise<Outcome> {
+    const current = status.clientReference === transfer.contentKey;
+    if (current && status.status === 'received') return this.confirm(transfer, status);
+    if (current && status.status === 'returned')
+      return this.settle(transfer, 'returned', null, status, {
+        returnedReason: status.returnedReason,
+      });
+    await this.update(transfer, {
+      state: 'pushed',
+      step: 'confirm',
+      nationalStatus: status.status,
+      nextAttemptAt: new Date(this.now().getTime() + this.policy.confirmDelayMs),
+    });
+    return { state: 'pushed', step: 'confirm', done: true };
+  }
+
+  private async confirm(transfer: TransferEntity, status: StatusPacket): Promise<Outcome> {
+    await this.deps.dataSource.transaction(async (manager) => {
+      await manager.update(
+        TransferEntity,
+        { id: transfer.id },
+        {
+          state: 'confirmed',
+          step: null,
+          nationalStatus: status.status,
+          submissionId: status.submissionId,
+          confirmedAt: this.now(),
+          nextAttemptAt: null,
+          lastError: null,
+        },
+      );
+      await this.deps.record(
+        {
+          actor: 'schedule',
+          action: 'transfer.confirmed',
+          outcome: 'ok',
+          unitCode: transfer.unitCode,
+          formCode: transfer.formCode,
+          periodId: transfer.periodId,
+          transferId: transfer.id,
+          response: status,
+          details: { version: transfer.version, submissionId: status.submissionId },
+        },
+        manager,
+      );
+      await this.advanceCursor(manager, transfer.periodId, transfer.unitCode);
+    });
+    return { state: 'confirmed', step: null, done: true };
+  }
+
+  /**
+   * Singer's rule: the unit's cursor moves only when everything read for it is settled
+   * (confirmed, or invalid and waiting for new data), and then to the newest data read.
+   */
+  private async advanceCursor(
+    manager: EntityManager,
+    periodId: string,
+    unitCode: string,
+  ): Promise<void> {
+    const [row] = await manager.query<Array<{ open: string; newest: Date | null }>>(
+      `SELECT count(*) FILTER (WHERE state NOT IN ('confirmed', 'invalid', 'cancelled'))::text AS open,
+              max(source_updated_at) AS newest
+         FROM transfer WHERE period_id = $1 AND unit_code = $2`,
+      [periodId, unitCode],
+    );
+    if (Number(row.open) > 0 || !row.newest) return;
+    await manager.query(
+      `INSERT INTO extraction_cursor (period_id, unit_code, updated_since, advanced_at)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT (period_id, unit_code) DO UPDATE
+         SET updated_since = GREATEST(extraction_cursor.updated_since, EXCLUDED.updated_since),
+             advanced_at = EXCLUDED.advanced_at`,
+      [periodId, unitCode, row.newest, this.now()],
+    );
+  }
+
+  /**
+   * Before any resend after a lost answer: ask the national system what it holds under this
+   * content key, and adopt it, or send once more when it holds nothing.
+   */
+  private async readBack(transfer: TransferEntity, actor: string): Promise<Outcome> {
+    const started = this.now();
+    try {
+      const found = await this.deps.national.findByClientReference(transfer.unitCode, {
+        clientReference: transfer.contentKey!,
+        formCode: transfer.formCode,
+        periodId: transfer.periodId,
+      });
+      const current = found && found.clientReference === transfer.contentKey ? found : undefined;
+      await this.attempt(
+        transfer,
+        'readback',
+        started,
+        current ? 'adopted' : 'ok',
+        null,
+        200,
+        { clientReference: transfer.contentKey },
+        found ?? null,
+        actor,
+      );
+      // Nothing stored under this content: the submit did not land; send it once more.
+      if (!current) return this.moveTo(transfer, 'pushing', 'submit', null, false);
+      const next: Record<string, TransferStep> = {
+        draft: 'approve',
+        approved: 'send',
+        sent: 'confirm',
+        received: 'confirm',
+        returned: 'confirm',
+      };
+      return this.moveTo(
+        transfer,
+        current.status === 'draft' || current.status === 'approved' ? 'pushing' : 'pushed',
+        next[current.status],
+        current,
+        false,
+      );
+    } catch (error) {
+      return this.failure(transfer, 'readback', started, null, null, error, actor);
+    }
+  }
+
+  private async moveTo(
+    transfer: TransferEntity,
+    state: TransferState,
+    step: TransferStep,
+    status: StatusPacket | null,
+    done: boolean,
+  ): Promise<Outcome> {
+    await this.update(transfer, {
+      state,
+      step,
+      ...(status ? { submissionId: status.submissionId, nationalStatus: status.status } : {}),
+    });
+    return { state, step, done };
+  }
+
+  private async settle(
+    transfer: TransferEntity,
+    state: TransferState,
+    step: TransferStep | null,
+    status: StatusPacket | null,
+    error: Record<string, unknown> | null,
+  ): Promise<Outcome> {
+    await this.update(transfer, {
+      state,
+      step,
+      nextAttemptAt: null,
+      lastError: error,
+      ...(status ? { submissionId: status.submissionId, nationalStatus: status.status } : {}),
+    });
+    await this.deps.record({
+      actor: 'schedule',
+      action: `transfer.${state}`,
+      outcome: state,
+      unitCode: transfer.unitCode,
+      formCode: transfer.formCode,
+      periodId: transfer.periodId,
+      transferId: transfer.id,
+      details: { version: transfer.version, ...(error ?? {}) },
+    });
+    return { state, step, done: true };
+  }
+
+  /** What an error means for the transfer: invalid, failed, unknown, or try again later. */
+  private async failure(
+    transfer: TransferEntity,
+    step: string,
+    started: Date,
+    account: string | null,
+    sent: unknown,
+    error: unknown,
+    actor: string,
+  ): Promise<Outcome> {
+    const remote = error instanceof RemoteSystemError ? error : undefined;
+    const message = error instanceof Error ? error.message : String(error);
+    if (!remote && !(error instanceof SignatureError)) throw error;
+    const ambiguous =
+      remote?.retryable === true &&
+      remote.status === null &&
+      step !== 'confirm' &&
+      step !== 'readback';
+    await this.attempt(
+      transfer,
+      step,
+      started,
+      ambiguous ? 'unknown' : 'failed',
+      remote?.account ?? account,
+      remote?.status ?? null,
+      sent,
+      error instanceof NationalRejection
+        ? { errors: error.errors, warnings: error.warnings }
+        : null,
+      actor,
+      message,
+      remote?.retryable ?? false,
+    );
+    if (error instanceof NationalRejection) {
+      await this.update(transfer, { problems: error.errors });
+      return this.settle(transfer, 'invalid', null, null, { step, message });
+    }
+    if (error instanceof SignatureError)
+      return this.settle(transfer, 'failed', transfer.step, null, {
+        step,
+        code: error.code,
+        message,
+      });
+    if (!remote!.retryable)
+      return this.settle(transfer, 'failed', transfer.step, null, {
+        step,
+        message,
+        status: remote!.status,
+        account: remote!.account ?? null,
+        deadLetter: { version: transfer.version, contentKey: transfer.contentKey },
+      });
+    const attempts = transfer.attempts + 1;
+    if (attempts >= this.policy.retryLimit)
+      return this.settle(transfer, 'failed', transfer.step, null, {
+        step,
+        message,
+        attempts,
+        deadLetter: { version: transfer.version, contentKey: transfer.contentKey },
+      });
+    const state: TransferState = ambiguous
+      ? 'unknown'
+      : transfer.state === 'mapped'
+        ? 'pushing'
+        : transfer.state;
+    await this.update(transfer, {
+      state,
+      attempts,
+      lastError: { step, message, status: remote!.status },
+      nextAttemptAt: new Date(
+        this.now().getTime() + this.backoff(attempts, remote!.retryAfterSeconds),
+      ),
+    });
+    return { state, step: transfer.step, done: true };
+  }
+
+  /** Exponential backoff with jitter, never sooner than the server's Retry-After. */
+  backoff(attempt: number, retryAfterSeconds?: number): number {
+    const ceiling = Math.min(
+      this.policy.backoffMaxMs,
+      this.policy.backoffBaseMs * 2 ** (attempt - 1),
+    );
+    const jittered = ceiling / 2 + (this.random() * ceiling) / 2;
+    return Math.max(jittered, (retryAfterSeconds ?? 0) * 1000);
+  }
+
+  private async update(transfer: TransferEntity, change: Partial<TransferEntity>): Promise<void> {
+    Object.assign(transfer, change);
+    await this.deps.dataSource
+      .getRepository(TransferEntity)
+      .update({ id: transfer.id }, change as QueryDeepPartialEntity<TransferEntity>);
+  }
+
+  private async attempt(
+    transfer: TransferEntity,
+    step: string,
+    started: Date,
+    outcome: string,
+    account: string | null,
+    httpStatus: number | null,
+    request: unknown,
+    response: unknown,
+    actor: string,
+    error: string | null = null,
+    retryable: boolean | null = null,
+  ): Promise<void> {
+    const requestBody = request === null || request === undefined ? null : scrub(request);
+    const responseBody = response === null || response === undefined ? null : scrub(response);
+    await this.deps.dataSource.transaction(async (manager) => {
+      await manager.save(TransferAttemptEntity, {
+        id: randomUUID(),
+        transferId: transfer.id,
+        version: transfer.version,
+        step,
+        account,
+        startedAt: started,
+        finishedAt: this.now(),
+        outcome,
+        httpStatus,
+        request: requestBody,
+        response: responseBody,
+        requestSha256: requestBody === null ? null : sha256Hex(requestBody),
+        responseSha256: responseBody === null ? null : sha256Hex(responseBody),
+        error,
+        retryable,
+      });
+      await this.deps.record(
+        {
+          actor,
+          action: `transfer.${step}`,
+          outcome,
+          unitCode: transfer.unitCode,
+          formCode: transfer.formCode,
+          periodId: transfer.periodId,
+          transferId: transfer.id,
+          request: requestBody ?? undefined,
+          response: responseBody ?? undefined,
+          reason: error,
+          details: { version: transfer.version, account, httpStatus },
+        },
+        manager,
+      );
+    });
+  }
+}
+
+function withReference(packet: SubmissionPacket, contentKey: string): SubmissionPacket {
+  return {
+    ...packet,
+    header: { ...packet.header, clientReference: contentKey },
+  };
+}
+
+function statusOf(detail: StatusPacket & { versions?: unknown }): StatusPacket {
+  const { versions: _versions, ...status } = detail;
+  return status;
+}

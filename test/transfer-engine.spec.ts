@@ -1,0 +1,221 @@
+import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
+import { engineAgainst } from './support/engine';
+
+/** The transfer engine over real HTTP against the simulators, on a real PostgreSQL. */
+describe('the transfer engine', () => {
+  let sims: RunningSimulators;
+  const admin = async (origin: string, path: string, body?: object) =>
+    (await (
+      await fetch(`${origin}/__admin${path}`, {
+        method: body ? 'POST' : 'GET',
+        headers: { 'content-type': 'application/json' },
+        body: body ? JSON.stringify(body) : undefined,
+      })
+    ).json()) as any;
+  const stored = async () =>
+    (await admin(sims.nationalReports.origin, '/submissions')) as Array<{
+      unitCode: string;
+      formCode: string;
+      periodId: string;
+      status: string;
+      versions: Array<{ clientReference: string }>;
+    }>;
+  const UNITS = ['QNG-X-010', 'QNG-X-020', 'QNG-SO-TC'];
+
+  beforeAll(async () => {
+    sims = await startSimulators({
+      ports: { provincialReports: 0, provincialSso: 0, nationalReports: 0, nationalIdp: 0 },
+      asOf: new Date('2026-11-27T12:00:00Z'),
+    });
+  });
+  afterAll(() => sims?.stop());
+  beforeEach(async () => {
+    await admin(sims.nationalReports.origin, '/reset', {});
+    await admin(sims.nationalReports.origin, '/faults', {
+      errorRate: 0,
+      dropAfterStoreRate: 0,
+      throttleRate: 0,
+    });
+  });
+
+  it('a dry run shows each payload and sends nothing', async () => {
+    const { engine, close } = await engineAgainst(sims);
+    try {
+      const result = await engine.sync({
+        periodId: '2025-Q3',
+        units: UNITS,
+        dryRun: true,
+        actor: 'test',
+      });
+      expect(result.dryRunItems!.length).toBeGreaterThanOrEqual(UNITS.length);
+      expect(result.dryRunItems!.every((item) => item.action === 'push')).toBe(true);
+      expect(result.dryRunItems![0].payload.header.clientReference).toBe(
+        result.dryRunItems![0].contentKey,
+      );
+      expect(result.transferIds).toEqual([]);
+      const counters = await admin(sims.nationalReports.origin, '/counters');
+      expect(counters.stored ?? 0).toBe(0);
+      expect(counters.byRoute?.['POST /api/v1/submissions'] ?? 0).toBe(0);
+    } finally {
+      await close();
+    }
+  });
+
+  it('pushes each transfer once under the unit’s accounts, confirms it, and a second run changes nothing', async () => {
+    const { engine, dataSource, close } = await engineAgainst(sims);
+    try {
+      const planned = await engine.sync({ periodId: '2025-Q3', units: UNITS, actor: 'test' });
+      expect(planned.created).toBe(planned.transferIds.length);
+      expect(planned.invalid).toBe(0);
+      for (const id of planned.transferIds)
+        expect(await engine.push(id)).toMatch(/confirmed|pushed/);
+      // Anything still waiting for "received" is confirmed on the next pass.
+      for (const id of await engine.due()) await engine.push(id);
+      const states = await dataSource.query<Array<{ state: string; count: string }>>(
+        'SELECT state, count(*)::text AS count FROM transfer GROUP BY state',
+      );
+      expect(states).toEqual([{ state: 'confirmed', count: String(planned.transferIds.length) }]);
+      const national = (await stored()).filter((submission) => submission.periodId === '2025-Q3');
+      expect(national).toHaveLength(planned.transferIds.length);
+      for (const submission of national) expect(submission.versions).toHaveLength(1);
+
+      const again = await engine.sync({ periodId: '2025-Q3', units: UNITS, actor: 'test' });
+      expect(again).toMatchObject({ created: 0, newVersions: 0 });
+      expect(await engine.due()).toEqual([]);
+      const steps = await dataSource.query<Array<{ step: string; account: string }>>(
+        `SELECT a.step, a.account FROM transfer_attempt a JOIN transfer t ON t.id = a.transfer_id
+          WHERE t.unit_code = 'QNG-SO-TC' AND a.step IN ('submit', 'approve', 'send') ORDER BY a.started_at`,
+      );
+      expect(steps.map((row) => `${row.step} ${row.account}`)).toEqual(
+        expect.arrayContaining([
+          'submit QNG-SO-TC.nhap',
+          'approve QNG-SO-TC.duyet',
+          'send QNG-SO-TC.gui',
+        ]),
+      );
+    } finally {
+      await close();
+    }
+  });
+
+  it('a lost answer becomes unknown, and the next try reads back and adopts instead of resending', async () => {
+    const { engine, dataSource, close } = await engineAgainst(sims);
+    try {
+      const [id] = (await engine.sync({ periodId: '2025-Q3', units: ['QNG-X-030'], actor: 'test' }))
+        .transferIds;
+      await admin(sims.nationalReports.origin, '/faults', { dropAfterStoreRate: 1 });
+      expect(await engine.push(id)).toBe('unknown');
+      await admin(sims.nationalReports.origin, '/faults', { dropAfterStoreRate: 0 });
+      await dataSource.query('UPDATE transfer SET next_attempt_at = now() WHERE id = $1', [id]);
+      expect(await engine.push(id)).toMatch(/confirmed|pushed/);
+      const attempts = await dataSource.query<Array<{ step: string; outcome: string }>>(
+        'SELECT step, outcome FROM transfer_attempt WHERE transfer_id = $1 ORDER BY started_at',
+        [id],
+      );
+      expect(attempts.slice(0, 2)).toEqual([
+        { step: 'submit', outcome: 'unknown' },
+        { step: 'readback', outcome: 'adopted' },
+      ]);
+      const counters = await admin(sims.nationalReports.origin, '/counters');
+      expect(counters.stored).toBe(1);
+    } finally {
+      await close();
+    }
+  });
+
+  it('server errors are retried later with backoff; a changed report becomes a correction', async () => {
+    const { engine, dataSource, close } = await engineAgainst(sims, {
+      policy: { backoffBaseMs: 60_000 },
+    });
+    try {
+      await engine.sync({ periodId: '2025-Q3', units: ['QNG-X-040'], actor: 'test' });
+      const [{ id }] = await dataSource.query<Array<{ id: string }>>(
+        "SELECT id FROM transfer WHERE unit_code = 'QNG-X-040' AND form_code = 'II.06a/VPCP/KSTT'",
+      );
+      await admin(sims.nationalReports.origin, '/faults', { errorRate: 1, errorStatuses: [503] });
+      expect(await engine.push(id)).toBe('pushing');
+      const [row] = await dataSource.query<
+        Array<{ attempts: number; next: Date; last_error: { status: number } }>
+      >('SELECT attempts, next_attempt_at AS next, last_error FROM transfer WHERE id = $1', [id]);
+      expect(row.attempts).toBe(1);
+      expect(row.last_error.status).toBe(503);
+      expect(new Date(row.next).getTime()).toBeGreaterThan(Date.now() + 25_000);
+      expect(await engine.due()).not.toContain(id);
+      await admin(sims.nationalReports.origin, '/faults', { errorRate: 0 });
+      await dataSource.query('UPDATE transfer SET next_attempt_at = now() WHERE id = $1', [id]);
+      expect(await engine.push(id)).toMatch(/confirmed|pushed/);
+
+      // The province changes the report after confirmation: a new version, pushed as a correction.
+      const report = sims.data.reports.find(
+        (candidate) => candidate.reportId === '2025-Q3.QNG-X-040.KSTT',
+      )!;
+      const values = report.values.map((value) => ({ ...value }));
+      const first = values.find((value) => value.indicatorCode === 'TTHC_NHAN_TRUC_TUYEN')!;
+      const total = values.find(
+        (value) =>
+          value.indicatorCode === 'TTHC_NHAN_TONG' && value.sectorCode === first.sectorCode,
+      )!;
+      first.value += 1;
+      total.value += 1;
+      const pending = values.find(
+        (value) =>
+          value.indicatorCode === 'TTHC_DANG_GQ_TONG' && value.sectorCode === first.sectorCode,
+      )!;
+      const pendingInTime = values.find(
+        (value) =>
+          value.indicatorCode === 'TTHC_DANG_GQ_TRONG_HAN' && value.sectorCode === first.sectorCode,
+      )!;
+      pending.value += 1;
+      pendingInTime.value += 1;
+      await admin(sims.provincialReports.origin, '/reports/2025-Q3.QNG-X-040.KSTT', { values });
+      const changed = await engine.sync({
+        periodId: '2025-Q3',
+        units: ['QNG-X-040'],
+        actor: 'test',
+      });
+      expect(changed).toMatchObject({ newVersions: 1, created: 0 });
+      expect(await engine.push(id)).toMatch(/confirmed|pushed/);
+      const national = (await stored()).find(
+        (submission) =>
+          submission.unitCode === 'QNG-X-040' &&
+          submission.periodId === '2025-Q3' &&
+          submission.formCode === 'II.06a/VPCP/KSTT',
+      )!;
+      expect(national.versions).toHaveLength(2);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a report that breaks a form rule is invalid, with field, rule, expected and actual, and never pushed', async () => {
+    const { engine, dataSource, close } = await engineAgainst(sims);
+    try {
+      const result = await engine.sync({
+        periodId: '2026-Q4',
+        units: ['QNG-X-001', 'QNG-X-002', 'QNG-X-010'],
+        actor: 'test',
+      });
+      expect(result.invalid).toBeGreaterThanOrEqual(1);
+      const invalid = await dataSource.query<
+        Array<{ unit_code: string; problems: Array<Record<string, unknown>> }>
+      >("SELECT unit_code, problems FROM transfer WHERE state = 'invalid'");
+      expect(invalid.length).toBeGreaterThanOrEqual(1);
+      expect(invalid[0].problems[0]).toMatchObject({
+        field: expect.any(String),
+        rule: expect.any(String),
+        expected: expect.anything(),
+        actual: expect.anything(),
+      });
+      const due = await engine.due();
+      const invalidIds = await dataSource.query<Array<{ id: string }>>(
+        "SELECT id FROM transfer WHERE state = 'invalid'",
+      );
+      for (const { id } of invalidIds) {
+        expect(due).not.toContain(id);
+        expect(await engine.push(id)).toBe('busy');
+      }
+    } finally {
+      await close();
+    }
+  });
+});
