@@ -11,7 +11,9 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { loggerParams } from './logging/logger-options';
+import { TransfersModule } from './transfers/transfers.module';
 import { VaultModule } from './vault/vault.module';
+import { ScheduleModule } from '@nestjs/schedule';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -34,6 +36,8 @@ export class AppModule {
         HealthModule,
         AuditModule,
         VaultModule,
+        ScheduleModule.forRoot(),
+        TransfersModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

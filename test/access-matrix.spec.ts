@@ -57,6 +57,41 @@ const ENDPOINTS: Array<{
     roles: ['admin'],
     authorised: 400,
   })),
+  {
+    method: 'post',
+    path: '/api/sync',
+    route: 'POST /api/sync',
+    roles: ['operator', 'admin'],
+    authorised: 400,
+  },
+  {
+    method: 'get',
+    path: '/api/transfers',
+    route: 'GET /api/transfers',
+    roles: ['operator', 'auditor', 'admin'],
+    authorised: 200,
+  },
+  {
+    method: 'get',
+    path: `/api/transfers/${UNKNOWN}`,
+    route: 'GET /api/transfers/{id}',
+    roles: ['operator', 'auditor', 'admin'],
+    authorised: 404,
+  },
+  ...['rerun', 'cancel'].map((action) => ({
+    method: 'post' as const,
+    path: `/api/transfers/${UNKNOWN}/${action}`,
+    route: `POST /api/transfers/{id}/${action}`,
+    roles: ['operator', 'admin'],
+    authorised: 400,
+  })),
+  {
+    method: 'post',
+    path: '/api/transfers/rerun',
+    route: 'POST /api/transfers/rerun',
+    roles: ['operator', 'admin'],
+    authorised: 400,
+  },
   // The gateway under test reads with its service account: a person's sign-in is a conflict.
   {
     method: 'post',

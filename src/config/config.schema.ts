@@ -171,6 +171,29 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    transfers: z
+      .object({
+        /** The schedule's ticks; the API and the CLI work either way. */
+        scheduleEnabled: flag.default(true),
+        timezone: z.string().min(1).default('Asia/Ho_Chi_Minh'),
+        schedule: z
+          .object({
+            plan: z.string().min(1).default('*/10 * * * *'),
+            push: z.string().min(1).default('* * * * *'),
+            reconcile: z.string().min(1).default('30 2 * * *'),
+          })
+          .strict()
+          .prefault({}),
+        /** Quarters the plan tick syncs: the current one and this many before it. */
+        periodsBack: z.coerce.number().int().min(0).max(8).default(1),
+        retryLimit: positiveInt.default(8),
+        backoffBaseMs: positiveInt.default(2_000),
+        backoffMaxMs: positiveInt.default(600_000),
+        /** Transfers pushed at once by one replica. */
+        pushConcurrency: positiveInt.default(8),
+      })
+      .strict()
+      .prefault({}),
     vault: z
       .object({
         key: z.string().min(1).nullable().default(null),
@@ -225,6 +248,16 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   NATIONAL_SCOPE: 'national.scope',
   NATIONAL_SIGNING_TRUST_ANCHORS_FILE: 'national.signingTrustAnchorsFile',
   SHUTDOWN_GRACE_MS: 'shutdown.graceMs',
+  TRANSFERS_SCHEDULE_ENABLED: 'transfers.scheduleEnabled',
+  TRANSFERS_TIMEZONE: 'transfers.timezone',
+  TRANSFERS_SCHEDULE_PLAN: 'transfers.schedule.plan',
+  TRANSFERS_SCHEDULE_PUSH: 'transfers.schedule.push',
+  TRANSFERS_SCHEDULE_RECONCILE: 'transfers.schedule.reconcile',
+  TRANSFERS_PERIODS_BACK: 'transfers.periodsBack',
+  TRANSFERS_RETRY_LIMIT: 'transfers.retryLimit',
+  TRANSFERS_BACKOFF_BASE_MS: 'transfers.backoffBaseMs',
+  TRANSFERS_BACKOFF_MAX_MS: 'transfers.backoffMaxMs',
+  TRANSFERS_PUSH_CONCURRENCY: 'transfers.pushConcurrency',
   VAULT_KEY: 'vault.key',
   VAULT_KEY_FILE: 'vault.keyFile',
   AUDIT_SIGNING_KEY: 'audit.signingKey',

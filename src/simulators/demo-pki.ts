@@ -56,8 +56,11 @@ function signWithNode(certificate: forge.pki.Certificate, privateKeyPem: string)
 function baseCertificate(publicPem: string, validity: Validity): forge.pki.Certificate {
   const certificate = forge.pki.createCertificate();
   certificate.publicKey = forge.pki.publicKeyFromPem(publicPem);
-  // A positive serial: the high bit of the first byte clear.
-  certificate.serialNumber = `0${randomBytes(15).toString('hex')}`;
+  // A positive serial in minimal DER: an even number of hex digits (forge reads an odd count as
+  // a leading zero byte, which OpenSSL then refuses as illegal padding), first byte 0x01…0x7f.
+  const serial = randomBytes(16);
+  serial[0] = (serial[0] & 0x7f) | 0x01;
+  certificate.serialNumber = serial.toString('hex');
   certificate.validity.notBefore = validity.notBefore ?? new Date(Date.now() - 3600_000);
   certificate.validity.notAfter = validity.notAfter ?? new Date(Date.now() + 3 * 365 * 86_400_000);
   return certificate;

@@ -1,0 +1,123 @@
+import {
+  Body,
+  Catch,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  UseFilters,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentCaller } from '../access/caller.decorator';
+import { Roles, type Caller } from '../access/roles.decorator';
+import { parseTransferFilters, TransferQueryError } from './transfer-query';
+import { TransferRequestError, TransfersService, type SyncParameters } from './transfers.service';
+
+/** A refused request: its status, its message and the parameter at fault. */
+@Catch(TransferRequestError, TransferQueryError)
+class TransferErrorFilter implements ExceptionFilter {
+  catch(error: TransferRequestError | TransferQueryError, host: ArgumentsHost): void {
+    const status = error instanceof TransferRequestError ? error.status : 400;
+    host
+      .switchToHttp()
+      .getResponse<Response>()
+      .status(status)
+      .json({ statusCode: status, message: error.message, parameter: error.parameter });
+  }
+}
+
+const FILTERS = ['status', 'period', 'unit', 'form', 'level'];
+const ApiFilters = (): MethodDecorator => (target, key, descriptor) => {
+  for (const name of FILTERS) ApiQuery({ name, required: false })(target, key, descriptor);
+};
+
+/** Operators: start syncs, see transfers, re-run and cancel them. Every action is audited. */
+@ApiTags('transfers')
+@ApiBearerAuth()
+@Roles('operator', 'admin')
+@UseFilters(TransferErrorFilter)
+@Controller('api')
+export class TransfersController {
+  constructor(private readonly transfers: TransfersService) {}
+
+  @Post('sync')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Start a sync: {periodId, units?, forms?, dryRun?, reason?}. A dry run answers with each payload and its difference from the national copy, and sends nothing.',
+  })
+  sync(@Body() body: SyncParameters, @CurrentCaller() caller: Caller) {
+    return this.transfers.startSync(body ?? {}, caller.subject);
+  }
+
+  @Get('transfers')
+  @Roles('operator', 'auditor', 'admin')
+  @ApiOperation({
+    summary:
+      'Transfers filtered by status, period, unit, form and level, keyset-paged (pass nextAfter back as after).',
+  })
+  @ApiFilters()
+  @ApiQuery({ name: 'after', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  list(@Query() query: Record<string, unknown>) {
+    const limit = query.limit === undefined ? 100 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new TransferQueryError('limit', 'limit must be an integer from 1 to 1000');
+    const after = query.after;
+    if (after !== undefined && (typeof after !== 'string' || !/^[0-9a-f-]{36}$/i.test(after)))
+      throw new TransferQueryError('after', 'after must be a transfer id from nextAfter');
+    return this.transfers.list(parseTransferFilters(query), after, limit);
+  }
+
+  @Get('transfers/:id')
+  @Roles('operator', 'auditor', 'admin')
+  @ApiOperation({
+    summary: 'One transfer with its content versions and every attempt (bodies included).',
+  })
+  show(@Param('id') id: string) {
+    return this.transfers.show(id);
+  }
+
+  @Post('transfers/:id/rerun')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Re-run one transfer: {reason}. Confirmed with the same content: 409 with the reason.',
+  })
+  rerun(
+    @Param('id') id: string,
+    @Body() body: { reason?: unknown },
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.transfers.rerun(id, caller.subject, body?.reason);
+  }
+
+  @Post('transfers/rerun')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Re-run a filtered batch, in original order per unit: {reason}, filters in the query.',
+  })
+  @ApiFilters()
+  rerunBatch(
+    @Query() query: Record<string, unknown>,
+    @Body() body: { reason?: unknown },
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.transfers.rerunBatch(parseTransferFilters(query), caller.subject, body?.reason);
+  }
+
+  @Post('transfers/:id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a transfer that is not confirmed: {reason}.' })
+  cancel(
+    @Param('id') id: string,
+    @Body() body: { reason?: unknown },
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.transfers.cancel(id, caller.subject, body?.reason);
+  }
+}

@@ -1,0 +1,161 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { seedDemoVault } from '../src/simulators/demo';
+import { signIn } from '../src/simulators/demo-sign-in';
+import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
+import { VaultService } from '../src/vault/vault.service';
+import { freshDatabaseUrl } from './support/database';
+import { startTestGateway, type TestGateway } from './support/gateway';
+
+/** Operators drive the engine through the API; pg-boss jobs push, over real HTTP to the simulators. */
+describe('transfers through the API', () => {
+  let sims: RunningSimulators;
+  let gateway: TestGateway;
+  let operator: string;
+  let auditor: string;
+  const UNITS = ['QNG-X-010', 'QNG-SO-XD'];
+
+  const counters = async () =>
+    (await (await fetch(`${sims.nationalReports.origin}/__admin/counters`)).json()) as Record<
+      string,
+      any
+    >;
+
+  beforeAll(async () => {
+    sims = await startSimulators({
+      ports: { provincialReports: 0, provincialSso: 0, nationalReports: 0, nationalIdp: 0 },
+      asOf: new Date('2026-11-27T12:00:00Z'),
+      redirectUris: ['http://127.0.0.1:9/callback'],
+    });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'baocao-anchors-'));
+    const anchors = path.join(dir, 'anchors.pem');
+    writeFileSync(anchors, sims.credentials.signingAuthority.certificatePem);
+    gateway = await startTestGateway({
+      env: {
+        PROVINCIAL_BASE_URL: sims.urls.provincialReports,
+        PROVINCIAL_SSO_ISSUER: sims.urls.provincialSso,
+        PROVINCIAL_CLIENT_ID: sims.credentials.provincialClient.clientId,
+        PROVINCIAL_CLIENT_SECRET: sims.credentials.provincialClient.clientSecret,
+        NATIONAL_BASE_URL: sims.urls.nationalReports,
+        NATIONAL_IDP_ISSUER: sims.urls.nationalIdp,
+        NATIONAL_SIGNING_TRUST_ANCHORS_FILE: anchors,
+        ACCESS_ISSUER: sims.urls.provincialSso,
+        ALLOW_PLAIN_HTTP_LOOPBACK: 'true',
+        TRANSFERS_SCHEDULE_ENABLED: 'false',
+        AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519')
+          .privateKey.export({ type: 'pkcs8', format: 'pem' })
+          .toString(),
+        VAULT_KEY: 'OKPJWolEzV6x4w2rFogWyYKxCxVaDnL77PnJZkKmxpI=',
+      },
+      databaseUrl: await freshDatabaseUrl({ fromTemplate: true }),
+    });
+    await seedDemoVault(gateway.app.get(VaultService).vault, sims);
+    const token = async (role: string) =>
+      (
+        await signIn(
+          sims.provincialSso.issuer,
+          {
+            id: sims.credentials.consoleClient.clientId,
+            secret: sims.credentials.consoleClient.clientSecret,
+            redirectUri: sims.credentials.consoleClient.redirectUris[0],
+          },
+          sims.credentials.people.find((person) => person.role === role)!,
+          sims.urls.gatewayApiResource,
+        )
+      ).access_token;
+    operator = await token('operator');
+    auditor = await token('auditor');
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await sims?.stop();
+  });
+
+  const api = (method: 'get' | 'post', url: string, who = operator) =>
+    request(gateway.url)[method](url).set('Authorization', `Bearer ${who}`);
+
+  it('a dry run answers with each payload and sends nothing', async () => {
+    const response = await api('post', '/api/sync')
+      .send({ periodId: '2025-Q3', units: UNITS, dryRun: true })
+      .expect(200);
+    expect(response.body.dryRunItems.length).toBeGreaterThanOrEqual(2);
+    expect(response.body.dryRunItems[0]).toMatchObject({
+      action: 'push',
+      valid: true,
+      national: null,
+    });
+    expect((await counters()).byRoute?.['POST /api/v1/submissions'] ?? 0).toBe(0);
+  });
+
+  it('a sync is pushed by the jobs to confirmed; a re-run of it is refused with the reason', async () => {
+    const started = await api('post', '/api/sync')
+      .send({ periodId: '2025-Q3', units: UNITS, reason: 'rehearsal' })
+      .expect(200);
+    const ids = started.body.transferIds as string[];
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    const deadline = Date.now() + 45_000;
+    let confirmed = 0;
+    while (Date.now() < deadline) {
+      const page = await api(
+        'get',
+        '/api/transfers?period=2025-Q3&status=confirmed',
+        auditor,
+      ).expect(200);
+      confirmed = page.body.items.length;
+      if (confirmed === ids.length) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(confirmed).toBe(ids.length);
+    const shown = await api('get', `/api/transfers/${ids[0]}`, auditor).expect(200);
+    expect(shown.body.attempts.map((attempt: { step: string }) => attempt.step)).toEqual(
+      expect.arrayContaining(['submit', 'approve', 'send']),
+    );
+    expect(shown.body.attempts[0]).toMatchObject({
+      request: expect.any(Object),
+      requestSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    const refused = await api('post', `/api/transfers/${ids[0]}/rerun`)
+      .send({ reason: 'again please' })
+      .expect(409);
+    expect(refused.body.message).toContain('nothing to push again');
+    await api('post', `/api/transfers/${ids[0]}/rerun`).send({}).expect(400);
+    // Audit events are chained by the writer every 200 ms: wait for the refusal to be chained.
+    let actions: string[] = [];
+    for (let tries = 0; tries < 30 && !actions.includes('transfer.rerun'); tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const events = await request(gateway.url)
+        .get(`/api/audit/events?transfer=${ids[0]}`)
+        .set('Authorization', `Bearer ${auditor}`)
+        .expect(200);
+      actions = events.body.items.map((event: { action: string }) => event.action);
+    }
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'transfer.mapped',
+        'transfer.submit',
+        'transfer.send',
+        'transfer.rerun',
+      ]),
+    );
+  });
+
+  it('names the bad parameter', async () => {
+    const bad = await api('get', '/api/transfers?status=bogus').expect(400);
+    expect(bad.body).toMatchObject({ parameter: 'status' });
+    expect(
+      (await api('post', '/api/sync').send({ periodId: 'Q3' }).expect(400)).body,
+    ).toMatchObject({
+      parameter: 'periodId',
+    });
+    expect(
+      (
+        await api('post', '/api/sync')
+          .send({ periodId: '2025-Q3', forms: ['X'] })
+          .expect(400)
+      ).body,
+    ).toMatchObject({ parameter: 'forms' });
+  });
+});
