@@ -114,7 +114,14 @@ export class TransfersService implements OnApplicationBootstrap, BeforeApplicati
         );
       },
     );
-    if (this.config.transfers.scheduleEnabled) this.declareSchedule();
+    if (this.config.transfers.scheduleEnabled) {
+      this.declareSchedule();
+      // A start is a tick too: what became due while no replica ran is planned and pushed now.
+      const at = new Date();
+      at.setSeconds(0, 0);
+      for (const tick of ['plan', 'push'] as const)
+        await this.queue.tick({ tick, at: `${at.toISOString()}#start` });
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -148,7 +155,7 @@ export class TransfersService implements OnApplicationBootstrap, BeforeApplicati
   /** What a tick does. State decides, so a missed tick only delays. */
   async onTick(job: TickJob): Promise<void> {
     if (job.tick === 'plan') {
-      let period = periodContaining('quarter', new Date(job.at));
+      let period = periodContaining('quarter', new Date(job.at.split('#')[0]));
       for (let back = 0; back <= this.config.transfers.periodsBack; back++) {
         await this.queue?.sync({ periodId: period.id, actor: 'schedule' });
         period = previousPeriod(period);
