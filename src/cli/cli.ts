@@ -21,7 +21,10 @@ import { findLiveNodes } from '../database/gateway-node.service';
 import { generateMigration } from '../database/migration-generator';
 import { pendingMigrations, runMigrationsLocked, schemaDrift } from '../database/migrations';
 import { openDatabase } from '../database/open-database';
-import { DEFAULT_CREDENTIALS_FILE } from '../simulators/demo';
+import { DEFAULT_CREDENTIALS_FILE, pointAtRunningDemo } from '../simulators/demo';
+import type { INestApplication } from '@nestjs/common';
+import { parseTransferFilters, TransferQueryError } from '../transfers/transfer-query';
+import { TransferRequestError, TransfersService } from '../transfers/transfers.service';
 import { signIn } from '../simulators/demo-sign-in';
 import { RemoteSystemError } from '../common/remote-system-error';
 import { NationalClient } from '../national/national.client';
@@ -298,7 +301,7 @@ export function buildCli(): Command {
       const config = loadConfig();
       const database = await openDatabase(config, note);
       const app = await createGateway({
-        config: { ...config, log: { ...config.log, level: 'warn' } },
+        config: quietConfig(config),
         databaseUrl: database.url,
       });
       try {
@@ -312,7 +315,181 @@ export function buildCli(): Command {
     });
 
   addCredentialCommands(program);
+  addTransferCommands(program);
   return program;
+}
+
+/** The gateway as the CLI runs it: quiet, and neither working the queues nor ticking. */
+function quietConfig(config: AppConfig): AppConfig {
+  return {
+    ...config,
+    log: { ...config.log, level: 'warn' },
+    transfers: { ...config.transfers, workers: false, scheduleEnabled: false },
+  };
+}
+
+/**
+ * Runs work against the gateway's services in this process (the running replicas work the jobs
+ * it enqueues). In demo mode it reaches the simulators of the running demo gateway.
+ */
+async function withGateway<T>(work: (app: INestApplication) => Promise<T>): Promise<T> {
+  let config = loadConfig();
+  if (config.mode === 'demo') {
+    const running = pointAtRunningDemo(config);
+    if (!running)
+      throw new InvalidArgumentError(
+        'demo mode: start the gateway first (npm start), so the simulators are up',
+      );
+    config = running;
+  }
+  const database = await openDatabase(config, note);
+  const app = await createGateway({ config: quietConfig(config), databaseUrl: database.url });
+  try {
+    await app.init();
+    return await work(app);
+  } finally {
+    await app.close();
+    await database.close();
+  }
+}
+
+const cliList = (value?: string): string[] | undefined =>
+  value
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+    : undefined;
+
+async function transferCall<T>(work: (service: TransfersService) => Promise<T>): Promise<T> {
+  try {
+    return await withGateway((app) => work(app.get(TransfersService)));
+  } catch (error) {
+    if (error instanceof TransferRequestError || error instanceof TransferQueryError) {
+      note(`${error.parameter ? `${error.parameter}: ` : ''}${error.message}`);
+      process.exitCode = error instanceof TransferRequestError && error.status === 409 ? 3 : 2;
+      return undefined as T;
+    }
+    throw error;
+  }
+}
+
+function addTransferCommands(program: Command): void {
+  program
+    .command('sync')
+    .description('extract, map and validate a period into transfers; the gateway pushes them')
+    .requiredOption('--period <id>', 'the period, e.g. 2026-Q4')
+    .option('--units <codes>', 'only these units, comma-separated')
+    .option('--forms <codes>', 'only these forms, comma-separated')
+    .option(
+      '--dry-run',
+      'show each payload and its difference from the national copy; send nothing',
+    )
+    .option('--reason <text>', 'why, for the audit trail')
+    .action(
+      async (options: {
+        period: string;
+        units?: string;
+        forms?: string;
+        dryRun?: boolean;
+        reason?: string;
+      }) => {
+        const result = await transferCall((service) =>
+          service.startSync(
+            {
+              periodId: options.period,
+              units: cliList(options.units),
+              forms: cliList(options.forms),
+              dryRun: Boolean(options.dryRun),
+              reason: options.reason,
+            },
+            cliActor(),
+          ),
+        );
+        if (!result) return;
+        if (result.dryRunItems) {
+          for (const item of result.dryRunItems)
+            print(
+              `${item.action.padEnd(8)} ${item.unitCode.padEnd(20)} ${item.formCode.padEnd(22)} ${item.valid ? 'valid' : `invalid: ${item.problems.map((problem) => problem.code).join(', ')}`}${item.national ? `  national ${item.national.submissionId} ${item.national.status}` : ''}`,
+            );
+          note(
+            `dry run: ${result.dryRunItems.length} forms from ${result.reports} reports; nothing sent`,
+          );
+        } else {
+          note(
+            `${result.reports} reports: ${result.created} new transfers, ${result.newVersions} corrections, ${result.unchanged} unchanged, ${result.invalid} invalid, ${result.skipped.length} skipped; pushes are queued for the running gateway`,
+          );
+        }
+      },
+    );
+
+  const transfers = program.command('transfers').description('see, re-run and cancel transfers');
+  transfers
+    .command('list')
+    .description('transfers, filtered, one page at a time (pass --after the last id shown)')
+    .option('--status <states>', 'e.g. failed,unknown')
+    .option('--period <id>')
+    .option('--unit <codes>')
+    .option('--form <code>')
+    .option('--level <level>')
+    .option('--after <id>')
+    .option('--limit <n>', 'page size', '100')
+    .action(async (options: Record<string, string | undefined>) => {
+      const page = await transferCall(async (service) =>
+        service.list(
+          parseTransferFilters(options),
+          options.after,
+          Math.min(1000, Math.max(1, Number(options.limit ?? 100) || 100)),
+        ),
+      );
+      if (!page) return;
+      for (const item of page.items)
+        print(
+          `${item.id}  ${item.periodId}  ${item.unitCode.padEnd(20)} ${item.formCode.padEnd(22)} ${item.state.padEnd(9)} v${item.version}${typeof item.lastError?.message === 'string' ? `  ${item.lastError.message}` : ''}`,
+        );
+      note(
+        page.nextAfter ? `more: --after ${page.nextAfter}` : `${page.items.length} shown, no more`,
+      );
+    });
+  transfers
+    .command('show <id>')
+    .description('one transfer with its versions and attempts, as JSON')
+    .action(async (id: string) => {
+      const shown = await transferCall((service) => service.show(id));
+      if (shown) print(JSON.stringify(shown, null, 2));
+    });
+  transfers
+    .command('rerun [id]')
+    .description('re-run one transfer, or a filtered batch (in original order per unit)')
+    .requiredOption('--reason <text>', 'why, for the audit trail')
+    .option('--status <states>')
+    .option('--period <id>')
+    .option('--unit <codes>')
+    .option('--form <code>')
+    .option('--level <level>')
+    .action(async (id: string | undefined, options: Record<string, string | undefined>) => {
+      if (id) {
+        const done = await transferCall((service) => service.rerun(id, cliActor(), options.reason));
+        if (done) print(`${done.id} ${done.state}`);
+        return;
+      }
+      const { reason, ...filters } = options;
+      const batch = await transferCall((service) =>
+        service.rerunBatch(parseTransferFilters(filters), cliActor(), reason),
+      );
+      if (!batch) return;
+      for (const result of batch.results)
+        print(`${result.id} ${result.refused ? `refused: ${result.refused}` : result.state}`);
+      note(`${batch.count} transfers`);
+    });
+  transfers
+    .command('cancel <id>')
+    .description('cancel a transfer that is not confirmed')
+    .requiredOption('--reason <text>', 'why, for the audit trail')
+    .action(async (id: string, options: { reason: string }) => {
+      const done = await transferCall((service) => service.cancel(id, cliActor(), options.reason));
+      if (done) print(`${done.id} ${done.state}`);
+    });
 }
 
 /** Who the CLI acts as in the audit trail: the operating-system user at this host. */

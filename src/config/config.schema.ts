@@ -175,6 +175,8 @@ export const configSchema = z
       .object({
         /** The schedule's ticks; the API and the CLI work either way. */
         scheduleEnabled: flag.default(true),
+        /** This process works the job queues (off: it only serves the API, as the CLI does). */
+        workers: flag.default(true),
         timezone: z.string().min(1).default('Asia/Ho_Chi_Minh'),
         schedule: z
           .object({
@@ -249,6 +251,7 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   NATIONAL_SIGNING_TRUST_ANCHORS_FILE: 'national.signingTrustAnchorsFile',
   SHUTDOWN_GRACE_MS: 'shutdown.graceMs',
   TRANSFERS_SCHEDULE_ENABLED: 'transfers.scheduleEnabled',
+  TRANSFERS_WORKERS: 'transfers.workers',
   TRANSFERS_TIMEZONE: 'transfers.timezone',
   TRANSFERS_SCHEDULE_PLAN: 'transfers.schedule.plan',
   TRANSFERS_SCHEDULE_PUSH: 'transfers.schedule.push',

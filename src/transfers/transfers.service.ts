@@ -100,6 +100,7 @@ export class TransfersService implements OnApplicationBootstrap, BeforeApplicati
     if (!url) return;
     this.queue = new TransferQueue(url);
     await this.queue.start((error) => this.logger.error({ err: error }, 'job queue error'));
+    if (!this.config.transfers.workers) return;
     const concurrency = this.config.transfers.pushConcurrency;
     await this.queue.boss.work<TickJob>(QUEUES.tick, async ([job]) => this.onTick(job.data));
     await this.queue.boss.work<SyncJob>(QUEUES.sync, async ([job]) => {
