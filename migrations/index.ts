@@ -7,6 +7,7 @@ import { AuditArchive1795813206862 } from './1795813206862-AuditArchive';
 import { AuditArchivePath1795813206863 } from './1795813206863-AuditArchivePath';
 import { CredentialVault1795818208116 } from './1795818208116-CredentialVault';
 import { TransferEngine1795819736311 } from './1795819736311-TransferEngine';
+import { TransferAttemptNode1795820876515 } from './1795820876515-TransferAttemptNode';
 export const migrations: Function[] = [
   Foundation1795808114298,
   AuditTrail1795812191052,
@@ -15,4 +16,5 @@ export const migrations: Function[] = [
   AuditArchivePath1795813206863,
   CredentialVault1795818208116,
   TransferEngine1795819736311,
+  TransferAttemptNode1795820876515,
 ];

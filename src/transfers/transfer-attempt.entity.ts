@@ -20,6 +20,10 @@ export class TransferAttemptEntity {
   @Column({ type: 'text', nullable: true })
   account!: string | null;
 
+  /** The replica (gateway node) that made the attempt. */
+  @Column({ type: 'text', nullable: true })
+  node!: string | null;
+
   @Column({ name: 'started_at', type: 'timestamptz' })
   startedAt!: Date;
 

@@ -768,6 +768,7 @@ export class TransferEngine {
         version: transfer.version,
         step,
         account,
+        node: this.node,
         startedAt: started,
         finishedAt: this.now(),
         outcome,
