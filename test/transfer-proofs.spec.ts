@@ -69,6 +69,58 @@ describe('the transfer engine never pushes a content version twice', () => {
     }
   });
 
+  it('a 429 storm: the gateway keeps to its caps, honours Retry-After and finishes', async () => {
+    const { engine, dataSource, close } = await engineAgainst(sims, {
+      policy: { backoffBaseMs: 1, backoffMaxMs: 1, confirmDelayMs: 0 },
+      env: { NATIONAL_MAX_CONCURRENT: '4', NATIONAL_MAX_REQUESTS_PER_SECOND: '40' },
+    });
+    try {
+      const communes = sims.data.units
+        .filter((unit) => unit.level === 'commune' && unit.officeCode.startsWith('QNG-X-'))
+        .slice(0, 40)
+        .map((unit) => unit.officeCode);
+      const planned = await engine.sync({ periodId: '2025-Q4', units: communes, actor: 'test' });
+      expect(planned.transferIds.length).toBeGreaterThan(60);
+      await admin('/reset', {});
+      await admin('/faults', {
+        throttleRate: 0.3,
+        retryAfterSeconds: 1,
+        maxConcurrent: 4,
+        maxRequestsPerSecond: 41,
+      });
+      const honoured: boolean[] = [];
+      for (let round = 0; round < 60; round++) {
+        const due = await engine.due(1000);
+        if (!due.length) break;
+        await Promise.all(due.slice(0, 64).map((id) => engine.push(id)));
+        // Every transfer the storm hit waits at least the Retry-After before its next try.
+        const waits = await dataSource.query<Array<{ ok: boolean }>>(
+          `SELECT next_attempt_at >= updated_at + interval '900 milliseconds' AS ok FROM transfer
+            WHERE (last_error ->> 'status') = '429' AND state = 'pushing'`,
+        );
+        honoured.push(...waits.map((row) => row.ok));
+        if (due.length && !waits.length) continue;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      const counters = await admin('/counters');
+      expect(counters.faults.throttle).toBeGreaterThan(20);
+      expect(counters.faults.concurrencyCap ?? 0).toBe(0);
+      expect(counters.faults.rateCap ?? 0).toBe(0);
+      expect(counters.peakConcurrent).toBeLessThanOrEqual(4);
+      expect(honoured.length).toBeGreaterThan(0);
+      expect(honoured.every(Boolean)).toBe(true);
+      const [{ open }] = await dataSource.query<Array<{ open: string }>>(
+        "SELECT count(*)::text AS open FROM transfer WHERE period_id = '2025-Q4' AND state <> 'confirmed'",
+      );
+      expect(Number(open)).toBe(0);
+      const national = await submissions('2025-Q4');
+      expect(national).toHaveLength(planned.transferIds.length);
+    } finally {
+      await admin('/faults', { throttleRate: 0, maxConcurrent: 0, maxRequestsPerSecond: 0 });
+      await close();
+    }
+  }, 240_000);
+
   it('two gateways on one database: each submission pushed once, and both did work', async () => {
     const databaseUrl = await freshDatabaseUrl({ fromTemplate: true });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'baocao-anchors-'));

@@ -10,13 +10,25 @@ export class RemoteSystemError extends Error {
     readonly status: number | null,
     readonly retryable: boolean,
     message: string,
-    options: { cause?: unknown; retryAfterSeconds?: number; account?: string } = {},
+    options: {
+      cause?: unknown;
+      retryAfterSeconds?: number;
+      account?: string;
+      ambiguous?: boolean;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'RemoteSystemError';
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.account = options.account;
+    this.ambiguous = options.ambiguous ?? false;
   }
+
+  /**
+   * The request may have reached the system and been acted on, though no answer came back (a
+   * connection reset or a timeout after sending). Such an outcome is read back, never resent blindly.
+   */
+  readonly ambiguous: boolean;
 
   readonly retryAfterSeconds?: number;
   /** The account whose credentials failed, when that is the problem. */

@@ -84,6 +84,8 @@ export const configSchema = z
         clientId: optionalText,
         clientSecret: optionalText,
         scope: z.string().min(1).default('baocao.read'),
+        maxConcurrent: z.coerce.number().int().min(0).default(8),
+        maxRequestsPerSecond: z.coerce.number().int().min(0).default(20),
         /** service: the gateway's own account (client credentials); person: an operator's sign-in. */
         signIn: z.enum(['service', 'person']).default('service'),
         /** The gateway's callback for a person's sign-in, as registered at the SSO. */
@@ -96,6 +98,8 @@ export const configSchema = z
         baseUrl: optionalUrl,
         idpIssuer: optionalUrl,
         scope: z.string().min(1).default('baocao'),
+        maxConcurrent: z.coerce.number().int().min(0).default(16),
+        maxRequestsPerSecond: z.coerce.number().int().min(0).default(20),
         /** PEM bundle of the roots the national system trusts for unit signatures. */
         signingTrustAnchorsFile: z.string().min(1).nullable().default(null),
       })
@@ -149,6 +153,8 @@ export const configSchema = z
             z.array(z.string().min(1)),
           )
           .default([]),
+        circuitFailures: positiveInt.default(5),
+        circuitCooldownMs: positiveInt.default(30_000),
       })
       .strict()
       .prefault({}),
@@ -242,6 +248,12 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   OUTBOUND_CA_FILE: 'outbound.caFile',
   HTTPS_PROXY: 'outbound.httpsProxy',
   NO_PROXY: 'outbound.noProxy',
+  OUTBOUND_CIRCUIT_FAILURES: 'outbound.circuitFailures',
+  OUTBOUND_CIRCUIT_COOLDOWN_MS: 'outbound.circuitCooldownMs',
+  PROVINCIAL_MAX_CONCURRENT: 'provincial.maxConcurrent',
+  PROVINCIAL_MAX_REQUESTS_PER_SECOND: 'provincial.maxRequestsPerSecond',
+  NATIONAL_MAX_CONCURRENT: 'national.maxConcurrent',
+  NATIONAL_MAX_REQUESTS_PER_SECOND: 'national.maxRequestsPerSecond',
   ACCESS_ISSUER: 'access.issuer',
   ACCESS_AUDIENCE: 'access.audience',
   ACCESS_ROLE_CLAIM: 'access.roleClaim',

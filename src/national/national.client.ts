@@ -1,4 +1,5 @@
 import axios, { AxiosError, type AxiosInstance } from 'axios';
+import { CallGate } from '../common/call-gate';
 import { Outbound } from '../common/outbound';
 import { checkOutboundUrl } from '../common/outbound-url';
 import { RemoteSystemError, retryableStatus } from '../common/remote-system-error';
@@ -63,6 +64,8 @@ export class NationalClient {
   private readonly http: AxiosInstance;
   private readonly tokens: TokenCache;
   private readonly secrets = new Map<string, string>();
+  /** Caps and circuit breaker for the national system, per replica. */
+  readonly gate: CallGate;
 
   constructor(
     config: AppConfig,
@@ -82,6 +85,12 @@ export class NationalClient {
       timeout: 30_000,
       httpsAgent: outbound.agentFor(base),
       proxy: false,
+    });
+    this.gate = new CallGate('national', {
+      maxConcurrent: config.national.maxConcurrent,
+      maxPerSecond: config.national.maxRequestsPerSecond,
+      failureThreshold: config.outbound.circuitFailures,
+      cooldownMs: config.outbound.circuitCooldownMs,
     });
     this.tokens = new TokenCache(
       (account) => idp.token(account, this.secrets.get(account) ?? ''),
@@ -221,7 +230,20 @@ export class NationalClient {
     );
   }
 
-  private async call<T>(
+  private call<T>(
+    account: NationalAccount,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    idempotencyKey?: string,
+    params?: Record<string, unknown>,
+  ): Promise<Exchange<T>> {
+    return this.gate.run(() =>
+      this.exchange<T>(account, method, path, body, idempotencyKey, params),
+    );
+  }
+
+  private async exchange<T>(
     account: NationalAccount,
     method: 'GET' | 'POST',
     path: string,
@@ -259,6 +281,9 @@ export class NationalClient {
     }
   }
 }
+
+/** Connection errors that mean the request never reached the system. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 function translate(
   error: unknown,
@@ -305,6 +330,8 @@ function translate(
       cause: error,
       retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
       account: status === 401 || status === 403 ? account : undefined,
+      // No answer, and the connection had been made: it may have been acted on.
+      ambiguous: status === null && !NOT_SENT.has(error.code ?? ''),
     },
   );
 }

@@ -1,5 +1,6 @@
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import type { AppConfig } from '../config/app-config';
+import { CallGate } from '../common/call-gate';
 import { Outbound } from '../common/outbound';
 import { checkOutboundUrl } from '../common/outbound-url';
 import { RemoteSystemError, retryableStatus } from '../common/remote-system-error';
@@ -39,6 +40,8 @@ export interface ReportQuery {
 export class ProvincialClient {
   private readonly http: AxiosInstance;
   private readonly tokens: TokenCache;
+  /** Caps and circuit breaker for the provincial system, per replica. */
+  readonly gate: CallGate;
 
   constructor(
     config: AppConfig,
@@ -65,6 +68,12 @@ export class ProvincialClient {
       httpsAgent: outbound.agentFor(base),
       // The proxy is the agent's business (outbound.httpsProxy), not axios' reading of env.
       proxy: false,
+    });
+    this.gate = new CallGate('provincial', {
+      maxConcurrent: config.provincial.maxConcurrent,
+      maxPerSecond: config.provincial.maxRequestsPerSecond,
+      failureThreshold: config.outbound.circuitFailures,
+      cooldownMs: config.outbound.circuitCooldownMs,
     });
     this.tokens = new TokenCache(
       () => (config.provincial.signIn === 'person' ? this.personToken(sso) : sso.serviceToken()),
@@ -125,7 +134,11 @@ export class ProvincialClient {
     } while (cursor);
   }
 
-  private async get<T>(path: string, params?: Record<string, unknown>): Promise<T> {
+  private get<T>(path: string, params?: Record<string, unknown>): Promise<T> {
+    return this.gate.run(() => this.fetchJson<T>(path, params));
+  }
+
+  private async fetchJson<T>(path: string, params?: Record<string, unknown>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const token = await this.tokens.get(SERVICE_ACCOUNT);
       try {

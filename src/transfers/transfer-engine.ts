@@ -667,11 +667,8 @@ export class TransferEngine {
     const remote = error instanceof RemoteSystemError ? error : undefined;
     const message = error instanceof Error ? error.message : String(error);
     if (!remote && !(error instanceof SignatureError)) throw error;
-    const ambiguous =
-      remote?.retryable === true &&
-      remote.status === null &&
-      step !== 'confirm' &&
-      step !== 'readback';
+    // Only a step that changes something, sent and unanswered, is ambiguous.
+    const ambiguous = remote?.ambiguous === true && step !== 'confirm' && step !== 'readback';
     await this.attempt(
       transfer,
       step,

@@ -21,7 +21,11 @@ import { freshDatabaseUrl } from './database';
 /** A transfer engine wired as the gateway wires it, on its own database, against running simulators. */
 export async function engineAgainst(
   sims: RunningSimulators,
-  options: { policy?: Partial<RetryPolicy>; databaseUrl?: string } = {},
+  options: {
+    policy?: Partial<RetryPolicy>;
+    databaseUrl?: string;
+    env?: Record<string, string>;
+  } = {},
 ) {
   const config = loadConfig({
     env: {
@@ -34,6 +38,7 @@ export async function engineAgainst(
       AUDIT_SIGNING_KEY_FILE: '/nonexistent/only-checked-when-used.pem',
       VAULT_KEY_FILE: '/nonexistent/only-checked-when-used.key',
       ALLOW_PLAIN_HTTP_LOOPBACK: 'true',
+      ...options.env,
     },
   });
   const databaseUrl = options.databaseUrl ?? (await freshDatabaseUrl({ fromTemplate: true }));

@@ -1,0 +1,128 @@
+import { RemoteSystemError, type RemoteSystem } from './remote-system-error';
+
+export interface CallGateOptions {
+  /** Calls in flight at once (0: no cap). */
+  maxConcurrent: number;
+  /** Calls started per second, evenly spaced (0: no cap). */
+  maxPerSecond: number;
+  /** Failures in a row (server errors, no answer) that open the circuit. */
+  failureThreshold: number;
+  /** How long an open circuit pauses the system before one probe is let through. */
+  cooldownMs: number;
+}
+
+type CircuitState = 'closed' | 'open' | 'half-open';
+
+/**
+ * What stands between the gateway and one remote system, per replica: a cap on calls in flight,
+ * a cap on calls started per second, and a circuit breaker that pauses a failing system and
+ * closes by itself once a probe succeeds. A paused call fails fast with a retryable error that
+ * says when to come back, and is known not to have been sent.
+ */
+export class CallGate {
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
+  private nextSlot = 0;
+  private failures = 0;
+  private state: CircuitState = 'closed';
+  private openUntil = 0;
+  private probing = false;
+
+  constructor(
+    private readonly system: RemoteSystem,
+    private readonly options: CallGateOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get circuit(): { state: CircuitState; failures: number; openUntil: number | null } {
+    return {
+      state: this.state,
+      failures: this.failures,
+      openUntil: this.state === 'open' ? this.openUntil : null,
+    };
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    const probe = this.admit();
+    await this.acquire();
+    try {
+      await this.pace();
+      const result = await work();
+      this.succeeded();
+      return result;
+    } catch (error) {
+      this.failed(error);
+      throw error;
+    } finally {
+      if (probe) this.probing = false;
+      this.release();
+    }
+  }
+
+  /** Lets the call through, as a probe when half-open; refuses it while open. */
+  private admit(): boolean {
+    if (this.state === 'open' && this.now() >= this.openUntil) this.state = 'half-open';
+    if (this.state === 'closed') return false;
+    if (this.state === 'half-open' && !this.probing) {
+      this.probing = true;
+      return true;
+    }
+    const wait = Math.max(1, Math.ceil((this.openUntil - this.now()) / 1000));
+    throw new RemoteSystemError(
+      this.system,
+      null,
+      true,
+      `${this.system} paused after ${this.failures} failures in a row (circuit open): trying again in ${wait} s`,
+      { retryAfterSeconds: wait, ambiguous: false },
+    );
+  }
+
+  private acquire(): Promise<void> {
+    if (!this.options.maxConcurrent || this.inFlight < this.options.maxConcurrent) {
+      this.inFlight += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) =>
+      this.waiting.push(() => {
+        this.inFlight += 1;
+        resolve();
+      }),
+    );
+  }
+
+  private release(): void {
+    this.inFlight -= 1;
+    this.waiting.shift()?.();
+  }
+
+  /** Evenly spaced starts: at most maxPerSecond in any second. */
+  private async pace(): Promise<void> {
+    if (!this.options.maxPerSecond) return;
+    const spacing = 1000 / this.options.maxPerSecond;
+    const now = this.now();
+    const slot = Math.max(now, this.nextSlot);
+    this.nextSlot = slot + spacing;
+    if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
+  }
+
+  private succeeded(): void {
+    this.failures = 0;
+    this.state = 'closed';
+  }
+
+  private failed(error: unknown): void {
+    // Only a failing system counts: no answer or a server error. Throttling, refusals and
+    // validation errors are answers from a system that works.
+    const counts =
+      error instanceof RemoteSystemError &&
+      error.retryable &&
+      error.status !== 429 &&
+      (error.status === null || error.status >= 500);
+    if (!counts) return;
+    this.failures += 1;
+    if (this.state === 'half-open' || this.failures >= this.options.failureThreshold) {
+      this.state = 'open';
+      this.openUntil = this.now() + this.options.cooldownMs;
+    }
+  }
+}
