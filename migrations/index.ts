@@ -8,6 +8,7 @@ import { AuditArchivePath1795813206863 } from './1795813206863-AuditArchivePath'
 import { CredentialVault1795818208116 } from './1795818208116-CredentialVault';
 import { TransferEngine1795819736311 } from './1795819736311-TransferEngine';
 import { TransferAttemptNode1795820876515 } from './1795820876515-TransferAttemptNode';
+import { Discrepancies1795821534404 } from './1795821534404-Discrepancies';
 export const migrations: Function[] = [
   Foundation1795808114298,
   AuditTrail1795812191052,
@@ -17,4 +18,5 @@ export const migrations: Function[] = [
   CredentialVault1795818208116,
   TransferEngine1795819736311,
   TransferAttemptNode1795820876515,
+  Discrepancies1795821534404,
 ];

@@ -92,6 +92,27 @@ const ENDPOINTS: Array<{
     roles: ['operator', 'admin'],
     authorised: 400,
   },
+  {
+    method: 'post',
+    path: '/api/reconcile',
+    route: 'POST /api/reconcile',
+    roles: ['operator', 'admin'],
+    authorised: 400,
+  },
+  {
+    method: 'get',
+    path: '/api/discrepancies',
+    route: 'GET /api/discrepancies',
+    roles: ['operator', 'auditor', 'admin'],
+    authorised: 200,
+  },
+  {
+    method: 'post',
+    path: `/api/discrepancies/${UNKNOWN}/resolve`,
+    route: 'POST /api/discrepancies/{id}/resolve',
+    roles: ['operator', 'admin'],
+    authorised: 400,
+  },
   // The gateway under test reads with its service account: a person's sign-in is a conflict.
   {
     method: 'post',

@@ -199,6 +199,8 @@ export const configSchema = z
         backoffMaxMs: positiveInt.default(600_000),
         /** Transfers pushed at once by one replica. */
         pushConcurrency: positiveInt.default(8),
+        /** Reconciliation pushes a confirmed transfer again when the national copy is missing. */
+        repushMissing: flag.default(true),
       })
       .strict()
       .prefault({}),
@@ -273,6 +275,7 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   TRANSFERS_BACKOFF_BASE_MS: 'transfers.backoffBaseMs',
   TRANSFERS_BACKOFF_MAX_MS: 'transfers.backoffMaxMs',
   TRANSFERS_PUSH_CONCURRENCY: 'transfers.pushConcurrency',
+  TRANSFERS_REPUSH_MISSING: 'transfers.repushMissing',
   VAULT_KEY: 'vault.key',
   VAULT_KEY_FILE: 'vault.keyFile',
   AUDIT_SIGNING_KEY: 'audit.signingKey',

@@ -2,6 +2,7 @@ import { AuditArchiveEntity } from '../audit/audit-archive.entity';
 import { AuditCheckpointEntity } from '../audit/audit-checkpoint.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { AuditPendingEntity } from '../audit/audit-pending.entity';
+import { DiscrepancyEntity } from '../transfers/discrepancy.entity';
 import { ExtractionCursorEntity } from '../transfers/extraction-cursor.entity';
 import { TransferAttemptEntity } from '../transfers/transfer-attempt.entity';
 import { TransferVersionEntity } from '../transfers/transfer-version.entity';
@@ -23,4 +24,5 @@ export const entities = [
   TransferAttemptEntity,
   TransferVersionEntity,
   ExtractionCursorEntity,
+  DiscrepancyEntity,
 ];

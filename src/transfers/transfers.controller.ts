@@ -110,6 +110,47 @@ export class TransfersController {
     return this.transfers.rerunBatch(parseTransferFilters(query), caller.subject, body?.reason);
   }
 
+  @Post('reconcile')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Reconcile a period in both directions: {periodId, units?}. Findings become discrepancies; a missing copy is pushed again where policy allows.',
+  })
+  reconcile(
+    @Body() body: { periodId?: unknown; units?: unknown },
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.transfers.reconcile(body ?? {}, caller.subject);
+  }
+
+  @Get('discrepancies')
+  @Roles('operator', 'auditor', 'admin')
+  @ApiOperation({ summary: 'Discrepancies by status, kind, period and unit, keyset-paged.' })
+  @ApiQuery({ name: 'status', required: false, enum: ['open', 'resolved', 'repushed'] })
+  @ApiQuery({
+    name: 'kind',
+    required: false,
+    enum: ['missing', 'different', 'unexpected', 'returned'],
+  })
+  @ApiQuery({ name: 'period', required: false })
+  @ApiQuery({ name: 'unit', required: false })
+  @ApiQuery({ name: 'after', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  discrepancies(@Query() query: Record<string, unknown>) {
+    return this.transfers.discrepancies(query);
+  }
+
+  @Post('discrepancies/:id/resolve')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Resolve a discrepancy: {reason, action: accept | repush}.' })
+  resolve(
+    @Param('id') id: string,
+    @Body() body: { reason?: unknown; action?: unknown },
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.transfers.resolveDiscrepancy(id, caller.subject, body ?? {});
+  }
+
   @Post('transfers/:id/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a transfer that is not confirmed: {reason}.' })

@@ -18,6 +18,7 @@ import { SatisfactionLevels } from '../mapping/satisfaction';
 import { ProvincialClient } from '../provincial/provincial.client';
 import { VaultRefreshTokens } from '../vault/vault-refresh-tokens';
 import { VaultService } from '../vault/vault.service';
+import { Reconciler } from './reconciler';
 import { TransferEngine, type SyncResult } from './transfer-engine';
 import { TransferAttemptEntity } from './transfer-attempt.entity';
 import { queryTransfers, whereOf, type TransferFilters } from './transfer-query';
@@ -52,6 +53,7 @@ export interface SyncParameters {
 export class TransfersService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(TransfersService.name);
   private engineInstance?: TransferEngine;
+  private reconcilerInstance?: Reconciler;
   private queue?: TransferQueue;
   private readonly forms = FormCatalogue.load();
 
@@ -164,6 +166,129 @@ export class TransfersService implements OnApplicationBootstrap, BeforeApplicati
     } else if (job.tick === 'push') {
       for (const transferId of await this.engine().due(2000))
         await this.queue?.push({ transferId, actor: 'schedule' });
+    } else {
+      let period = periodContaining('quarter', new Date(job.at.split('#')[0]));
+      for (let back = 0; back <= this.config.transfers.periodsBack; back++) {
+        await this.reconcile({ periodId: period.id }, 'schedule');
+        period = previousPeriod(period);
+      }
+    }
+  }
+
+  private reconciler(): Reconciler {
+    this.engine();
+    this.reconcilerInstance ??= new Reconciler(
+      this.dataSource,
+      this.vault.nationalClient(),
+      (event, manager) => this.audit.record(event, manager),
+      { repushMissing: this.config.transfers.repushMissing },
+    );
+    return this.reconcilerInstance;
+  }
+
+  /** Reconciles a period (some units, or all the gateway knows there) in both directions. */
+  async reconcile(parameters: { periodId?: unknown; units?: unknown }, actor: string) {
+    const periodId = parameters.periodId;
+    if (typeof periodId !== 'string' || !isPeriodId(periodId))
+      throw new TransferRequestError(400, 'periodId must be a period id like 2026-Q4', 'periodId');
+    const units = parameters.units;
+    if (
+      units !== undefined &&
+      (!Array.isArray(units) || units.some((unit) => typeof unit !== 'string' || !unit))
+    )
+      throw new TransferRequestError(400, 'units must be a list of unit codes', 'units');
+    const result = await this.reconciler().reconcile(
+      periodId,
+      units as string[] | undefined,
+      actor,
+    );
+    for (const transferId of result.repushed) await this.queue?.push({ transferId, actor });
+    return result;
+  }
+
+  async discrepancies(query: Record<string, unknown>) {
+    const parameters: unknown[] = [];
+    const conditions: string[] = [];
+    const text = (name: string) => {
+      const value = query[name];
+      if (value === undefined || value === '') return undefined;
+      if (typeof value !== 'string')
+        throw new TransferRequestError(400, `${name} must be given once`, name);
+      return value;
+    };
+    const status = text('status');
+    if (status) {
+      if (!['open', 'resolved', 'repushed'].includes(status))
+        throw new TransferRequestError(400, 'status must be open, resolved or repushed', 'status');
+      conditions.push(`status = $${parameters.push(status)}`);
+    }
+    const kind = text('kind');
+    if (kind) {
+      if (!['missing', 'different', 'unexpected', 'returned'].includes(kind))
+        throw new TransferRequestError(
+          400,
+          'kind must be missing, different, unexpected or returned',
+          'kind',
+        );
+      conditions.push(`kind = $${parameters.push(kind)}`);
+    }
+    const period = text('period');
+    if (period) {
+      if (!isPeriodId(period))
+        throw new TransferRequestError(400, 'period must be a period id like 2026-Q4', 'period');
+      conditions.push(`period_id = $${parameters.push(period)}`);
+    }
+    const unit = text('unit');
+    if (unit) conditions.push(`unit_code = $${parameters.push(unit)}`);
+    const after = text('after');
+    if (after) {
+      if (!/^[0-9a-f-]{36}$/i.test(after))
+        throw new TransferRequestError(
+          400,
+          'after must be a discrepancy id from nextAfter',
+          'after',
+        );
+      conditions.push(
+        `(detected_at, id) > (SELECT detected_at, id FROM discrepancy WHERE id = $${parameters.push(after)})`,
+      );
+    }
+    const limit = Number(text('limit') ?? 100);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new TransferRequestError(400, 'limit must be an integer from 1 to 1000', 'limit');
+    const items = await this.dataSource.query<Array<Record<string, unknown>>>(
+      `SELECT id, period_id AS "periodId", unit_code AS "unitCode", form_code AS "formCode",
+              transfer_id AS "transferId", kind, details, status, detected_at AS "detectedAt",
+              resolved_at AS "resolvedAt", resolved_by AS "resolvedBy", resolution
+         FROM discrepancy ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+        ORDER BY detected_at, id LIMIT $${parameters.push(limit + 1)}`,
+      parameters,
+    );
+    const more = items.length > limit;
+    if (more) items.pop();
+    return { items, nextAfter: more ? String(items[items.length - 1].id) : null };
+  }
+
+  async resolveDiscrepancy(
+    id: string,
+    actor: string,
+    body: { reason?: unknown; action?: unknown },
+  ) {
+    const reason = this.reasonOf(body.reason);
+    const action = body.action ?? 'accept';
+    if (action !== 'accept' && action !== 'repush')
+      throw new TransferRequestError(400, 'action must be accept or repush', 'action');
+    if (!/^[0-9a-f-]{36}$/i.test(id))
+      throw new TransferRequestError(400, `id ${id} is not a discrepancy id (a UUID)`, 'id');
+    try {
+      const resolved = await this.reconciler().resolve(id, actor, reason, action);
+      if (action === 'repush' && resolved.transferId)
+        await this.queue?.push({ transferId: resolved.transferId, actor });
+      return resolved;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (message.startsWith('no discrepancy')) throw new TransferRequestError(404, message, 'id');
+      if (/already|no transfer/.test(message)) throw new TransferRequestError(409, message);
+      throw error;
     }
   }
 

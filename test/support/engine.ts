@@ -48,10 +48,11 @@ export async function engineAgainst(
     audit.record(event, manager),
   );
   await seedDemoVault(vault, sims);
+  const national = new NationalClient(config, new VaultNationalAccounts(vault));
   const engine = new TransferEngine({
     dataSource,
     provincial: new ProvincialClient(config),
-    national: new NationalClient(config, new VaultNationalAccounts(vault)),
+    national,
     signer: new UnitSigner(new VaultSigningKeys(vault), [
       sims.credentials.signingAuthority.certificatePem,
     ]),
@@ -61,5 +62,13 @@ export async function engineAgainst(
     record: (event, manager) => audit.record(event, manager),
     policy: options.policy,
   });
-  return { engine, dataSource, audit, vault, databaseUrl, close: () => dataSource.destroy() };
+  return {
+    engine,
+    national,
+    dataSource,
+    audit,
+    vault,
+    databaseUrl,
+    close: () => dataSource.destroy(),
+  };
 }
