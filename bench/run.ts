@@ -2,6 +2,7 @@ import { auditBench } from './audit.bench';
 import { loggingBench } from './logging.bench';
 import { mappingBench } from './mapping.bench';
 import { nationDataBench } from './nation-data.bench';
+import { syncBench } from './sync.bench';
 
 // `npm run bench`: each bench prints figures measured in this one run; ratios compare paths run
 // side by side, so a busy machine moves both sides alike.
@@ -10,6 +11,7 @@ const benches: Record<string, () => Record<string, number> | Promise<Record<stri
   nationData: () => nationDataBench(),
   mapping: () => mappingBench(),
   audit: () => auditBench(),
+  sync: () => syncBench(),
 };
 
 async function main(): Promise<void> {

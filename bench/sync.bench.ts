@@ -1,0 +1,164 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DataSource } from 'typeorm';
+import { AuditLog } from '../src/audit/audit-log';
+import { AuditSigner } from '../src/audit/audit-signer';
+import { FormCatalogue } from '../src/catalog/forms';
+import { periodContaining } from '../src/catalog/periods';
+import { loadConfig } from '../src/config/load-config';
+import { dataSourceOptions } from '../src/database/data-source-options';
+import { createDatabaseIfMissing, EmbeddedPostgres } from '../src/database/embedded-postgres';
+import { runMigrationsLocked } from '../src/database/migrations';
+import { MappingTables } from '../src/mapping/mapping-tables';
+import { SatisfactionLevels } from '../src/mapping/satisfaction';
+import { NationalClient } from '../src/national/national.client';
+import { UnitSigner } from '../src/national/unit-signer';
+import { ProvincialClient } from '../src/provincial/provincial.client';
+import { seedDemoVault } from '../src/simulators/demo';
+import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
+import { TransferEngine } from '../src/transfers/transfer-engine';
+import { CredentialVault } from '../src/vault/credential-vault';
+import { VaultKey } from '../src/vault/vault-key';
+import { VaultNationalAccounts } from '../src/vault/vault-national-accounts';
+import { VaultSigningKeys } from '../src/vault/vault-signing-keys';
+
+const LATENCY_MS = Number(process.env.SYNC_BENCH_LATENCY_MS ?? 50);
+const CAP = Number(process.env.SYNC_BENCH_CONCURRENCY ?? 32);
+
+async function engineOn(
+  server: EmbeddedPostgres,
+  database: string,
+  sims: RunningSimulators,
+  cap: number,
+) {
+  const url = server.url.replace(/\/[^/]*$/, `/${database}`);
+  await createDatabaseIfMissing(server.url, database);
+  const dataSource = await new DataSource(dataSourceOptions(url, cap + 4)).initialize();
+  await runMigrationsLocked(dataSource);
+  const audit = new AuditLog(dataSource, AuditSigner.generate(), { checkpointEvery: 1000 });
+  const vault = new CredentialVault(dataSource, VaultKey.generate(), (event, manager) =>
+    audit.record(event, manager),
+  );
+  await seedDemoVault(vault, sims);
+  const config = loadConfig({
+    env: {
+      PROVINCIAL_BASE_URL: sims.urls.provincialReports,
+      PROVINCIAL_SSO_ISSUER: sims.urls.provincialSso,
+      PROVINCIAL_CLIENT_ID: sims.credentials.provincialClient.clientId,
+      PROVINCIAL_CLIENT_SECRET: sims.credentials.provincialClient.clientSecret,
+      NATIONAL_BASE_URL: sims.urls.nationalReports,
+      NATIONAL_IDP_ISSUER: sims.urls.nationalIdp,
+      NATIONAL_MAX_CONCURRENT: String(cap),
+      NATIONAL_MAX_REQUESTS_PER_SECOND: '0',
+      AUDIT_SIGNING_KEY_FILE: '/nonexistent/unused.pem',
+      VAULT_KEY_FILE: '/nonexistent/unused.key',
+      ALLOW_PLAIN_HTTP_LOOPBACK: 'true',
+    },
+  });
+  const engine = new TransferEngine({
+    dataSource,
+    provincial: new ProvincialClient(config),
+    national: new NationalClient(config, new VaultNationalAccounts(vault)),
+    signer: new UnitSigner(new VaultSigningKeys(vault), [
+      sims.credentials.signingAuthority.certificatePem,
+    ]),
+    forms: FormCatalogue.load(),
+    tables: MappingTables.load(),
+    satisfaction: SatisfactionLevels.load(),
+    record: (event, manager) => audit.record(event, manager),
+    policy: { confirmDelayMs: 0 },
+  });
+  return { engine, dataSource, audit };
+}
+
+async function pushAll(engine: TransferEngine, parallel: number): Promise<void> {
+  for (;;) {
+    const due = await engine.due(100_000);
+    if (!due.length) return;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        while (next < due.length) await engine.push(due[next++]);
+      }),
+    );
+  }
+}
+
+/**
+ * A full demo-province quarter: planned, then pushed with the national simulator answering after
+ * L ms and the gateway capped at C calls in flight, against the bound ceil(requests / C) × L; and
+ * the same data pushed by a naive sequential loop in the same run.
+ */
+export async function syncBench(): Promise<Record<string, number>> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'baocao-bench-sync-'));
+  const server = await EmbeddedPostgres.start({ dataDir: dir, ephemeral: true, database: 'bench' });
+  const periodId = periodContaining('quarter', new Date()).id;
+  const figures: Record<string, number> = {
+    'sync.latencyMs': LATENCY_MS,
+    'sync.concurrencyCap': CAP,
+  };
+  try {
+    for (const [label, parallel] of [
+      ['capped', CAP],
+      ['sequential', 1],
+    ] as const) {
+      const sims = await startSimulators({
+        ports: { provincialReports: 0, provincialSso: 0, nationalReports: 0, nationalIdp: 0 },
+        faults: { nationalReports: { latencyMs: LATENCY_MS } },
+      });
+      try {
+        const { engine, dataSource, audit } = await engineOn(
+          server,
+          `bench_${label}`,
+          sims,
+          parallel,
+        );
+        const planned = await engine.sync({ periodId, actor: 'bench' });
+        // Reset clears the counters and the faults: set the latency again.
+        await fetch(`${sims.nationalReports.origin}/__admin/reset`, { method: 'POST' });
+        await fetch(`${sims.nationalReports.origin}/__admin/faults`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ latencyMs: LATENCY_MS }),
+        });
+        let peakRss = process.memoryUsage().rss;
+        const sampler = setInterval(
+          () => (peakRss = Math.max(peakRss, process.memoryUsage().rss)),
+          100,
+        );
+        const started = process.hrtime.bigint();
+        await pushAll(engine, parallel);
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        clearInterval(sampler);
+        const counters = (await (
+          await fetch(`${sims.nationalReports.origin}/__admin/counters`)
+        ).json()) as {
+          requests: number;
+          stored: number;
+        };
+        figures[`sync.${label}.transfers`] = planned.transferIds.length;
+        figures[`sync.${label}.nationalRequests`] = counters.requests;
+        figures[`sync.${label}.seconds`] = Number(seconds.toFixed(2));
+        figures[`sync.${label}.peakRssMiB`] = Math.round(peakRss / 1048576);
+        if (label === 'capped') {
+          const bound = (Math.ceil(counters.requests / CAP) * LATENCY_MS) / 1000;
+          figures['sync.capped.boundSeconds'] = Number(bound.toFixed(2));
+          figures['sync.capped.ratioToBound(goal<=1.3)'] = Number((seconds / bound).toFixed(2));
+        } else {
+          figures['sync.sequentialOverCapped'] = Number(
+            (seconds / figures['sync.capped.seconds']).toFixed(2),
+          );
+        }
+        await audit.flush();
+        await dataSource.destroy();
+      } finally {
+        await sims.stop();
+      }
+    }
+    return figures;
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
