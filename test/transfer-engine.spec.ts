@@ -219,3 +219,72 @@ describe('the transfer engine', () => {
     }
   });
 });
+
+describe('district summaries', () => {
+  let sims: RunningSimulators;
+  beforeAll(async () => {
+    sims = await startSimulators({
+      ports: { provincialReports: 0, provincialSso: 0, nationalReports: 0, nationalIdp: 0 },
+      asOf: new Date('2026-11-27T12:00:00Z'),
+    });
+  });
+  afterAll(() => sims?.stop());
+  const district = 'QNG-H-BATO';
+  const unitsOf = () => [
+    district,
+    ...sims.data.units
+      .filter((unit) => unit.parentCode === district)
+      .map((unit) => unit.officeCode),
+  ];
+
+  it('a summary waits for its children, then goes under the district’s tổng hợp account, signed', async () => {
+    const { engine, dataSource, close } = await engineAgainst(sims, { summaryPolicy: 'children' });
+    try {
+      await engine.sync({ periodId: '2025-Q1', units: unitsOf(), actor: 'test' });
+      const summaries = async () =>
+        dataSource.query<Array<{ id: string; form_code: string; state: string }>>(
+          "SELECT id, form_code, state FROM transfer WHERE unit_code = $1 AND form_code IN ('II.06/VPCP/KSTT', 'II.05/VPCP/KSTT') ORDER BY form_code",
+          [district],
+        );
+      const waiting = await summaries();
+      expect(waiting.length).toBeGreaterThanOrEqual(1);
+      expect(waiting.every((row) => row.state === 'planned')).toBe(true);
+      for (const row of waiting) expect(await engine.due()).not.toContain(row.id);
+      for (let round = 0; round < 5; round++)
+        for (const id of await engine.due()) await engine.push(id);
+      // The next plan sees the children confirmed and lets the summaries go.
+      await engine.sync({ periodId: '2025-Q1', units: unitsOf(), actor: 'test' });
+      for (let round = 0; round < 5; round++)
+        for (const id of await engine.due()) await engine.push(id);
+      const done = await summaries();
+      expect(done.map((row) => row.state)).toEqual(done.map(() => 'confirmed'));
+      const [submit] = await dataSource.query<
+        Array<{ account: string; request: { signature: unknown } }>
+      >(
+        "SELECT account, request FROM transfer_attempt WHERE transfer_id = $1 AND step = 'submit'",
+        [done.find((row) => row.form_code === 'II.06/VPCP/KSTT')!.id],
+      );
+      expect(submit.account).toBe(`${district}.tonghop`);
+      expect(submit.request.signature).toMatchObject({ format: 'jws-x5c' });
+    } finally {
+      await close();
+    }
+  });
+
+  it('with children-or-deadline, a summary past its deadline goes with what is there', async () => {
+    const { engine, dataSource, close } = await engineAgainst(sims, {
+      summaryPolicy: 'children-or-deadline',
+    });
+    try {
+      await engine.sync({ periodId: '2025-Q1', units: unitsOf(), actor: 'test' });
+      const rows = await dataSource.query<Array<{ state: string }>>(
+        "SELECT state FROM transfer WHERE unit_code = $1 AND form_code = 'II.06/VPCP/KSTT'",
+        [district],
+      );
+      // 2025-Q1's deadline is long past on 2026-11-27: no waiting.
+      expect(rows.map((row) => row.state)).toEqual(['mapped']);
+    } finally {
+      await close();
+    }
+  });
+});

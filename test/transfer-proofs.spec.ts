@@ -44,6 +44,7 @@ describe('the transfer engine never pushes a content version twice', () => {
     try {
       const planned = await engine.sync({ periodId: '2025-Q2', actor: 'test' });
       expect(planned.transferIds.length).toBeGreaterThan(200);
+      // (the whole quarter: a few hundred transfers, about a fifth of their steps answered never)
       await admin('/faults', { dropAfterStoreRate: 0.2 });
       for (let round = 0; round < 40; round++) {
         const due = await engine.due(1000);
@@ -67,7 +68,7 @@ describe('the transfer engine never pushes a content version twice', () => {
     } finally {
       await close();
     }
-  });
+  }, 240_000);
 
   it('a 429 storm: the gateway keeps to its caps, honours Retry-After and finishes', async () => {
     const { engine, dataSource, close } = await engineAgainst(sims, {

@@ -199,6 +199,10 @@ export const configSchema = z
         backoffMaxMs: positiveInt.default(600_000),
         /** Transfers pushed at once by one replica. */
         pushConcurrency: positiveInt.default(8),
+        /** When a district's summary goes: after its children are confirmed, also at its deadline, or at once. */
+        summaryPolicy: z
+          .enum(['children-or-deadline', 'children', 'immediately'])
+          .default('children-or-deadline'),
         /** Reconciliation pushes a confirmed transfer again when the national copy is missing. */
         repushMissing: flag.default(true),
       })
@@ -276,6 +280,7 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   TRANSFERS_BACKOFF_MAX_MS: 'transfers.backoffMaxMs',
   TRANSFERS_PUSH_CONCURRENCY: 'transfers.pushConcurrency',
   TRANSFERS_REPUSH_MISSING: 'transfers.repushMissing',
+  TRANSFERS_SUMMARY_POLICY: 'transfers.summaryPolicy',
   VAULT_KEY: 'vault.key',
   VAULT_KEY_FILE: 'vault.keyFile',
   AUDIT_SIGNING_KEY: 'audit.signingKey',

@@ -160,6 +160,13 @@ export class FaultInjector {
         this.counters.byStatus[String(response.statusCode)] =
           (this.counters.byStatus[String(response.statusCode)] ?? 0) + 1;
       };
+      // The request leaves the count when its handler ends the response, before a byte can reach
+      // the client: a client that starts its next call on the answer is never counted twice.
+      const end = response.end.bind(response) as (...args: unknown[]) => Response;
+      response.end = ((...args: unknown[]) => {
+        release();
+        return end(...args);
+      }) as Response['end'];
       response.once('finish', release);
       response.once('close', release);
 

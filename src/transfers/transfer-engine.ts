@@ -3,13 +3,20 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { sha256Hex } from '../audit/audit-chain';
 import type { AuditEventInput } from '../audit/audit-log';
+import { Deadlines } from '../catalog/deadlines';
 import type { FormCatalogue } from '../catalog/forms';
+import { parsePeriod, type Period } from '../catalog/periods';
 import { SectorCatalogue } from '../catalog/sectors';
 import { UnitRegistry } from '../catalog/units';
 import { RemoteSystemError } from '../common/remote-system-error';
 import { scrub } from '../logging/redact';
 import type { MappingTables } from '../mapping/mapping-tables';
-import { mapReport, type MappedForm, type MappingContext } from '../mapping/report-mapper';
+import {
+  mapReport,
+  mapSummary,
+  type MappedForm,
+  type MappingContext,
+} from '../mapping/report-mapper';
 import type { SatisfactionLevels } from '../mapping/satisfaction';
 import type { FieldError, StatusPacket, SubmissionPacket } from '../national/national-wire';
 import { NationalRejection, type NationalClient } from '../national/national.client';
@@ -51,11 +58,16 @@ export interface EngineDependencies {
   satisfaction: SatisfactionLevels;
   record: (event: AuditEventInput, manager?: EntityManager) => Promise<void>;
   policy?: Partial<RetryPolicy>;
+  /** When a summary goes: after its children are confirmed, or also at the deadline, or at once. */
+  summaryPolicy?: SummaryPolicy;
+  deadlines?: Deadlines;
   /** Who holds leases: this replica. */
   node?: string;
   now?: () => Date;
   random?: () => number;
 }
+
+export type SummaryPolicy = 'children-or-deadline' | 'children' | 'immediately';
 
 export interface SyncRequest {
   periodId: string;
@@ -105,8 +117,12 @@ export class TransferEngine {
   private readonly now: () => Date;
   private readonly random: () => number;
   private readonly node: string;
+  private readonly deadlines: Deadlines;
+  private readonly summaryPolicy: SummaryPolicy;
 
   constructor(private readonly deps: EngineDependencies) {
+    this.deadlines = deps.deadlines ?? Deadlines.load();
+    this.summaryPolicy = deps.summaryPolicy ?? 'children-or-deadline';
     this.policy = { ...DEFAULT_RETRY_POLICY, ...deps.policy };
     this.now = deps.now ?? (() => new Date());
     this.random = deps.random ?? Math.random;
@@ -189,13 +205,10 @@ export class TransferEngine {
           continue;
         }
         const outcome = await this.keep(report, form, unit?.level ?? 'unknown', request);
-        result.transferIds.push(outcome.id);
-        if (outcome.change === 'created') result.created += 1;
-        else if (outcome.change === 'version') result.newVersions += 1;
-        else result.unchanged += 1;
-        if (!form.valid && outcome.change !== 'unchanged') result.invalid += 1;
+        tally(result, outcome, form);
       }
     }
+    await this.summaries(request, context, result, units, forms);
     await this.deps.record({
       actor: request.actor,
       action: request.dryRun ? 'sync.dry-run' : 'sync.planned',
@@ -214,6 +227,95 @@ export class TransferEngine {
       },
     });
     return result;
+  }
+
+  /**
+   * Summaries (II.06, II.05) of each district: its children's valid unit forms summed. Read from
+   * all of the period's reports (the incremental pass may not hold them all). Pushed once the
+   * children's forms are confirmed, or at the district's deadline with what is there, as
+   * `transfers.summaryPolicy` says; until then the transfer waits as `planned`.
+   */
+  private async summaries(
+    request: SyncRequest,
+    context: MappingContext,
+    result: SyncResult,
+    units: Set<string> | undefined,
+    forms: Set<string> | undefined,
+  ): Promise<void> {
+    const period = parsePeriod(request.periodId);
+    const districts = context.units
+      .treeFor(period)
+      .filter((unit) => unit.level === 'district' && (!units || units.has(unit.officeCode)));
+    if (!districts.length) return;
+    const reports = new Map<string, ProvincialReport>();
+    for await (const report of this.deps.provincial.reports({ periodId: request.periodId }))
+      reports.set(report.officeCode, report);
+    for (const district of districts) {
+      const report = reports.get(district.officeCode);
+      if (!report) continue;
+      const children = context.units
+        .childrenOf(district.officeCode, period)
+        .map((child) => reports.get(child.officeCode))
+        .filter((child): child is ProvincialReport => Boolean(child))
+        .map((child) => mapReport(child, context));
+      const mapping = mapSummary({ report, children }, context);
+      if (!mapping.eligible) continue;
+      for (const form of mapping.forms) {
+        if (forms && !forms.has(form.formCode)) continue;
+        if (request.dryRun) {
+          result.dryRunItems!.push(await this.preview(report, form));
+          continue;
+        }
+        const ready = await this.summaryReady(district.officeCode, form, period, context);
+        const outcome = await this.keep(report, form, district.level, request, ready);
+        tally(result, outcome, form);
+      }
+    }
+  }
+
+  /** Whether a summary may go now: its children confirmed, or the deadline reached (by policy). */
+  private async summaryReady(
+    districtCode: string,
+    form: MappedForm,
+    period: Period,
+    context: MappingContext,
+  ): Promise<{ ready: boolean; why: string }> {
+    const policy = this.summaryPolicy;
+    if (policy === 'immediately') return { ready: true, why: 'policy: immediately' };
+    const definition = this.deps.forms.form(form.formCode, period);
+    const childForm = definition.kind === 'grid' ? definition.summaryOf : undefined;
+    const expected = context.units
+      .childrenOf(districtCode, period)
+      .filter((child) =>
+        this.deps.forms
+          .formsFor(period)
+          .some(
+            (candidate) => candidate.code === childForm && candidate.filedBy.includes(child.level),
+          ),
+      )
+      .map((child) => child.officeCode);
+    const confirmed = expected.length
+      ? await this.deps.dataSource.query<Array<{ unit_code: string }>>(
+          `SELECT unit_code FROM transfer WHERE period_id = $1 AND form_code = $2
+              AND unit_code = ANY($3) AND state = 'confirmed'`,
+          [period.id, childForm, expected],
+        )
+      : [];
+    if (confirmed.length === expected.length)
+      return { ready: true, why: `all ${expected.length} children confirmed` };
+    if (policy === 'children-or-deadline') {
+      const deadline = this.deadlines.for(definition, period, 'district');
+      const today = new Date(this.now().getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
+      if (deadline && today >= deadline.date)
+        return {
+          ready: true,
+          why: `deadline ${deadline.date} reached with ${confirmed.length} of ${expected.length} children confirmed`,
+        };
+    }
+    return {
+      ready: false,
+      why: `waiting for children: ${confirmed.length} of ${expected.length} confirmed`,
+    };
   }
 
   /** The earliest cursor of the units asked for: reports updated since then are read again. */
@@ -263,6 +365,7 @@ export class TransferEngine {
     form: MappedForm,
     level: string,
     request: SyncRequest,
+    gate: { ready: boolean; why: string } = { ready: true, why: '' },
   ): Promise<{ id: string; change: 'created' | 'version' | 'unchanged' }> {
     return this.deps.dataSource.transaction(async (manager) => {
       const identity = {
@@ -274,7 +377,31 @@ export class TransferEngine {
         where: identity,
         lock: { mode: 'pessimistic_write' },
       });
-      if (transfer?.contentKey === form.contentKey) return { id: transfer.id, change: 'unchanged' };
+      if (transfer?.contentKey === form.contentKey) {
+        // A waiting summary whose children are now confirmed (or whose deadline came) goes.
+        if (transfer.state === 'planned' && gate.ready && form.valid) {
+          await manager.update(
+            TransferEntity,
+            { id: transfer.id },
+            { state: 'mapped', step: 'submit', nextAttemptAt: this.now() },
+          );
+          await this.deps.record(
+            {
+              actor: request.actor,
+              action: 'transfer.mapped',
+              outcome: 'ok',
+              unitCode: transfer.unitCode,
+              formCode: transfer.formCode,
+              periodId: transfer.periodId,
+              transferId: transfer.id,
+              reason: gate.why,
+              details: { version: transfer.version, released: true },
+            },
+            manager,
+          );
+        }
+        return { id: transfer.id, change: 'unchanged' };
+      }
       const created = !transfer;
       transfer ??= manager.create(TransferEntity, {
         id: randomUUID(),
@@ -299,10 +426,11 @@ export class TransferEngine {
       transfer.provisional = form.provisional;
       transfer.sourceReportId = report.reportId;
       transfer.sourceUpdatedAt = new Date(report.updatedAt);
-      transfer.state = form.valid ? 'mapped' : 'invalid';
-      transfer.step = form.valid ? 'submit' : null;
+      const waits = form.valid && !gate.ready;
+      transfer.state = !form.valid ? 'invalid' : waits ? 'planned' : 'mapped';
+      transfer.step = form.valid && !waits ? 'submit' : null;
       transfer.attempts = 0;
-      transfer.nextAttemptAt = form.valid ? this.now() : null;
+      transfer.nextAttemptAt = form.valid && !waits ? this.now() : null;
       transfer.lastError = null;
       await manager.save(TransferEntity, transfer);
       await manager.save(TransferVersionEntity, {
@@ -317,13 +445,13 @@ export class TransferEngine {
       await this.deps.record(
         {
           actor: request.actor,
-          action: form.valid ? 'transfer.mapped' : 'transfer.invalid',
-          outcome: form.valid ? 'ok' : 'invalid',
+          action: !form.valid ? 'transfer.invalid' : waits ? 'transfer.planned' : 'transfer.mapped',
+          outcome: !form.valid ? 'invalid' : waits ? 'waiting' : 'ok',
           unitCode: transfer.unitCode,
           formCode: transfer.formCode,
           periodId: transfer.periodId,
           transferId: transfer.id,
-          reason: request.reason ?? null,
+          reason: waits ? gate.why : (request.reason ?? null),
           details: {
             version: transfer.version,
             contentKey: form.contentKey,
@@ -807,4 +935,16 @@ function withReference(packet: SubmissionPacket, contentKey: string): Submission
 function statusOf(detail: StatusPacket & { versions?: unknown }): StatusPacket {
   const { versions: _versions, ...status } = detail;
   return status;
+}
+
+function tally(
+  result: SyncResult,
+  outcome: { id: string; change: 'created' | 'version' | 'unchanged' },
+  form: MappedForm,
+): void {
+  result.transferIds.push(outcome.id);
+  if (outcome.change === 'created') result.created += 1;
+  else if (outcome.change === 'version') result.newVersions += 1;
+  else result.unchanged += 1;
+  if (!form.valid && outcome.change !== 'unchanged') result.invalid += 1;
 }

@@ -88,6 +88,7 @@ export class TransfersService implements OnApplicationBootstrap, BeforeApplicati
       satisfaction: SatisfactionLevels.load(),
       record: (event, manager) => this.audit.record(event, manager),
       node: this.node.id,
+      summaryPolicy: this.config.transfers.summaryPolicy,
       policy: {
         retryLimit: this.config.transfers.retryLimit,
         backoffBaseMs: this.config.transfers.backoffBaseMs,
@@ -413,6 +414,11 @@ export class TransfersService implements OnApplicationBootstrap, BeforeApplicati
         });
         throw new TransferRequestError(409, refusal);
       }
+    } else if (transfer.state === 'planned') {
+      throw new TransferRequestError(
+        409,
+        `transfer ${id} is a summary waiting for its children (transfers.summaryPolicy ${this.config.transfers.summaryPolicy}); the next plan releases it once they are confirmed`,
+      );
     } else if (transfer.state === 'cancelled') {
       throw new TransferRequestError(409, `transfer ${id} was cancelled`);
     } else {

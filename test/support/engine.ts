@@ -11,7 +11,11 @@ import { UnitSigner } from '../../src/national/unit-signer';
 import { ProvincialClient } from '../../src/provincial/provincial.client';
 import { seedDemoVault } from '../../src/simulators/demo';
 import type { RunningSimulators } from '../../src/simulators/simulators';
-import { TransferEngine, type RetryPolicy } from '../../src/transfers/transfer-engine';
+import {
+  TransferEngine,
+  type RetryPolicy,
+  type SummaryPolicy,
+} from '../../src/transfers/transfer-engine';
 import { CredentialVault } from '../../src/vault/credential-vault';
 import { VaultKey } from '../../src/vault/vault-key';
 import { VaultNationalAccounts } from '../../src/vault/vault-national-accounts';
@@ -25,6 +29,7 @@ export async function engineAgainst(
     policy?: Partial<RetryPolicy>;
     databaseUrl?: string;
     env?: Record<string, string>;
+    summaryPolicy?: SummaryPolicy;
   } = {},
 ) {
   const config = loadConfig({
@@ -61,6 +66,7 @@ export async function engineAgainst(
     satisfaction: SatisfactionLevels.load(),
     record: (event, manager) => audit.record(event, manager),
     policy: options.policy,
+    summaryPolicy: options.summaryPolicy,
   });
   return {
     engine,
