@@ -34,6 +34,22 @@ describe('TokenCache', () => {
     expect(await cache.get('a')).toBe('t3');
   });
 
+  it('a token of a few seconds is used for half its life, not refreshed at every call', async () => {
+    let clock = 0;
+    let requests = 0;
+    const cache = new TokenCache(
+      () => Promise.resolve({ accessToken: `t${++requests}`, expiresAt: clock + 4_000 }),
+      30_000,
+      () => clock,
+    );
+    expect(await cache.get('a')).toBe('t1');
+    clock = 1_900;
+    expect(await cache.get('a')).toBe('t1');
+    clock = 2_100;
+    expect(await cache.get('a')).toBe('t2');
+    expect(requests).toBe(2);
+  });
+
   it('a failed request is not cached: the next call tries again', async () => {
     let calls = 0;
     const cache = new TokenCache(() =>

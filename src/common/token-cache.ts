@@ -9,7 +9,7 @@ export interface IssuedToken {
  * ask for one account's token at once, one token request is made.
  */
 export class TokenCache {
-  private readonly tokens = new Map<string, IssuedToken>();
+  private readonly tokens = new Map<string, IssuedToken & { receivedAt: number }>();
   private readonly inFlight = new Map<string, Promise<IssuedToken>>();
   private readonly refused = new Map<string, { error: unknown; until: number }>();
 
@@ -29,7 +29,11 @@ export class TokenCache {
     const refusal = this.refused.get(account);
     if (refusal && refusal.until > this.now()) throw refusal.error;
     const cached = this.tokens.get(account);
-    if (cached && cached.expiresAt - this.refreshAheadMs > this.now()) return cached.accessToken;
+    // Refreshed ahead of expiry, by at most half its life: a token of a few seconds is still used.
+    const ahead = cached
+      ? Math.min(this.refreshAheadMs, (cached.expiresAt - cached.receivedAt) / 2)
+      : 0;
+    if (cached && cached.expiresAt - ahead > this.now()) return cached.accessToken;
     let pending = this.inFlight.get(account);
     if (!pending) {
       pending = this.issue(account)
@@ -42,7 +46,7 @@ export class TokenCache {
       this.inFlight.set(account, pending);
     }
     const token = await pending;
-    this.tokens.set(account, token);
+    this.tokens.set(account, { ...token, receivedAt: this.now() });
     return token.accessToken;
   }
 
