@@ -197,6 +197,8 @@ export const configSchema = z
         retryLimit: positiveInt.default(8),
         backoffBaseMs: positiveInt.default(2_000),
         backoffMaxMs: positiveInt.default(600_000),
+        /** How long a replica holds a transfer it pushes; a killed replica's hold runs out then. */
+        leaseSeconds: positiveInt.default(120),
         /** Transfers pushed at once by one replica. */
         pushConcurrency: positiveInt.default(8),
         /** When a district's summary goes: after its children are confirmed, also at its deadline, or at once. */
@@ -279,6 +281,7 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   TRANSFERS_BACKOFF_BASE_MS: 'transfers.backoffBaseMs',
   TRANSFERS_BACKOFF_MAX_MS: 'transfers.backoffMaxMs',
   TRANSFERS_PUSH_CONCURRENCY: 'transfers.pushConcurrency',
+  TRANSFERS_LEASE_SECONDS: 'transfers.leaseSeconds',
   TRANSFERS_REPUSH_MISSING: 'transfers.repushMissing',
   TRANSFERS_SUMMARY_POLICY: 'transfers.summaryPolicy',
   VAULT_KEY: 'vault.key',

@@ -6,8 +6,8 @@ export const QUEUES = {
   tick: 'transfers.tick',
   /** Extract, map and validate one period (optionally some units and forms). */
   sync: 'transfers.sync',
-  /** Take one transfer as far as it goes. One queued and one active per transfer. */
-  push: 'transfers.push',
+  /** Take one transfer as far as it goes (its lease decides who, if two jobs name it). */
+  push: 'transfers.push-transfer',
 } as const;
 
 export interface TickJob {
@@ -53,7 +53,9 @@ export class TransferQueue {
     for (const [name, policy] of [
       [QUEUES.tick, 'standard'],
       [QUEUES.sync, 'standard'],
-      [QUEUES.push, 'stately'],
+      // Standard: a push job left active by a killed replica must not hold its transfer back;
+      // the transfer's own lease keeps two replicas from pushing it at once.
+      [QUEUES.push, 'standard'],
     ] as const) {
       if (!(await this.boss.getQueue(name)))
         await this.boss.createQueue(name, {
@@ -77,10 +79,7 @@ export class TransferQueue {
   }
 
   push(job: PushJob, startAfter?: Date): Promise<string | null> {
-    return this.boss.send(QUEUES.push, job, {
-      singletonKey: job.transferId,
-      ...(startAfter ? { startAfter } : {}),
-    });
+    return this.boss.send(QUEUES.push, job, startAfter ? { startAfter } : {});
   }
 
   stop(timeoutMs: number): Promise<void> {

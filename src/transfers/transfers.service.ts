@@ -93,6 +93,7 @@ export class TransfersService implements OnApplicationBootstrap, BeforeApplicati
         retryLimit: this.config.transfers.retryLimit,
         backoffBaseMs: this.config.transfers.backoffBaseMs,
         backoffMaxMs: this.config.transfers.backoffMaxMs,
+        leaseMs: this.config.transfers.leaseSeconds * 1000,
       },
     });
     return this.engineInstance;

@@ -1,0 +1,102 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../src/database/data-source-options';
+import { seedDemoVault } from '../src/simulators/demo';
+import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
+import { CredentialVault } from '../src/vault/credential-vault';
+import { VaultKey } from '../src/vault/vault-key';
+import { freshDatabaseUrl } from './support/database';
+import { spawnGateway } from './support/process';
+
+/**
+ * kill -9 the gateway process at random moments of a full sync of the current quarter and start
+ * it again, ten times: every transfer ends confirmed or invalid, and the national system holds
+ * exactly one version per submission.
+ */
+describe('a full sync survives kill -9 at random moments', () => {
+  let sims: RunningSimulators;
+  beforeAll(async () => {
+    sims = await startSimulators({
+      ports: { provincialReports: 0, provincialSso: 0, nationalReports: 0, nationalIdp: 0 },
+    });
+  });
+  afterAll(() => sims?.stop());
+
+  it('ten kills, then every transfer confirmed or invalid and no duplicate', async () => {
+    const databaseUrl = await freshDatabaseUrl({ fromTemplate: true });
+    const vaultKey = VaultKey.generate();
+    const dataSource = await new DataSource(dataSourceOptions(databaseUrl, 2)).initialize();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'baocao-crash-'));
+    const anchors = path.join(dir, 'anchors.pem');
+    writeFileSync(anchors, sims.credentials.signingAuthority.certificatePem);
+    try {
+      await seedDemoVault(new CredentialVault(dataSource, vaultKey, () => Promise.resolve()), sims);
+      const env = {
+        DATABASE_URL: databaseUrl,
+        PROVINCIAL_BASE_URL: sims.urls.provincialReports,
+        PROVINCIAL_SSO_ISSUER: sims.urls.provincialSso,
+        PROVINCIAL_CLIENT_ID: sims.credentials.provincialClient.clientId,
+        PROVINCIAL_CLIENT_SECRET: sims.credentials.provincialClient.clientSecret,
+        NATIONAL_BASE_URL: sims.urls.nationalReports,
+        NATIONAL_IDP_ISSUER: sims.urls.nationalIdp,
+        NATIONAL_SIGNING_TRUST_ANCHORS_FILE: anchors,
+        ALLOW_PLAIN_HTTP_LOOPBACK: 'true',
+        TRANSFERS_PERIODS_BACK: '0',
+        TRANSFERS_LEASE_SECONDS: '3',
+        TRANSFERS_SCHEDULE_PUSH: '* * * * * *',
+        AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519')
+          .privateKey.export({ type: 'pkcs8', format: 'pem' })
+          .toString(),
+        VAULT_KEY: vaultKey.toText(),
+      };
+      const kills: string[] = [];
+      for (let kill = 0; kill < 10; kill++) {
+        const gateway = spawnGateway(env);
+        await gateway.waitForLog(/is listening/, 90_000);
+        await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 2500));
+        const [{ states }] = await dataSource.query<Array<{ states: string | null }>>(
+          "SELECT string_agg(state || ':' || n, ',') AS states FROM (SELECT state, count(*) AS n FROM transfer GROUP BY state) s",
+        );
+        kills.push(states ?? 'nothing planned yet');
+        gateway.child.kill('SIGKILL');
+        await gateway.exited;
+      }
+      // The kills fell in the middle of the work: transfers were on their way at several of them.
+      expect(
+        kills.filter((states) => /mapped|pushing|pushed|unknown/.test(states)).length,
+      ).toBeGreaterThanOrEqual(3);
+      const last = spawnGateway(env);
+      try {
+        await last.waitForLog(/is listening/, 90_000);
+        const deadline = Date.now() + 150_000;
+        let open = -1;
+        for (;;) {
+          const [row] = await dataSource.query<Array<{ open: string; total: string }>>(
+            "SELECT count(*) FILTER (WHERE state NOT IN ('confirmed', 'invalid'))::text AS open, count(*)::text AS total FROM transfer",
+          );
+          open = Number(row.open);
+          if ((open === 0 && Number(row.total) > 0) || Date.now() > deadline) break;
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+        if (open !== 0) console.log(kills);
+        expect(open).toBe(0);
+      } finally {
+        last.child.kill('SIGTERM');
+        await last.exited;
+      }
+      const confirmed = await dataSource.query<Array<{ count: string }>>(
+        "SELECT count(*)::text AS count FROM transfer WHERE state = 'confirmed'",
+      );
+      const held = (await (
+        await fetch(`${sims.nationalReports.origin}/__admin/submissions`)
+      ).json()) as Array<{ versions: unknown[] }>;
+      expect(held).toHaveLength(Number(confirmed[0].count));
+      expect(held.filter((submission) => submission.versions.length !== 1)).toEqual([]);
+    } finally {
+      await dataSource.destroy();
+    }
+  }, 600_000);
+});
