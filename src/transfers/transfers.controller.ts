@@ -77,7 +77,8 @@ export class TransfersController {
   @Get('transfers/:id')
   @Roles('operator', 'auditor', 'admin')
   @ApiOperation({
-    summary: 'One transfer with its content versions and every attempt (bodies included).',
+    summary:
+      'One transfer with its content versions, every attempt (bodies included) and the discrepancies reconciliation found (with field-level diffs).',
   })
   show(@Param('id') id: string) {
     return this.transfers.show(id);

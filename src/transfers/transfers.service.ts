@@ -18,6 +18,7 @@ import { SatisfactionLevels } from '../mapping/satisfaction';
 import { ProvincialClient } from '../provincial/provincial.client';
 import { VaultRefreshTokens } from '../vault/vault-refresh-tokens';
 import { VaultService } from '../vault/vault.service';
+import { DiscrepancyEntity } from './discrepancy.entity';
 import { Reconciler } from './reconciler';
 import { TransferEngine, type SyncResult } from './transfer-engine';
 import { TransferAttemptEntity } from './transfer-attempt.entity';
@@ -355,15 +356,19 @@ export class TransfersService implements OnApplicationBootstrap, BeforeApplicati
 
   async show(id: string) {
     const transfer = await this.find(id);
-    const [attempts, versions] = await Promise.all([
+    const [attempts, versions, discrepancies] = await Promise.all([
       this.dataSource
         .getRepository(TransferAttemptEntity)
         .find({ where: { transferId: id }, order: { startedAt: 'ASC' } }),
       this.dataSource
         .getRepository(TransferVersionEntity)
         .find({ where: { transferId: id }, order: { version: 'ASC' } }),
+      // What reconciliation found: for a different copy, the field-level diff.
+      this.dataSource
+        .getRepository(DiscrepancyEntity)
+        .find({ where: { transferId: id }, order: { detectedAt: 'ASC' } }),
     ]);
-    return { transfer, versions, attempts };
+    return { transfer, versions, attempts, discrepancies };
   }
 
   private async find(id: string): Promise<TransferEntity> {
