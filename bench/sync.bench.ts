@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
@@ -16,7 +17,7 @@ import { NationalClient } from '../src/national/national.client';
 import { UnitSigner } from '../src/national/unit-signer';
 import { ProvincialClient } from '../src/provincial/provincial.client';
 import { seedDemoVault } from '../src/simulators/demo';
-import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
+import type { RunningSimulators } from '../src/simulators/simulators';
 import { TransferEngine } from '../src/transfers/transfer-engine';
 import { CredentialVault } from '../src/vault/credential-vault';
 import { VaultKey } from '../src/vault/vault-key';
@@ -26,10 +27,61 @@ import { VaultSigningKeys } from '../src/vault/vault-signing-keys';
 const LATENCY_MS = Number(process.env.SYNC_BENCH_LATENCY_MS ?? 50);
 const CAP = Number(process.env.SYNC_BENCH_CONCURRENCY ?? 32);
 
+interface SimulatorsProcess {
+  urls: RunningSimulators['urls'];
+  nationalReports: { origin: string };
+  credentials: RunningSimulators['credentials'];
+  stop(): void;
+}
+
+/** `npm run simulators` as a child process; its accounts read back from the file it writes. */
+async function simulatorsProcess(file: string): Promise<SimulatorsProcess> {
+  const ports = ['provincial-reports', 'provincial-sso', 'national-reports', 'national-idp'];
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      'src/simulators/simulators-cli.ts',
+      ...ports.flatMap((name) => [`--${name}-port`, '0']),
+      '--credentials-file',
+      file,
+    ],
+    { cwd: path.resolve(__dirname, '..'), stdio: 'ignore' },
+  );
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error('the simulators did not start within a minute');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const written = JSON.parse(readFileSync(file, 'utf8')) as {
+    urls: RunningSimulators['urls'];
+    provincialClient: RunningSimulators['credentials']['provincialClient'];
+    nationalAccounts: RunningSimulators['credentials']['nationalAccounts'];
+    signingAuthorityCertificate: string;
+    signingCertificates: Record<
+      string,
+      { certificatePem: string; privateKeyPem: string; chainPem: string[] }
+    >;
+  };
+  return {
+    urls: written.urls,
+    nationalReports: { origin: new URL(written.urls.nationalReports).origin },
+    credentials: {
+      provincialClient: written.provincialClient,
+      nationalAccounts: written.nationalAccounts,
+      signingAuthority: { certificatePem: written.signingAuthorityCertificate, privateKeyPem: '' },
+      signingCertificates: new Map(Object.entries(written.signingCertificates)),
+    } as unknown as RunningSimulators['credentials'],
+    stop: () => void child.kill('SIGTERM'),
+  };
+}
+
 async function engineOn(
   server: EmbeddedPostgres,
   database: string,
-  sims: RunningSimulators,
+  sims: SimulatorsProcess,
   cap: number,
 ) {
   const url = server.url.replace(/\/[^/]*$/, `/${database}`);
@@ -40,7 +92,7 @@ async function engineOn(
   const vault = new CredentialVault(dataSource, VaultKey.generate(), (event, manager) =>
     audit.record(event, manager),
   );
-  await seedDemoVault(vault, sims);
+  await seedDemoVault(vault, sims as unknown as RunningSimulators);
   const config = loadConfig({
     env: {
       PROVINCIAL_BASE_URL: sims.urls.provincialReports,
@@ -86,9 +138,9 @@ async function pushAll(engine: TransferEngine, parallel: number): Promise<void> 
 }
 
 /**
- * A full demo-province quarter: planned, then pushed with the national simulator answering after
- * L ms and the gateway capped at C calls in flight, against the bound ceil(requests / C) × L; and
- * the same data pushed by a naive sequential loop in the same run.
+ * A full demo-province quarter: planned, then pushed with the national simulator (in its own
+ * process) answering after L ms and the gateway capped at C calls in flight, against the bound
+ * ceil(requests / C) × L; and the same data pushed by a naive sequential loop in the same run.
  */
 export async function syncBench(): Promise<Record<string, number>> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'baocao-bench-sync-'));
@@ -103,10 +155,9 @@ export async function syncBench(): Promise<Record<string, number>> {
       ['capped', CAP],
       ['sequential', 1],
     ] as const) {
-      const sims = await startSimulators({
-        ports: { provincialReports: 0, provincialSso: 0, nationalReports: 0, nationalIdp: 0 },
-        faults: { nationalReports: { latencyMs: LATENCY_MS } },
-      });
+      // The simulators in a process of their own, as the remote systems are: the gateway's CPU is
+      // its own, and the bound compares like with like.
+      const sims = await simulatorsProcess(path.join(dir, `credentials-${label}.json`));
       try {
         const { engine, dataSource, audit } = await engineOn(
           server,
@@ -139,6 +190,10 @@ export async function syncBench(): Promise<Record<string, number>> {
         };
         figures[`sync.${label}.transfers`] = planned.transferIds.length;
         figures[`sync.${label}.nationalRequests`] = counters.requests;
+        const idp = (await (await fetch(`${sims.urls.nationalIdp}/__admin/counters`)).json()) as {
+          tokensIssued?: number;
+        };
+        figures[`sync.${label}.tokenRequests`] = idp.tokensIssued ?? 0;
         figures[`sync.${label}.seconds`] = Number(seconds.toFixed(2));
         figures[`sync.${label}.peakRssMiB`] = Math.round(peakRss / 1048576);
         if (label === 'capped') {
@@ -153,7 +208,7 @@ export async function syncBench(): Promise<Record<string, number>> {
         await audit.flush();
         await dataSource.destroy();
       } finally {
-        await sims.stop();
+        sims.stop();
       }
     }
     return figures;

@@ -887,7 +887,8 @@ export class TransferEngine {
     const requestBody = request === null || request === undefined ? null : scrub(request);
     const responseBody = response === null || response === undefined ? null : scrub(response);
     await this.deps.dataSource.transaction(async (manager) => {
-      await manager.save(TransferAttemptEntity, {
+      // insert, not save: save would read the row first to choose between insert and update.
+      await manager.insert(TransferAttemptEntity, {
         id: randomUUID(),
         transferId: transfer.id,
         version: transfer.version,
@@ -904,7 +905,7 @@ export class TransferEngine {
         responseSha256: responseBody === null ? null : sha256Hex(responseBody),
         error,
         retryable,
-      });
+      } as QueryDeepPartialEntity<TransferAttemptEntity>);
       await this.deps.record(
         {
           actor,
