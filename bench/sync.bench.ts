@@ -151,10 +151,14 @@ export async function syncBench(): Promise<Record<string, number>> {
     'sync.concurrencyCap': CAP,
   };
   try {
-    for (const [label, parallel] of [
+    const runs = [
       ['capped', CAP],
       ['sequential', 1],
-    ] as const) {
+    ] as const;
+    // SYNC_BENCH_SEQUENTIAL=0 skips the naive loop (for profiling the capped run alone).
+    for (const [label, parallel] of process.env.SYNC_BENCH_SEQUENTIAL === '0'
+      ? runs.slice(0, 1)
+      : runs) {
       // The simulators in a process of their own, as the remote systems are: the gateway's CPU is
       // its own, and the bound compares like with like.
       const sims = await simulatorsProcess(path.join(dir, `credentials-${label}.json`));
