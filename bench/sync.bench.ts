@@ -119,6 +119,7 @@ async function engineOn(
     tables: MappingTables.load(),
     satisfaction: SatisfactionLevels.load(),
     record: (event, manager) => audit.record(event, manager),
+    auditRow: (event) => audit.pendingRow(event),
     policy: { confirmDelayMs: 0 },
   });
   return { engine, dataSource, audit };

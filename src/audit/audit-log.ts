@@ -56,6 +56,14 @@ export class AuditLog {
     ]);
   }
 
+  /**
+   * The pending row of an event, for a caller that writes it within its own statement (one round
+   * trip for a change and its audit record): INSERT INTO audit_pending (occurred_at, event).
+   */
+  pendingRow(input: AuditEventInput): [Date, string] {
+    return [input.occurredAt ?? new Date(), JSON.stringify(pendingEvent(input))];
+  }
+
   async recordMany(inputs: AuditEventInput[]): Promise<void> {
     if (inputs.length === 0) return;
     await this.dataSource.query(

@@ -26,6 +26,8 @@ export interface NationalAccount {
 export interface NationalAccountSource {
   /** The unit's active accounts. */
   accountsOf(unitCode: string): Promise<NationalAccount[]>;
+  /** Forgets what it keeps (an account was rotated, disabled or enabled). */
+  invalidate?(): void;
 }
 
 /** The national system refused the content: every problem, per field. Never retried. */
@@ -209,6 +211,7 @@ export class NationalClient {
 
   /** Forgets what is cached for an account (after its secret was rotated or it was re-enabled). */
   forget(accountId: string): void {
+    this.accounts.invalidate?.();
     this.tokens.invalidate(accountId);
     this.tokens.forgive(accountId);
     this.secrets.delete(accountId);

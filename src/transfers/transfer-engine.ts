@@ -57,6 +57,8 @@ export interface EngineDependencies {
   tables: MappingTables;
   satisfaction: SatisfactionLevels;
   record: (event: AuditEventInput, manager?: EntityManager) => Promise<void>;
+  /** The audit module's pending row of an event: lets an attempt and its record go in one statement. */
+  auditRow?: (event: AuditEventInput) => [Date, string];
   policy?: Partial<RetryPolicy>;
   /** When a summary goes: after its children are confirmed, or also at the deadline, or at once. */
   summaryPolicy?: SummaryPolicy;
@@ -551,8 +553,11 @@ export class TransferEngine {
             packet,
             answer.response,
             actor,
+            null,
+            null,
+            { state: 'pushing', step: 'approve', status: answer.response },
           );
-          return this.moveTo(transfer, 'pushing', 'approve', answer.response, false);
+          return { state: 'pushing', step: 'approve', done: false };
         }
         case 'approve': {
           const answer = await this.deps.national.approve(
@@ -571,8 +576,11 @@ export class TransferEngine {
             {},
             answer.response,
             actor,
+            null,
+            null,
+            { state: 'pushing', step: 'send', status: answer.response },
           );
-          return this.moveTo(transfer, 'pushing', 'send', answer.response, false);
+          return { state: 'pushing', step: 'send', done: false };
         }
         case 'send': {
           const answer = await this.deps.national.send(
@@ -883,45 +891,106 @@ export class TransferEngine {
     actor: string,
     error: string | null = null,
     retryable: boolean | null = null,
+    /** The transfer's next state, written with the attempt (one round trip). */
+    move?: { state: TransferState; step: TransferStep; status: StatusPacket },
   ): Promise<void> {
+    if (move)
+      Object.assign(transfer, {
+        state: move.state,
+        step: move.step,
+        submissionId: move.status.submissionId,
+        nationalStatus: move.status.status,
+      });
     const requestBody = request === null || request === undefined ? null : scrub(request);
     const responseBody = response === null || response === undefined ? null : scrub(response);
-    await this.deps.dataSource.transaction(async (manager) => {
-      // insert, not save: save would read the row first to choose between insert and update.
-      await manager.insert(TransferAttemptEntity, {
-        id: randomUUID(),
-        transferId: transfer.id,
-        version: transfer.version,
-        step,
-        account,
-        node: this.node,
-        startedAt: started,
-        finishedAt: this.now(),
-        outcome,
-        httpStatus,
-        request: requestBody,
-        response: responseBody,
-        requestSha256: requestBody === null ? null : sha256Hex(requestBody),
-        responseSha256: responseBody === null ? null : sha256Hex(responseBody),
-        error,
-        retryable,
-      } as QueryDeepPartialEntity<TransferAttemptEntity>);
-      await this.deps.record(
-        {
-          actor,
-          action: `transfer.${step}`,
-          outcome,
-          unitCode: transfer.unitCode,
-          formCode: transfer.formCode,
-          periodId: transfer.periodId,
-          transferId: transfer.id,
-          request: requestBody ?? undefined,
-          response: responseBody ?? undefined,
-          reason: error,
-          details: { version: transfer.version, account, httpStatus },
-        },
-        manager,
+    const event: AuditEventInput = {
+      actor,
+      action: `transfer.${step}`,
+      outcome,
+      unitCode: transfer.unitCode,
+      formCode: transfer.formCode,
+      periodId: transfer.periodId,
+      transferId: transfer.id,
+      request: requestBody ?? undefined,
+      response: responseBody ?? undefined,
+      reason: error,
+      details: { version: transfer.version, account, httpStatus },
+    };
+    const row = {
+      id: randomUUID(),
+      transferId: transfer.id,
+      version: transfer.version,
+      step,
+      account,
+      node: this.node,
+      startedAt: started,
+      finishedAt: this.now(),
+      outcome,
+      httpStatus,
+      request: requestBody,
+      response: responseBody,
+      requestSha256: requestBody === null ? null : sha256Hex(requestBody),
+      responseSha256: responseBody === null ? null : sha256Hex(responseBody),
+      error,
+      retryable,
+    };
+    if (this.deps.auditRow) {
+      // The attempt and its audit record in one statement: one round trip, all or nothing.
+      const [occurredAt, pending] = this.deps.auditRow(event);
+      await this.deps.dataSource.query(
+        `WITH attempt AS (
+           INSERT INTO transfer_attempt (id, transfer_id, version, step, account, node, started_at,
+             finished_at, outcome, http_status, request, response, request_sha256, response_sha256,
+             error, retryable)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13, $14, $15, $16))
+         ${
+           move
+             ? `, moved AS (UPDATE transfer SET state = $19, step = $20, submission_id = $21,
+                  national_status = $22, updated_at = now() WHERE id = $2)`
+             : ''
+         }
+         INSERT INTO audit_pending (occurred_at, event) VALUES ($17, $18::jsonb)`,
+        [
+          row.id,
+          row.transferId,
+          row.version,
+          row.step,
+          row.account,
+          row.node,
+          row.startedAt,
+          row.finishedAt,
+          row.outcome,
+          row.httpStatus,
+          row.request === null ? null : JSON.stringify(row.request),
+          row.response === null ? null : JSON.stringify(row.response),
+          row.requestSha256,
+          row.responseSha256,
+          row.error,
+          row.retryable,
+          occurredAt,
+          pending,
+          ...(move ? [move.state, move.step, move.status.submissionId, move.status.status] : []),
+        ],
       );
+      return;
+    }
+    await this.deps.dataSource.transaction(async (manager) => {
+      await manager.insert(
+        TransferAttemptEntity,
+        row as QueryDeepPartialEntity<TransferAttemptEntity>,
+      );
+      await this.deps.record(event, manager);
+      if (move)
+        await manager.update(
+          TransferEntity,
+          { id: transfer.id },
+          {
+            state: move.state,
+            step: move.step,
+            submissionId: move.status.submissionId,
+            nationalStatus: move.status.status,
+          },
+        );
     });
   }
 }

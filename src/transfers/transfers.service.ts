@@ -88,6 +88,7 @@ export class TransfersService implements OnApplicationBootstrap, BeforeApplicati
       tables: MappingTables.load(),
       satisfaction: SatisfactionLevels.load(),
       record: (event, manager) => this.audit.record(event, manager),
+      auditRow: (event) => this.audit.log.pendingRow(event),
       node: this.node.id,
       summaryPolicy: this.config.transfers.summaryPolicy,
       policy: {

@@ -65,6 +65,7 @@ export async function engineAgainst(
     tables: MappingTables.load(),
     satisfaction: SatisfactionLevels.load(),
     record: (event, manager) => audit.record(event, manager),
+    auditRow: (event) => audit.pendingRow(event),
     policy: options.policy,
     summaryPolicy: options.summaryPolicy,
   });
