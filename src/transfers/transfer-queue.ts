@@ -13,6 +13,8 @@ export const QUEUES = {
 export interface TickJob {
   tick: 'plan' | 'push' | 'reconcile';
   at: string;
+  /** A gateway's start counts as a tick of its own, beside the schedule's tick of that minute. */
+  source?: 'schedule' | 'start';
 }
 
 export interface SyncJob {
@@ -71,15 +73,17 @@ export class TransferQueue {
 
   /** Enqueues a tick once per name and minute, however many replicas ask. */
   tick(job: TickJob): Promise<string | null> {
-    return this.boss.send(QUEUES.tick, job, { id: jobIdFor(`${job.tick}|${job.at}`) });
+    return this.boss.send(QUEUES.tick, job, {
+      id: jobIdFor(`${job.tick}|${job.at}|${job.source ?? 'schedule'}`),
+    });
   }
 
   sync(job: SyncJob): Promise<string | null> {
     return this.boss.send(QUEUES.sync, job);
   }
 
-  push(job: PushJob, startAfter?: Date): Promise<string | null> {
-    return this.boss.send(QUEUES.push, job, startAfter ? { startAfter } : {});
+  push(job: PushJob): Promise<string | null> {
+    return this.boss.send(QUEUES.push, job);
   }
 
   stop(timeoutMs: number): Promise<void> {

@@ -127,7 +127,7 @@ export class TransfersService implements OnApplicationBootstrap, BeforeApplicati
       const at = new Date();
       at.setSeconds(0, 0);
       for (const tick of ['plan', 'push'] as const)
-        await this.queue.tick({ tick, at: `${at.toISOString()}#start` });
+        await this.queue.tick({ tick, at: at.toISOString(), source: 'start' });
     }
   }
 
@@ -161,22 +161,26 @@ export class TransfersService implements OnApplicationBootstrap, BeforeApplicati
 
   /** What a tick does. State decides, so a missed tick only delays. */
   async onTick(job: TickJob): Promise<void> {
-    if (job.tick === 'plan') {
-      let period = periodContaining('quarter', new Date(job.at.split('#')[0]));
-      for (let back = 0; back <= this.config.transfers.periodsBack; back++) {
-        await this.queue?.sync({ periodId: period.id, actor: 'schedule' });
-        period = previousPeriod(period);
-      }
-    } else if (job.tick === 'push') {
+    if (job.tick === 'push') {
       for (const transferId of await this.engine().due(2000))
         await this.queue?.push({ transferId, actor: 'schedule' });
-    } else {
-      let period = periodContaining('quarter', new Date(job.at.split('#')[0]));
-      for (let back = 0; back <= this.config.transfers.periodsBack; back++) {
-        await this.reconcile({ periodId: period.id }, 'schedule');
-        period = previousPeriod(period);
-      }
+      return;
     }
+    for (const periodId of this.periodsInReach(new Date(job.at))) {
+      if (job.tick === 'plan') await this.queue?.sync({ periodId, actor: 'schedule' });
+      else await this.reconcile({ periodId }, 'schedule');
+    }
+  }
+
+  /** The quarter of an instant and `transfers.periodsBack` quarters before it. */
+  private periodsInReach(at: Date): string[] {
+    const periods: string[] = [];
+    let period = periodContaining('quarter', at);
+    for (let back = 0; back <= this.config.transfers.periodsBack; back++) {
+      periods.push(period.id);
+      period = previousPeriod(period);
+    }
+    return periods;
   }
 
   private reconciler(): Reconciler {
