@@ -34,6 +34,20 @@ export class CallGate {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** The gate of one remote system from its section of the configuration and `outbound`. */
+  static forSystem(
+    system: RemoteSystem,
+    limits: { maxConcurrent: number; maxRequestsPerSecond: number },
+    outbound: { circuitFailures: number; circuitCooldownMs: number },
+  ): CallGate {
+    return new CallGate(system, {
+      maxConcurrent: limits.maxConcurrent,
+      maxPerSecond: limits.maxRequestsPerSecond,
+      failureThreshold: outbound.circuitFailures,
+      cooldownMs: outbound.circuitCooldownMs,
+    });
+  }
+
   get circuit(): { state: CircuitState; failures: number; openUntil: number | null } {
     return {
       state: this.state,

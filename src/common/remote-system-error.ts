@@ -39,3 +39,49 @@ export class RemoteSystemError extends Error {
 export function retryableStatus(status: number | null): boolean {
   return status === null || status === 408 || status === 425 || status === 429 || status >= 500;
 }
+
+/** Grants an identity provider refuses for good: a wrong secret, a disabled account, a revoked grant. */
+const REFUSED_GRANTS = new Set([
+  'invalid_client',
+  'unauthorized_client',
+  'invalid_grant',
+  'invalid_scope',
+  'invalid_target',
+  'access_denied',
+]);
+
+/**
+ * An identity provider's failure as the project's error. `answer` is the provider's OAuth error
+ * body when it sent one (openid-client's ResponseBodyError, recognised by the caller that imports
+ * openid-client); a refused account is named and never retried.
+ */
+export function identityProviderError(
+  system: 'provincial-sso' | 'national-idp',
+  label: string,
+  error: unknown,
+  account: string,
+  answer?: { error: string; status: number; error_description?: string },
+): RemoteSystemError {
+  if (error instanceof RemoteSystemError) return error;
+  if (answer) {
+    const refused = REFUSED_GRANTS.has(answer.error);
+    return new RemoteSystemError(
+      system,
+      answer.status,
+      !refused && answer.status >= 500,
+      `${label} refused account ${account}: ${answer.error}${answer.error_description ? ` (${answer.error_description})` : ''}`,
+      { cause: error, account: refused ? account : undefined },
+    );
+  }
+  const status =
+    (error as { status?: number }).status ??
+    (error as { response?: { status?: number } }).response?.status ??
+    null;
+  return new RemoteSystemError(
+    system,
+    status,
+    status === null || status >= 500 || status === 429,
+    `${label} unreachable or failing: ${(error as Error).message}`,
+    { cause: error },
+  );
+}

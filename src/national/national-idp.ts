@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { Outbound } from '../common/outbound';
 import { checkOutboundUrl } from '../common/outbound-url';
-import { RemoteSystemError } from '../common/remote-system-error';
+import { identityProviderError, RemoteSystemError } from '../common/remote-system-error';
 import type { IssuedToken } from '../common/token-cache';
 import type { AppConfig } from '../config/app-config';
 
@@ -72,34 +72,11 @@ export class NationalIdp {
 }
 
 function translate(error: unknown, account: string): RemoteSystemError {
-  if (error instanceof RemoteSystemError) return error;
-  if (error instanceof oidc.ResponseBodyError) {
-    // A refused client (wrong secret, disabled account) is not fixed by trying again.
-    const refused = [
-      'invalid_client',
-      'unauthorized_client',
-      'invalid_grant',
-      'invalid_scope',
-      'invalid_target',
-      'access_denied',
-    ].includes(error.error);
-    return new RemoteSystemError(
-      'national-idp',
-      error.status,
-      !refused && error.status >= 500,
-      `national IdP refused account ${account}: ${error.error}${error.error_description ? ` (${error.error_description})` : ''}`,
-      { cause: error, account: refused ? account : undefined },
-    );
-  }
-  const status =
-    (error as { status?: number }).status ??
-    (error as { response?: { status?: number } }).response?.status ??
-    null;
-  return new RemoteSystemError(
+  return identityProviderError(
     'national-idp',
-    status,
-    status === null || status >= 500 || status === 429,
-    `national IdP unreachable or failing: ${(error as Error).message}`,
-    { cause: error },
+    'national IdP',
+    error,
+    account,
+    error instanceof oidc.ResponseBodyError ? error : undefined,
   );
 }

@@ -88,12 +88,7 @@ export class NationalClient {
       httpsAgent: outbound.agentFor(base),
       proxy: false,
     });
-    this.gate = new CallGate('national', {
-      maxConcurrent: config.national.maxConcurrent,
-      maxPerSecond: config.national.maxRequestsPerSecond,
-      failureThreshold: config.outbound.circuitFailures,
-      cooldownMs: config.outbound.circuitCooldownMs,
-    });
+    this.gate = CallGate.forSystem('national', config.national, config.outbound);
     this.tokens = new TokenCache(
       (account) => idp.token(account, this.secrets.get(account) ?? ''),
       30_000,

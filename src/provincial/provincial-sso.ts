@@ -2,7 +2,7 @@ import * as oidc from 'openid-client';
 import type { AppConfig } from '../config/app-config';
 import { Outbound } from '../common/outbound';
 import { checkOutboundUrl } from '../common/outbound-url';
-import { RemoteSystemError } from '../common/remote-system-error';
+import { identityProviderError, RemoteSystemError } from '../common/remote-system-error';
 import type { IssuedToken } from '../common/token-cache';
 
 /**
@@ -153,33 +153,11 @@ export class ProvincialSso {
 }
 
 function translate(error: unknown, account: string): RemoteSystemError {
-  if (error instanceof RemoteSystemError) return error;
-  if (error instanceof oidc.ResponseBodyError) {
-    // A refused client (wrong secret, disabled account) or grant is not fixed by trying again.
-    const refused = [
-      'invalid_client',
-      'unauthorized_client',
-      'invalid_grant',
-      'invalid_scope',
-      'access_denied',
-    ].includes(error.error);
-    return new RemoteSystemError(
-      'provincial-sso',
-      error.status,
-      !refused && error.status >= 500,
-      `provincial SSO refused account ${account}: ${error.error}${error.error_description ? ` (${error.error_description})` : ''}`,
-      { cause: error, account: refused ? account : undefined },
-    );
-  }
-  const status =
-    (error as { status?: number }).status ??
-    (error as { response?: { status?: number } }).response?.status ??
-    null;
-  return new RemoteSystemError(
+  return identityProviderError(
     'provincial-sso',
-    status,
-    status === null || status >= 500 || status === 429,
-    `provincial SSO unreachable or failing: ${(error as Error).message}`,
-    { cause: error },
+    'provincial SSO',
+    error,
+    account,
+    error instanceof oidc.ResponseBodyError ? error : undefined,
   );
 }

@@ -69,12 +69,7 @@ export class ProvincialClient {
       // The proxy is the agent's business (outbound.httpsProxy), not axios' reading of env.
       proxy: false,
     });
-    this.gate = new CallGate('provincial', {
-      maxConcurrent: config.provincial.maxConcurrent,
-      maxPerSecond: config.provincial.maxRequestsPerSecond,
-      failureThreshold: config.outbound.circuitFailures,
-      cooldownMs: config.outbound.circuitCooldownMs,
-    });
+    this.gate = CallGate.forSystem('provincial', config.provincial, config.outbound);
     this.tokens = new TokenCache(
       () => (config.provincial.signIn === 'person' ? this.personToken(sso) : sso.serviceToken()),
       30_000,
