@@ -26,13 +26,13 @@ import type { INestApplication } from '@nestjs/common';
 import { parseTransferFilters, TransferQueryError } from '../transfers/transfer-query';
 import { TransferRequestError, TransfersService } from '../transfers/transfers.service';
 import { signIn } from '../simulators/demo-sign-in';
-import { RemoteSystemError } from '../common/remote-system-error';
 import { NationalClient } from '../national/national.client';
 import { CredentialVault, type CredentialView } from '../vault/credential-vault';
 import type { CredentialKind, CredentialSystem } from '../vault/credential.entity';
 import { fromPem, fromPkcs12 } from '../vault/signing-material';
 import { VaultKey } from '../vault/vault-key';
 import { VaultNationalAccounts } from '../vault/vault-national-accounts';
+import { testNationalLogin } from '../vault/vault.service';
 
 // Command-line verbs over the same services the API uses. Each verb is thin: load config, open
 // the database, call one function, print, exit non-zero on failure.
@@ -689,29 +689,16 @@ function addCredentialCommands(program: Command): void {
     .command('test <id>')
     .description('sign in with a national unit account now; exit 1 if refused')
     .action(async (id: string) => {
-      const outcome = await withVault(async (vault, config) => {
-        const credential = await vault.get(id);
-        const opened = await vault.open(credential.system, credential.account, credential.kind);
-        if (!opened || credential.kind !== 'client-secret' || credential.system !== 'national')
-          throw new InvalidArgumentError('test login is for active national unit accounts');
-        const client = new NationalClient(config, new VaultNationalAccounts(vault));
-        let message = `account ${credential.account} signed in`;
-        try {
-          await client.testLogin({
-            accountId: credential.account,
-            unitCode: credential.unitCode ?? '',
-            rights: credential.rights,
-            secret: opened.secret,
-          });
-        } catch (error) {
-          if (!(error instanceof RemoteSystemError)) throw error;
-          message = error.message;
-          process.exitCode = 1;
-        }
-        await vault.noteCheck(id, process.exitCode ? message : 'ok', cliActor());
-        return message;
-      });
-      print(outcome);
+      const outcome = await withVault((vault, config) =>
+        testNationalLogin(
+          vault,
+          new NationalClient(config, new VaultNationalAccounts(vault)),
+          id,
+          cliActor(),
+        ),
+      );
+      if (!outcome.ok) process.exitCode = 1;
+      print(outcome.message);
     });
 
   const vaultCommand = program.command('vault').description('the key of the credential vault');

@@ -46,31 +46,8 @@ export class VaultService {
    * Signs in with a stored account, as the gateway would, and notes the outcome on the
    * credential (and in the audit trail). The secret never leaves the vault.
    */
-  async testLogin(id: string, actor: string): Promise<{ ok: boolean; message: string }> {
-    const credential = await this.vault.get(id);
-    if (credential.status !== 'active')
-      throw new CredentialError(409, `credential ${id} is disabled: enable it before testing`);
-    if (credential.system !== 'national' || credential.kind !== 'client-secret')
-      throw new CredentialError(
-        400,
-        'test login is for national unit accounts; a provincial sign-in is tested by using it',
-      );
-    const opened = await this.vault.open(credential.system, credential.account, credential.kind);
-    let outcome: { ok: boolean; message: string };
-    try {
-      await this.nationalClient().testLogin({
-        accountId: credential.account,
-        unitCode: credential.unitCode ?? '',
-        rights: credential.rights,
-        secret: opened!.secret,
-      });
-      outcome = { ok: true, message: `account ${credential.account} signed in` };
-    } catch (error) {
-      if (!(error instanceof RemoteSystemError)) throw error;
-      outcome = { ok: false, message: error.message };
-    }
-    await this.vault.noteCheck(id, outcome.ok ? 'ok' : outcome.message, actor);
-    return outcome;
+  testLogin(id: string, actor: string): Promise<{ ok: boolean; message: string }> {
+    return testNationalLogin(this.vault, this.nationalClient(), id, actor);
   }
 
   /** After a change the national client must not keep using what it cached. */
@@ -78,4 +55,41 @@ export class VaultService {
     if (credential.system === 'national') this.national?.forget(credential.account);
     return credential;
   }
+}
+
+/**
+ * Signs in with a stored national unit account now, as the gateway would, and notes the outcome
+ * on the credential (and in the audit trail). The secret never leaves the vault. The CLI and the
+ * admin API both test through this.
+ */
+export async function testNationalLogin(
+  vault: CredentialVault,
+  national: NationalClient,
+  id: string,
+  actor: string,
+): Promise<{ ok: boolean; message: string }> {
+  const credential = await vault.get(id);
+  if (credential.status !== 'active')
+    throw new CredentialError(409, `credential ${id} is disabled: enable it before testing`);
+  if (credential.system !== 'national' || credential.kind !== 'client-secret')
+    throw new CredentialError(
+      400,
+      'test login is for national unit accounts; a provincial sign-in is tested by using it',
+    );
+  const opened = await vault.open(credential.system, credential.account, credential.kind);
+  let outcome: { ok: boolean; message: string };
+  try {
+    await national.testLogin({
+      accountId: credential.account,
+      unitCode: credential.unitCode ?? '',
+      rights: credential.rights,
+      secret: opened!.secret,
+    });
+    outcome = { ok: true, message: `account ${credential.account} signed in` };
+  } catch (error) {
+    if (!(error instanceof RemoteSystemError)) throw error;
+    outcome = { ok: false, message: error.message };
+  }
+  await vault.noteCheck(id, outcome.ok ? 'ok' : outcome.message, actor);
+  return outcome;
 }
