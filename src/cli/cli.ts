@@ -692,7 +692,7 @@ function addCredentialCommands(program: Command): void {
       const outcome = await withVault((vault, config) =>
         testNationalLogin(
           vault,
-          new NationalClient(config, new VaultNationalAccounts(vault)),
+          () => new NationalClient(config, new VaultNationalAccounts(vault)),
           id,
           cliActor(),
         ),

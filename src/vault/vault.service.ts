@@ -47,7 +47,7 @@ export class VaultService {
    * credential (and in the audit trail). The secret never leaves the vault.
    */
   testLogin(id: string, actor: string): Promise<{ ok: boolean; message: string }> {
-    return testNationalLogin(this.vault, this.nationalClient(), id, actor);
+    return testNationalLogin(this.vault, () => this.nationalClient(), id, actor);
   }
 
   /** After a change the national client must not keep using what it cached. */
@@ -64,7 +64,8 @@ export class VaultService {
  */
 export async function testNationalLogin(
   vault: CredentialVault,
-  national: NationalClient,
+  /** Made only once the credential is known to be a national account to test. */
+  national: () => NationalClient,
   id: string,
   actor: string,
 ): Promise<{ ok: boolean; message: string }> {
@@ -79,7 +80,7 @@ export async function testNationalLogin(
   const opened = await vault.open(credential.system, credential.account, credential.kind);
   let outcome: { ok: boolean; message: string };
   try {
-    await national.testLogin({
+    await national().testLogin({
       accountId: credential.account,
       unitCode: credential.unitCode ?? '',
       rights: credential.rights,
