@@ -10,6 +10,7 @@ import { CredentialVault } from '../src/vault/credential-vault';
 import { VaultKey } from '../src/vault/vault-key';
 import { freshDatabaseUrl } from './support/database';
 import { spawnGateway } from './support/process';
+import { remoteSystemsEnv } from './support/gateway';
 
 /**
  * kill -9 the gateway process at random moments of a full sync of the current quarter and start
@@ -36,12 +37,7 @@ describe('a full sync survives kill -9 at random moments', () => {
       await seedDemoVault(new CredentialVault(dataSource, vaultKey, () => Promise.resolve()), sims);
       const env = {
         DATABASE_URL: databaseUrl,
-        PROVINCIAL_BASE_URL: sims.urls.provincialReports,
-        PROVINCIAL_SSO_ISSUER: sims.urls.provincialSso,
-        PROVINCIAL_CLIENT_ID: sims.credentials.provincialClient.clientId,
-        PROVINCIAL_CLIENT_SECRET: sims.credentials.provincialClient.clientSecret,
-        NATIONAL_BASE_URL: sims.urls.nationalReports,
-        NATIONAL_IDP_ISSUER: sims.urls.nationalIdp,
+        ...remoteSystemsEnv(sims),
         NATIONAL_SIGNING_TRUST_ANCHORS_FILE: anchors,
         ALLOW_PLAIN_HTTP_LOOPBACK: 'true',
         TRANSFERS_PERIODS_BACK: '0',

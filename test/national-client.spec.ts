@@ -9,6 +9,7 @@ import { VaultKey } from '../src/vault/vault-key';
 import { VaultNationalAccounts } from '../src/vault/vault-national-accounts';
 import { freshDatabaseUrl } from './support/database';
 import { ii06aPacket, signed } from './support/national-fixtures';
+import { remoteSystemsEnv } from './support/gateway';
 
 /** The national client over real HTTP against the simulated national system and IdP, accounts from the vault. */
 describe('the national client, one unit account per step', () => {
@@ -18,12 +19,7 @@ describe('the national client, one unit account per step', () => {
   const config = () =>
     loadConfig({
       env: {
-        PROVINCIAL_BASE_URL: sims.urls.provincialReports,
-        PROVINCIAL_SSO_ISSUER: sims.urls.provincialSso,
-        PROVINCIAL_CLIENT_ID: sims.credentials.provincialClient.clientId,
-        PROVINCIAL_CLIENT_SECRET: sims.credentials.provincialClient.clientSecret,
-        NATIONAL_BASE_URL: sims.urls.nationalReports,
-        NATIONAL_IDP_ISSUER: sims.urls.nationalIdp,
+        ...remoteSystemsEnv(sims),
         AUDIT_SIGNING_KEY_FILE: '/nonexistent/only-checked-when-used.pem',
         VAULT_KEY_FILE: '/nonexistent/only-checked-when-used.key',
         ALLOW_PLAIN_HTTP_LOOPBACK: 'true',

@@ -4,18 +4,14 @@ import { RemoteSystemError } from '../src/common/remote-system-error';
 import { loadConfig } from '../src/config/load-config';
 import { ProvincialClient } from '../src/provincial/provincial.client';
 import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
+import { remoteSystemsEnv } from './support/gateway';
 
 describe('the provincial client against the simulated provincial system and SSO', () => {
   let sims: RunningSimulators;
   const configFor = (overrides: Record<string, string> = {}) =>
     loadConfig({
       env: {
-        PROVINCIAL_BASE_URL: sims.urls.provincialReports,
-        PROVINCIAL_SSO_ISSUER: sims.urls.provincialSso,
-        PROVINCIAL_CLIENT_ID: sims.credentials.provincialClient.clientId,
-        PROVINCIAL_CLIENT_SECRET: sims.credentials.provincialClient.clientSecret,
-        NATIONAL_BASE_URL: sims.urls.nationalReports,
-        NATIONAL_IDP_ISSUER: sims.urls.nationalIdp,
+        ...remoteSystemsEnv(sims),
         AUDIT_SIGNING_KEY_FILE: '/nonexistent/only-checked-when-used.pem',
         VAULT_KEY_FILE: '/nonexistent/only-checked-when-used.key',
         ALLOW_PLAIN_HTTP_LOOPBACK: 'true',

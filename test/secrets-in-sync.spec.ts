@@ -9,7 +9,7 @@ import { signIn } from '../src/simulators/demo-sign-in';
 import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
 import { VaultService } from '../src/vault/vault.service';
 import { freshDatabaseUrl } from './support/database';
-import { startTestGateway, type TestGateway } from './support/gateway';
+import { startTestGateway, type TestGateway, remoteSystemsEnv } from './support/gateway';
 
 /**
  * A full demo sync (every unit of the province, the current quarter) through the gateway, then
@@ -37,12 +37,7 @@ describe('no secret in any log line or answer after a full demo sync', () => {
     gateway = await startTestGateway({
       env: {
         LOG_LEVEL: 'debug',
-        PROVINCIAL_BASE_URL: sims.urls.provincialReports,
-        PROVINCIAL_SSO_ISSUER: sims.urls.provincialSso,
-        PROVINCIAL_CLIENT_ID: sims.credentials.provincialClient.clientId,
-        PROVINCIAL_CLIENT_SECRET: sims.credentials.provincialClient.clientSecret,
-        NATIONAL_BASE_URL: sims.urls.nationalReports,
-        NATIONAL_IDP_ISSUER: sims.urls.nationalIdp,
+        ...remoteSystemsEnv(sims),
         NATIONAL_SIGNING_TRUST_ANCHORS_FILE: anchors,
         ACCESS_ISSUER: sims.urls.provincialSso,
         ALLOW_PLAIN_HTTP_LOOPBACK: 'true',

@@ -10,7 +10,7 @@ import { TransfersService } from '../src/transfers/transfers.service';
 import { VaultService } from '../src/vault/vault.service';
 import { freshDatabaseUrl } from './support/database';
 import { engineAgainst } from './support/engine';
-import { startTestGateway, type TestGateway } from './support/gateway';
+import { startTestGateway, type TestGateway, remoteSystemsEnv } from './support/gateway';
 
 /** Exactly-once effect under lost answers and with two replicas on one database. */
 describe('the transfer engine never pushes a content version twice', () => {
@@ -128,12 +128,7 @@ describe('the transfer engine never pushes a content version twice', () => {
     const anchors = path.join(dir, 'anchors.pem');
     writeFileSync(anchors, sims.credentials.signingAuthority.certificatePem);
     const env = {
-      PROVINCIAL_BASE_URL: sims.urls.provincialReports,
-      PROVINCIAL_SSO_ISSUER: sims.urls.provincialSso,
-      PROVINCIAL_CLIENT_ID: sims.credentials.provincialClient.clientId,
-      PROVINCIAL_CLIENT_SECRET: sims.credentials.provincialClient.clientSecret,
-      NATIONAL_BASE_URL: sims.urls.nationalReports,
-      NATIONAL_IDP_ISSUER: sims.urls.nationalIdp,
+      ...remoteSystemsEnv(sims),
       NATIONAL_SIGNING_TRUST_ANCHORS_FILE: anchors,
       ALLOW_PLAIN_HTTP_LOOPBACK: 'true',
       TRANSFERS_SCHEDULE_ENABLED: 'false',

@@ -8,7 +8,7 @@ import { signIn } from '../src/simulators/demo-sign-in';
 import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
 import { VaultService } from '../src/vault/vault.service';
 import { freshDatabaseUrl } from './support/database';
-import { startTestGateway, type TestGateway } from './support/gateway';
+import { startTestGateway, type TestGateway, remoteSystemsEnv } from './support/gateway';
 
 /** Operators drive the engine through the API; pg-boss jobs push, over real HTTP to the simulators. */
 describe('transfers through the API', () => {
@@ -35,12 +35,7 @@ describe('transfers through the API', () => {
     writeFileSync(anchors, sims.credentials.signingAuthority.certificatePem);
     gateway = await startTestGateway({
       env: {
-        PROVINCIAL_BASE_URL: sims.urls.provincialReports,
-        PROVINCIAL_SSO_ISSUER: sims.urls.provincialSso,
-        PROVINCIAL_CLIENT_ID: sims.credentials.provincialClient.clientId,
-        PROVINCIAL_CLIENT_SECRET: sims.credentials.provincialClient.clientSecret,
-        NATIONAL_BASE_URL: sims.urls.nationalReports,
-        NATIONAL_IDP_ISSUER: sims.urls.nationalIdp,
+        ...remoteSystemsEnv(sims),
         NATIONAL_SIGNING_TRUST_ANCHORS_FILE: anchors,
         ACCESS_ISSUER: sims.urls.provincialSso,
         ALLOW_PLAIN_HTTP_LOOPBACK: 'true',

@@ -21,6 +21,7 @@ import { VaultKey } from '../../src/vault/vault-key';
 import { VaultNationalAccounts } from '../../src/vault/vault-national-accounts';
 import { VaultSigningKeys } from '../../src/vault/vault-signing-keys';
 import { freshDatabaseUrl } from './database';
+import { remoteSystemsEnv } from './gateway';
 
 /** A transfer engine wired as the gateway wires it, on its own database, against running simulators. */
 export async function engineAgainst(
@@ -34,12 +35,7 @@ export async function engineAgainst(
 ) {
   const config = loadConfig({
     env: {
-      PROVINCIAL_BASE_URL: sims.urls.provincialReports,
-      PROVINCIAL_SSO_ISSUER: sims.urls.provincialSso,
-      PROVINCIAL_CLIENT_ID: sims.credentials.provincialClient.clientId,
-      PROVINCIAL_CLIENT_SECRET: sims.credentials.provincialClient.clientSecret,
-      NATIONAL_BASE_URL: sims.urls.nationalReports,
-      NATIONAL_IDP_ISSUER: sims.urls.nationalIdp,
+      ...remoteSystemsEnv(sims),
       AUDIT_SIGNING_KEY_FILE: '/nonexistent/only-checked-when-used.pem',
       VAULT_KEY_FILE: '/nonexistent/only-checked-when-used.key',
       ALLOW_PLAIN_HTTP_LOOPBACK: 'true',
