@@ -87,6 +87,8 @@ export class NationalClient {
       timeout: 30_000,
       httpsAgent: outbound.agentFor(base),
       proxy: false,
+      // An API answers where it is asked; a redirect would resend a submission elsewhere.
+      maxRedirects: 0,
     });
     this.gate = CallGate.forSystem('national', config.national, config.outbound);
     this.tokens = new TokenCache(

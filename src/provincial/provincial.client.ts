@@ -68,6 +68,8 @@ export class ProvincialClient {
       httpsAgent: outbound.agentFor(base),
       // The proxy is the agent's business (outbound.httpsProxy), not axios' reading of env.
       proxy: false,
+      // Read from where it is asked: no redirects followed (and no follow-redirects wrapper).
+      maxRedirects: 0,
     });
     this.gate = CallGate.forSystem('provincial', config.provincial, config.outbound);
     this.tokens = new TokenCache(

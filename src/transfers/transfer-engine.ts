@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { sha256Hex } from '../audit/audit-chain';
 import type { AuditEventInput } from '../audit/audit-log';
 import { Deadlines } from '../catalog/deadlines';
@@ -25,7 +24,7 @@ import type { UnitSigner } from '../national/unit-signer';
 import type { ProvincialClient } from '../provincial/provincial.client';
 import type { ProvincialReport } from '../provincial/provincial-wire';
 import { ExtractionCursorEntity } from './extraction-cursor.entity';
-import { TransferAttemptEntity } from './transfer-attempt.entity';
+import { PushWrite } from './push-write';
 import { TransferVersionEntity } from './transfer-version.entity';
 import { TransferEntity, type TransferState, type TransferStep } from './transfer.entity';
 
@@ -58,7 +57,7 @@ export interface EngineDependencies {
   satisfaction: SatisfactionLevels;
   record: (event: AuditEventInput, manager?: EntityManager) => Promise<void>;
   /** The audit module's pending row of an event: lets an attempt and its record go in one statement. */
-  auditRow?: (event: AuditEventInput) => [Date, string];
+  auditRow: (event: AuditEventInput) => [Date, string];
   policy?: Partial<RetryPolicy>;
   /** When a summary goes: after its children are confirmed, or also at the deadline, or at once. */
   summaryPolicy?: SummaryPolicy;
@@ -486,54 +485,59 @@ export class TransferEngine {
    * Takes a transfer as far as it goes now: the national steps in order, each under the unit's
    * account for it. Returns the state it was left in. Safe to call from any replica at any time:
    * a lease keeps two from working on one transfer, and a lost answer is read back, not resent.
+   * Each step is one write (attempt, audit records, next state); the last one frees the lease.
    */
   async push(transferId: string, actor = 'schedule'): Promise<TransferState | 'busy'> {
     const transfer = await this.lease(transferId);
     if (!transfer) return 'busy';
+    let outcome: Outcome | undefined;
     try {
-      for (;;) {
-        const outcome = await this.advance(transfer, actor);
+      do {
+        outcome = await this.advance(transfer, actor);
         transfer.state = outcome.state;
         transfer.step = outcome.step;
-        if (outcome.done) break;
-      }
+      } while (!outcome.done);
       return transfer.state;
     } finally {
-      await this.deps.dataSource.query(
-        `UPDATE transfer SET leased_until = NULL, leased_by = NULL WHERE id = $1 AND leased_by = $2`,
-        [transferId, this.node],
-      );
+      // A push that ends normally freed the lease with its last write; one cut short by an
+      // unexpected error frees it here.
+      if (!outcome?.done)
+        await this.deps.dataSource.query(
+          `UPDATE transfer SET leased_until = NULL, leased_by = NULL WHERE id = $1 AND leased_by = $2`,
+          [transferId, this.node],
+        );
     }
   }
 
+  /** The lease and the transfer's row in one round trip. */
   private async lease(transferId: string): Promise<TransferEntity | undefined> {
     // TypeORM answers an UPDATE … RETURNING with [rows, affected count].
-    const [rows] = await this.deps.dataSource.query<[Array<{ id: string }>, number]>(
+    const [rows] = await this.deps.dataSource.query<[Array<Record<string, unknown>>, number]>(
       `UPDATE transfer SET leased_until = $2, leased_by = $3
         WHERE id = $1 AND state IN ('mapped', 'pushing', 'unknown', 'pushed')
           AND (leased_until IS NULL OR leased_until < $4)
-        RETURNING id`,
+        RETURNING *`,
       [transferId, new Date(this.now().getTime() + this.policy.leaseMs), this.node, this.now()],
     );
     if (!rows.length) return undefined;
-    return (
-      (await this.deps.dataSource.getRepository(TransferEntity).findOneBy({ id: transferId })) ??
-      undefined
-    );
+    const metadata = this.deps.dataSource.getMetadata(TransferEntity);
+    const transfer = metadata.create() as TransferEntity;
+    for (const column of metadata.columns)
+      column.setEntityValue(transfer, rows[0][column.databaseName]);
+    return transfer;
   }
 
   private async advance(transfer: TransferEntity, actor: string): Promise<Outcome> {
-    const payload = transfer.payload as unknown as SubmissionPacket;
-    const key = transfer.contentKey!;
     if (transfer.state === 'unknown') return this.readBack(transfer, actor);
+    const key = transfer.contentKey!;
     const step = transfer.step ?? 'submit';
     const started = this.now();
-    let account: string | null = null;
     let sent: unknown = null;
     try {
       switch (step) {
         case 'submit': {
           const form = this.deps.forms.form(transfer.formCode, transfer.periodId);
+          const payload = transfer.payload as unknown as SubmissionPacket;
           const packet = form.signedBy.includes(transfer.level as never)
             ? await this.deps.signer.sign(payload)
             : payload;
@@ -542,22 +546,7 @@ export class TransferEngine {
             idempotencyKey: `${key}:submit`,
             summary: form.kind === 'grid' && Boolean(form.summaryOf),
           });
-          account = answer.account;
-          await this.attempt(
-            transfer,
-            step,
-            started,
-            'ok',
-            answer.account,
-            answer.status,
-            packet,
-            answer.response,
-            actor,
-            null,
-            null,
-            { state: 'pushing', step: 'approve', status: answer.response },
-          );
-          return { state: 'pushing', step: 'approve', done: false };
+          return this.answered(transfer, step, started, answer, actor, 'approve');
         }
         case 'approve': {
           const answer = await this.deps.national.approve(
@@ -565,22 +554,7 @@ export class TransferEngine {
             transfer.submissionId!,
             `${key}:approve`,
           );
-          account = answer.account;
-          await this.attempt(
-            transfer,
-            step,
-            started,
-            'ok',
-            answer.account,
-            answer.status,
-            {},
-            answer.response,
-            actor,
-            null,
-            null,
-            { state: 'pushing', step: 'send', status: answer.response },
-          );
-          return { state: 'pushing', step: 'send', done: false };
+          return this.answered(transfer, step, started, answer, actor, 'send');
         }
         case 'send': {
           const answer = await this.deps.national.send(
@@ -588,78 +562,101 @@ export class TransferEngine {
             transfer.submissionId!,
             `${key}:send`,
           );
-          account = answer.account;
-          await this.attempt(
-            transfer,
-            step,
-            started,
-            'ok',
-            answer.account,
-            answer.status,
-            {},
-            answer.response,
-            actor,
-          );
-          return this.afterSend(transfer, answer.response);
+          return this.answered(transfer, step, started, answer, actor);
         }
         case 'confirm': {
           const detail = await this.deps.national.submission(
             transfer.unitCode,
             transfer.submissionId!,
           );
-          await this.attempt(
-            transfer,
-            step,
-            started,
-            'ok',
-            null,
-            200,
-            null,
-            statusOf(detail),
-            actor,
-          );
-          return this.afterSend(transfer, statusOf(detail));
+          const answer = { account: null, status: 200, request: null, response: statusOf(detail) };
+          return this.answered(transfer, step, started, answer, actor);
         }
       }
     } catch (error) {
-      return this.failure(transfer, step, started, account, sent, error, actor);
+      return this.failure(transfer, step, started, sent, error, actor);
     }
   }
 
+  /**
+   * A step the national system answered: its attempt, and with it the next step (submit and
+   * approve) or what the answer means (send and confirm).
+   */
+  private async answered(
+    transfer: TransferEntity,
+    step: TransferStep,
+    started: Date,
+    answer: { account: string | null; status: number; request: unknown; response: StatusPacket },
+    actor: string,
+    next?: TransferStep,
+  ): Promise<Outcome> {
+    const write = this.attempt(transfer, {
+      step,
+      started,
+      outcome: 'ok',
+      account: answer.account,
+      httpStatus: answer.status,
+      request: answer.request,
+      response: answer.response,
+      actor,
+    });
+    if (!next) return this.afterSend(transfer, answer.response, write);
+    this.change(write, transfer, {
+      state: 'pushing',
+      step: next,
+      submissionId: answer.response.submissionId,
+      nationalStatus: answer.response.status,
+    });
+    await write.run(this.deps.dataSource);
+    return { state: 'pushing', step: next, done: false };
+  }
+
   /** After a send or a confirmation read: received → confirmed; returned; or wait and ask again. */
-  private async afterSend(transfer: TransferEntity, status: StatusPacket): Promise<Outcome> {
+  private async afterSend(
+    transfer: TransferEntity,
+    status: StatusPacket,
+    write: PushWrite,
+  ): Promise<Outcome> {
     const current = status.clientReference === transfer.contentKey;
-    if (current && status.status === 'received') return this.confirm(transfer, status);
+    if (current && status.status === 'received') return this.confirm(transfer, status, write);
     if (current && status.status === 'returned')
-      return this.settle(transfer, 'returned', null, status, {
-        returnedReason: status.returnedReason,
-      });
-    await this.update(transfer, {
+      return this.settle(
+        transfer,
+        'returned',
+        null,
+        status,
+        { returnedReason: status.returnedReason },
+        write,
+      );
+    this.change(write, transfer, {
       state: 'pushed',
       step: 'confirm',
       nationalStatus: status.status,
       nextAttemptAt: new Date(this.now().getTime() + this.policy.confirmDelayMs),
+      ...FREE,
     });
+    await write.run(this.deps.dataSource);
     return { state: 'pushed', step: 'confirm', done: true };
   }
 
-  private async confirm(transfer: TransferEntity, status: StatusPacket): Promise<Outcome> {
-    await this.deps.dataSource.transaction(async (manager) => {
-      await manager.update(
-        TransferEntity,
-        { id: transfer.id },
-        {
-          state: 'confirmed',
-          step: null,
-          nationalStatus: status.status,
-          submissionId: status.submissionId,
-          confirmedAt: this.now(),
-          nextAttemptAt: null,
-          lastError: null,
-        },
-      );
-      await this.deps.record(
-        {
+  private async confirm(
+    transfer: TransferEntity,
+    status: StatusPacket,
+    write: PushWrite,
+  ): Promise<Outcome> {
+    this.change(write, transfer, {
+      state: 'confirmed',
+      step: null,
+      nationalStatus: status.status,
+      submissionId: status.submissionId,
+      confirmedAt: this.now(),
+      nextAttemptAt: null,
+      lastError: null,
+      ...FREE,
+    });
+    write
+      .audit(
+        this.deps.auditRow({
           actor: 'schedule',
           action: 'transfer.confirmed',
           outcome: 'ok',
@@ -669,38 +666,11 @@ export class TransferEngine {
           transferId: transfer.id,
           response: status,
           details: { version: transfer.version, submissionId: status.submissionId },
-        },
-        manager,
-      );
-      await this.advanceCursor(manager, transfer.periodId, transfer.unitCode);
-    });
+        }),
+      )
+      .advanceCursor(transfer.periodId, transfer.unitCode, this.now());
+    await write.run(this.deps.dataSource);
     return { state: 'confirmed', step: null, done: true };
-  }
-
-  /**
-   * Singer's rule: the unit's cursor moves only when everything read for it is settled
-   * (confirmed, or invalid and waiting for new data), and then to the newest data read.
-   */
-  private async advanceCursor(
-    manager: EntityManager,
-    periodId: string,
-    unitCode: string,
-  ): Promise<void> {
-    const [row] = await manager.query<Array<{ open: string; newest: Date | null }>>(
-      `SELECT count(*) FILTER (WHERE state NOT IN ('confirmed', 'invalid', 'cancelled'))::text AS open,
-              max(source_updated_at) AS newest
-         FROM transfer WHERE period_id = $1 AND unit_code = $2`,
-      [periodId, unitCode],
-    );
-    if (Number(row.open) > 0 || !row.newest) return;
-    await manager.query(
-      `INSERT INTO extraction_cursor (period_id, unit_code, updated_since, advanced_at)
-       VALUES ($1, $2, $3, $4)
-       ON CONFLICT (period_id, unit_code) DO UPDATE
-         SET updated_since = GREATEST(extraction_cursor.updated_since, EXCLUDED.updated_since),
-             advanced_at = EXCLUDED.advanced_at`,
-      [periodId, unitCode, row.newest, this.now()],
-    );
   }
 
   /**
@@ -716,19 +686,16 @@ export class TransferEngine {
         periodId: transfer.periodId,
       });
       const current = found && found.clientReference === transfer.contentKey ? found : undefined;
-      await this.attempt(
-        transfer,
-        'readback',
+      const write = this.attempt(transfer, {
+        step: 'readback',
         started,
-        current ? 'adopted' : 'ok',
-        null,
-        200,
-        { clientReference: transfer.contentKey },
-        found ?? null,
+        outcome: current ? 'adopted' : 'ok',
+        account: null,
+        httpStatus: 200,
+        request: { clientReference: transfer.contentKey },
+        response: found ?? null,
         actor,
-      );
-      // Nothing stored under this content: the submit did not land; send it once more.
-      if (!current) return this.moveTo(transfer, 'pushing', 'submit', null, false);
+      });
       const next: Record<string, TransferStep> = {
         draft: 'approve',
         approved: 'send',
@@ -736,57 +703,57 @@ export class TransferEngine {
         received: 'confirm',
         returned: 'confirm',
       };
-      return this.moveTo(
-        transfer,
-        current.status === 'draft' || current.status === 'approved' ? 'pushing' : 'pushed',
-        next[current.status],
-        current,
-        false,
-      );
+      // Nothing stored under this content: the submit did not land; send it once more.
+      const outcome: Outcome = current
+        ? {
+            state:
+              current.status === 'draft' || current.status === 'approved' ? 'pushing' : 'pushed',
+            step: next[current.status],
+            done: false,
+          }
+        : { state: 'pushing', step: 'submit', done: false };
+      this.change(write, transfer, {
+        state: outcome.state,
+        step: outcome.step,
+        ...(current ? { submissionId: current.submissionId, nationalStatus: current.status } : {}),
+      });
+      await write.run(this.deps.dataSource);
+      return outcome;
     } catch (error) {
-      return this.failure(transfer, 'readback', started, null, null, error, actor);
+      return this.failure(transfer, 'readback', started, null, error, actor);
     }
   }
 
-  private async moveTo(
-    transfer: TransferEntity,
-    state: TransferState,
-    step: TransferStep,
-    status: StatusPacket | null,
-    done: boolean,
-  ): Promise<Outcome> {
-    await this.update(transfer, {
-      state,
-      step,
-      ...(status ? { submissionId: status.submissionId, nationalStatus: status.status } : {}),
-    });
-    return { state, step, done };
-  }
-
+  /** A transfer at rest: its state, the reason, an audit record; the lease freed. */
   private async settle(
     transfer: TransferEntity,
     state: TransferState,
     step: TransferStep | null,
     status: StatusPacket | null,
     error: Record<string, unknown> | null,
+    write: PushWrite,
   ): Promise<Outcome> {
-    await this.update(transfer, {
+    this.change(write, transfer, {
       state,
       step,
       nextAttemptAt: null,
       lastError: error,
       ...(status ? { submissionId: status.submissionId, nationalStatus: status.status } : {}),
+      ...FREE,
     });
-    await this.deps.record({
-      actor: 'schedule',
-      action: `transfer.${state}`,
-      outcome: state,
-      unitCode: transfer.unitCode,
-      formCode: transfer.formCode,
-      periodId: transfer.periodId,
-      transferId: transfer.id,
-      details: { version: transfer.version, ...(error ?? {}) },
-    });
+    write.audit(
+      this.deps.auditRow({
+        actor: 'schedule',
+        action: `transfer.${state}`,
+        outcome: state,
+        unitCode: transfer.unitCode,
+        formCode: transfer.formCode,
+        periodId: transfer.periodId,
+        transferId: transfer.id,
+        details: { version: transfer.version, ...(error ?? {}) },
+      }),
+    );
+    await write.run(this.deps.dataSource);
     return { state, step, done: true };
   }
 
@@ -795,7 +762,6 @@ export class TransferEngine {
     transfer: TransferEntity,
     step: string,
     started: Date,
-    account: string | null,
     sent: unknown,
     error: unknown,
     actor: string,
@@ -805,60 +771,79 @@ export class TransferEngine {
     if (!remote && !(error instanceof SignatureError)) throw error;
     // Only a step that changes something, sent and unanswered, is ambiguous.
     const ambiguous = remote?.ambiguous === true && step !== 'confirm' && step !== 'readback';
-    await this.attempt(
-      transfer,
+    const write = this.attempt(transfer, {
       step,
       started,
-      ambiguous ? 'unknown' : 'failed',
-      remote?.account ?? account,
-      remote?.status ?? null,
-      sent,
-      error instanceof NationalRejection
-        ? { errors: error.errors, warnings: error.warnings }
-        : null,
+      outcome: ambiguous ? 'unknown' : 'failed',
+      account: remote?.account ?? null,
+      httpStatus: remote?.status ?? null,
+      request: sent,
+      response:
+        error instanceof NationalRejection
+          ? { errors: error.errors, warnings: error.warnings }
+          : null,
       actor,
-      message,
-      remote?.retryable ?? false,
-    );
+      error: message,
+      retryable: remote?.retryable ?? false,
+    });
     if (error instanceof NationalRejection) {
-      await this.update(transfer, { problems: error.errors });
-      return this.settle(transfer, 'invalid', null, null, { step, message });
+      this.change(write, transfer, { problems: error.errors });
+      return this.settle(transfer, 'invalid', null, null, { step, message }, write);
     }
     if (error instanceof SignatureError)
-      return this.settle(transfer, 'failed', transfer.step, null, {
-        step,
-        code: error.code,
-        message,
-      });
+      return this.settle(
+        transfer,
+        'failed',
+        transfer.step,
+        null,
+        { step, code: error.code, message },
+        write,
+      );
     if (!remote!.retryable)
-      return this.settle(transfer, 'failed', transfer.step, null, {
-        step,
-        message,
-        status: remote!.status,
-        account: remote!.account ?? null,
-        deadLetter: { version: transfer.version, contentKey: transfer.contentKey },
-      });
+      return this.settle(
+        transfer,
+        'failed',
+        transfer.step,
+        null,
+        {
+          step,
+          message,
+          status: remote!.status,
+          account: remote!.account ?? null,
+          deadLetter: { version: transfer.version, contentKey: transfer.contentKey },
+        },
+        write,
+      );
     const attempts = transfer.attempts + 1;
     if (attempts >= this.policy.retryLimit)
-      return this.settle(transfer, 'failed', transfer.step, null, {
-        step,
-        message,
-        attempts,
-        deadLetter: { version: transfer.version, contentKey: transfer.contentKey },
-      });
+      return this.settle(
+        transfer,
+        'failed',
+        transfer.step,
+        null,
+        {
+          step,
+          message,
+          attempts,
+          deadLetter: { version: transfer.version, contentKey: transfer.contentKey },
+        },
+        write,
+      );
     const state: TransferState = ambiguous
       ? 'unknown'
       : transfer.state === 'mapped'
         ? 'pushing'
         : transfer.state;
-    await this.update(transfer, {
+    this.change(write, transfer, {
       state,
       attempts,
       lastError: { step, message, status: remote!.status },
       nextAttemptAt: new Date(
         this.now().getTime() + this.backoff(attempts, remote!.retryAfterSeconds),
       ),
+      ...FREE,
     });
+    await write.run(this.deps.dataSource);
     return { state, step: transfer.step, done: true };
   }
 
@@ -872,128 +857,76 @@ export class TransferEngine {
     return Math.max(jittered, (retryAfterSeconds ?? 0) * 1000);
   }
 
-  private async update(transfer: TransferEntity, change: Partial<TransferEntity>): Promise<void> {
+  /** A change to the transfer, in memory now and in the database with the step's write. */
+  private change(
+    write: PushWrite,
+    transfer: TransferEntity,
+    change: Partial<TransferEntity>,
+  ): void {
     Object.assign(transfer, change);
-    await this.deps.dataSource
-      .getRepository(TransferEntity)
-      .update({ id: transfer.id }, change as QueryDeepPartialEntity<TransferEntity>);
+    write.set(change);
   }
 
-  private async attempt(
+  /** A step's write, begun with its attempt (exact bodies, secrets removed) and audit record. */
+  private attempt(
     transfer: TransferEntity,
-    step: string,
-    started: Date,
-    outcome: string,
-    account: string | null,
-    httpStatus: number | null,
-    request: unknown,
-    response: unknown,
-    actor: string,
-    error: string | null = null,
-    retryable: boolean | null = null,
-    /** The transfer's next state, written with the attempt (one round trip). */
-    move?: { state: TransferState; step: TransferStep; status: StatusPacket },
-  ): Promise<void> {
-    if (move)
-      Object.assign(transfer, {
-        state: move.state,
-        step: move.step,
-        submissionId: move.status.submissionId,
-        nationalStatus: move.status.status,
-      });
-    const requestBody = request === null || request === undefined ? null : scrub(request);
-    const responseBody = response === null || response === undefined ? null : scrub(response);
-    const event: AuditEventInput = {
-      actor,
-      action: `transfer.${step}`,
-      outcome,
-      unitCode: transfer.unitCode,
-      formCode: transfer.formCode,
-      periodId: transfer.periodId,
-      transferId: transfer.id,
-      request: requestBody ?? undefined,
-      response: responseBody ?? undefined,
-      reason: error,
-      details: { version: transfer.version, account, httpStatus },
-    };
-    const row = {
-      id: randomUUID(),
-      transferId: transfer.id,
-      version: transfer.version,
-      step,
-      account,
-      node: this.node,
-      startedAt: started,
-      finishedAt: this.now(),
-      outcome,
-      httpStatus,
-      request: requestBody,
-      response: responseBody,
-      requestSha256: requestBody === null ? null : sha256Hex(requestBody),
-      responseSha256: responseBody === null ? null : sha256Hex(responseBody),
-      error,
-      retryable,
-    };
-    if (this.deps.auditRow) {
-      // The attempt and its audit record in one statement: one round trip, all or nothing.
-      const [occurredAt, pending] = this.deps.auditRow(event);
-      await this.deps.dataSource.query(
-        `WITH attempt AS (
-           INSERT INTO transfer_attempt (id, transfer_id, version, step, account, node, started_at,
-             finished_at, outcome, http_status, request, response, request_sha256, response_sha256,
-             error, retryable)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13, $14, $15, $16))
-         ${
-           move
-             ? `, moved AS (UPDATE transfer SET state = $19, step = $20, submission_id = $21,
-                  national_status = $22, updated_at = now() WHERE id = $2)`
-             : ''
-         }
-         INSERT INTO audit_pending (occurred_at, event) VALUES ($17, $18::jsonb)`,
-        [
-          row.id,
-          row.transferId,
-          row.version,
-          row.step,
-          row.account,
-          row.node,
-          row.startedAt,
-          row.finishedAt,
-          row.outcome,
-          row.httpStatus,
-          row.request === null ? null : JSON.stringify(row.request),
-          row.response === null ? null : JSON.stringify(row.response),
-          row.requestSha256,
-          row.responseSha256,
-          row.error,
-          row.retryable,
-          occurredAt,
-          pending,
-          ...(move ? [move.state, move.step, move.status.submissionId, move.status.status] : []),
-        ],
+    call: {
+      step: string;
+      started: Date;
+      outcome: string;
+      account: string | null;
+      httpStatus: number | null;
+      request: unknown;
+      response: unknown;
+      actor: string;
+      error?: string | null;
+      retryable?: boolean | null;
+    },
+  ): PushWrite {
+    const { step, account, httpStatus, actor, error = null } = call;
+    const request =
+      call.request === null || call.request === undefined ? null : scrub(call.request);
+    const response =
+      call.response === null || call.response === undefined ? null : scrub(call.response);
+    return new PushWrite(transfer.id)
+      .attempt({
+        id: randomUUID(),
+        transferId: transfer.id,
+        version: transfer.version,
+        step,
+        account,
+        node: this.node,
+        startedAt: call.started,
+        finishedAt: this.now(),
+        outcome: call.outcome,
+        httpStatus,
+        request,
+        response,
+        requestSha256: request === null ? null : sha256Hex(request),
+        responseSha256: response === null ? null : sha256Hex(response),
+        error,
+        retryable: call.retryable ?? null,
+      })
+      .audit(
+        this.deps.auditRow({
+          actor,
+          action: `transfer.${step}`,
+          outcome: call.outcome,
+          unitCode: transfer.unitCode,
+          formCode: transfer.formCode,
+          periodId: transfer.periodId,
+          transferId: transfer.id,
+          request: request ?? undefined,
+          response: response ?? undefined,
+          reason: error,
+          details: { version: transfer.version, account, httpStatus },
+        }),
       );
-      return;
-    }
-    await this.deps.dataSource.transaction(async (manager) => {
-      await manager.insert(
-        TransferAttemptEntity,
-        row as QueryDeepPartialEntity<TransferAttemptEntity>,
-      );
-      await this.deps.record(event, manager);
-      if (move)
-        await manager.update(
-          TransferEntity,
-          { id: transfer.id },
-          {
-            state: move.state,
-            step: move.step,
-            submissionId: move.status.submissionId,
-            nationalStatus: move.status.status,
-          },
-        );
-    });
   }
 }
+
+/** The lease freed, with a push's last write. */
+const FREE = { leasedUntil: null, leasedBy: null } as const;
 
 function withReference(packet: SubmissionPacket, contentKey: string): SubmissionPacket {
   return {

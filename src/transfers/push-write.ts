@@ -1,0 +1,138 @@
+import type { DataSource } from 'typeorm';
+import { TransferEntity } from './transfer.entity';
+
+/** One national call of a push as `transfer_attempt` keeps it. */
+export interface AttemptRow {
+  id: string;
+  transferId: string;
+  version: number;
+  step: string;
+  account: string | null;
+  node: string;
+  startedAt: Date;
+  finishedAt: Date;
+  outcome: string;
+  httpStatus: number | null;
+  request: unknown;
+  response: unknown;
+  requestSha256: string | null;
+  responseSha256: string | null;
+  error: string | null;
+  retryable: boolean | null;
+}
+
+/**
+ * Everything one step of a push writes (its attempt, its audit records, the transfer's next state,
+ * the unit's cursor), sent as one statement of data-modifying CTEs: one round trip, all or
+ * nothing. PostgreSQL runs each data-modifying CTE once whether or not anything reads it; a row
+ * may be updated by only one of them, so the transfer's changes are merged into one UPDATE.
+ */
+export class PushWrite {
+  private readonly params: unknown[] = [];
+  private readonly parts: string[] = [];
+  private readonly audits: Array<[Date, string]> = [];
+  private readonly change: Partial<Record<keyof TransferEntity, unknown>> = {};
+
+  constructor(private readonly transferId: string) {}
+
+  /** A parameter placeholder for `value`. */
+  param(value: unknown, cast = ''): string {
+    this.params.push(value);
+    return `$${this.params.length}${cast}`;
+  }
+
+  attempt(row: AttemptRow): this {
+    const json = (value: unknown) =>
+      this.param(value === null ? null : JSON.stringify(value), '::jsonb');
+    this.parts.push(
+      `INSERT INTO transfer_attempt (id, transfer_id, version, step, account, node, started_at,
+         finished_at, outcome, http_status, request, response, request_sha256, response_sha256,
+         error, retryable)
+       VALUES (${[
+         this.param(row.id),
+         this.param(row.transferId),
+         this.param(row.version),
+         this.param(row.step),
+         this.param(row.account),
+         this.param(row.node),
+         this.param(row.startedAt),
+         this.param(row.finishedAt),
+         this.param(row.outcome),
+         this.param(row.httpStatus),
+         json(row.request),
+         json(row.response),
+         this.param(row.requestSha256),
+         this.param(row.responseSha256),
+         this.param(row.error),
+         this.param(row.retryable),
+       ].join(', ')})`,
+    );
+    return this;
+  }
+
+  /** An audit record, as the audit module's pending row (chained later by its one writer). */
+  audit(row: [Date, string]): this {
+    this.audits.push(row);
+    return this;
+  }
+
+  /** Changes to the transfer, merged with those already asked for. */
+  set(change: Partial<TransferEntity>): this {
+    Object.assign(this.change, change);
+    return this;
+  }
+
+  /**
+   * Singer's rule: the unit's cursor moves to the newest data read for it once every other
+   * transfer of the unit and period is settled (confirmed, or invalid and waiting for new data).
+   */
+  advanceCursor(periodId: string, unitCode: string, at: Date): this {
+    const period = this.param(periodId);
+    const unit = this.param(unitCode);
+    this.parts.push(
+      `INSERT INTO extraction_cursor (period_id, unit_code, updated_since, advanced_at)
+       SELECT ${period}, ${unit}, newest, ${this.param(at, '::timestamptz')} FROM (
+         SELECT count(*) FILTER (WHERE id <> ${this.param(this.transferId)}
+                  AND state NOT IN ('confirmed', 'invalid', 'cancelled')) AS open,
+                max(source_updated_at) AS newest
+           FROM transfer WHERE period_id = ${period} AND unit_code = ${unit}) AS unit
+        WHERE open = 0 AND newest IS NOT NULL
+       ON CONFLICT (period_id, unit_code) DO UPDATE
+         SET updated_since = GREATEST(extraction_cursor.updated_since, EXCLUDED.updated_since),
+             advanced_at = EXCLUDED.advanced_at`,
+    );
+    return this;
+  }
+
+  async run(dataSource: DataSource): Promise<void> {
+    const parts = [...this.parts];
+    const changed = Object.entries(this.change);
+    if (changed.length) {
+      const metadata = dataSource.getMetadata(TransferEntity);
+      const assignments = changed.map(([property, value]) => {
+        const column = metadata.findColumnWithPropertyName(property);
+        if (!column) throw new Error(`transfer has no column for ${property}`);
+        const jsonb = column.type === 'jsonb';
+        const placeholder = jsonb
+          ? this.param(value === null ? null : JSON.stringify(value), '::jsonb')
+          : this.param(value);
+        return `${column.databaseName} = ${placeholder}`;
+      });
+      parts.push(
+        `UPDATE transfer SET ${assignments.join(', ')}, updated_at = now()
+          WHERE id = ${this.param(this.transferId)}`,
+      );
+    }
+    if (this.audits.length)
+      parts.push(
+        `INSERT INTO audit_pending (occurred_at, event) VALUES ${this.audits
+          .map(([at, event]) => `(${this.param(at)}, ${this.param(event, '::jsonb')})`)
+          .join(', ')}`,
+      );
+    if (!parts.length) return;
+    await dataSource.query(
+      `WITH ${parts.map((sql, index) => `w${index} AS (${sql})`).join(',\n')} SELECT 1`,
+      this.params,
+    );
+  }
+}
