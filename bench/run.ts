@@ -1,6 +1,7 @@
 import { auditBench } from './audit.bench';
 import { loggingBench } from './logging.bench';
 import { mappingBench } from './mapping.bench';
+import { nationBench } from './nation.bench';
 import { nationDataBench } from './nation-data.bench';
 import { syncBench } from './sync.bench';
 
@@ -12,6 +13,7 @@ const benches: Record<string, () => Record<string, number> | Promise<Record<stri
   mapping: () => mappingBench(),
   audit: () => auditBench(),
   sync: () => syncBench(),
+  nation: () => nationBench(),
 };
 
 async function main(): Promise<void> {

@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
@@ -23,60 +22,10 @@ import { CredentialVault } from '../src/vault/credential-vault';
 import { VaultKey } from '../src/vault/vault-key';
 import { VaultNationalAccounts } from '../src/vault/vault-national-accounts';
 import { VaultSigningKeys } from '../src/vault/vault-signing-keys';
+import { simulatorsProcess, type SimulatorsProcess } from './support';
 
 const LATENCY_MS = Number(process.env.SYNC_BENCH_LATENCY_MS ?? 50);
 const CAP = Number(process.env.SYNC_BENCH_CONCURRENCY ?? 32);
-
-interface SimulatorsProcess {
-  urls: RunningSimulators['urls'];
-  nationalReports: { origin: string };
-  credentials: RunningSimulators['credentials'];
-  stop(): void;
-}
-
-/** `npm run simulators` as a child process; its accounts read back from the file it writes. */
-async function simulatorsProcess(file: string): Promise<SimulatorsProcess> {
-  const ports = ['provincial-reports', 'provincial-sso', 'national-reports', 'national-idp'];
-  const child = spawn(
-    process.execPath,
-    [
-      '-r',
-      'ts-node/register/transpile-only',
-      'src/simulators/simulators-cli.ts',
-      ...ports.flatMap((name) => [`--${name}-port`, '0']),
-      '--credentials-file',
-      file,
-    ],
-    { cwd: path.resolve(__dirname, '..'), stdio: 'ignore' },
-  );
-  const deadline = Date.now() + 60_000;
-  while (!existsSync(file)) {
-    if (Date.now() > deadline) throw new Error('the simulators did not start within a minute');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  const written = JSON.parse(readFileSync(file, 'utf8')) as {
-    urls: RunningSimulators['urls'];
-    provincialClient: RunningSimulators['credentials']['provincialClient'];
-    nationalAccounts: RunningSimulators['credentials']['nationalAccounts'];
-    signingAuthorityCertificate: string;
-    signingCertificates: Record<
-      string,
-      { certificatePem: string; privateKeyPem: string; chainPem: string[] }
-    >;
-  };
-  return {
-    urls: written.urls,
-    nationalReports: { origin: new URL(written.urls.nationalReports).origin },
-    credentials: {
-      provincialClient: written.provincialClient,
-      nationalAccounts: written.nationalAccounts,
-      signingAuthority: { certificatePem: written.signingAuthorityCertificate, privateKeyPem: '' },
-      signingCertificates: new Map(Object.entries(written.signingCertificates)),
-    } as unknown as RunningSimulators['credentials'],
-    stop: () => void child.kill('SIGTERM'),
-  };
-}
 
 async function engineOn(
   server: EmbeddedPostgres,

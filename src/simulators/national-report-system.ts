@@ -625,6 +625,17 @@ export class NationalReportSystem extends HttpSimulator {
       '/submissions',
       wrap(() => this.allSubmissions()),
     );
+    // Empties the store (submissions and remembered answers), as at a fresh start.
+    router.delete(
+      '/submissions',
+      wrap(() => {
+        const cleared = this.submissions.size;
+        this.submissions.clear();
+        this.byIdentity.clear();
+        this.answers.clear();
+        return { cleared };
+      }),
+    );
     router.post(
       '/submissions/:id/return',
       wrap((request) =>

@@ -83,10 +83,153 @@ export class TransferQueue {
   }
 
   push(job: PushJob): Promise<string | null> {
+    this.pump?.nudge();
     return this.boss.send(QUEUES.push, job);
   }
 
-  stop(timeoutMs: number): Promise<void> {
-    return this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
+  /**
+   * Enqueues pushes of many transfers in one statement, in the order given, leaving out those
+   * already waiting in the queue (a transfer waits there at most once; one being pushed right
+   * now may wait for its next step).
+   */
+  async pushMany(transferIds: string[], actor: string): Promise<number> {
+    if (!transferIds.length) return 0;
+    const waiting = await this.boss.getDb().executeSql(
+      `SELECT data->>'transferId' AS id FROM pgboss.job
+          WHERE name = $1 AND state IN ('created', 'retry') AND data->>'transferId' = ANY($2::text[])`,
+      [QUEUES.push, transferIds],
+    );
+    const queued = new Set((waiting.rows as Array<{ id: string }>).map((row) => row.id));
+    const jobs = transferIds
+      .filter((id) => !queued.has(id))
+      .map((transferId) => ({ name: QUEUES.push, data: { transferId, actor } }));
+    if (jobs.length) await this.boss.insert(jobs);
+    this.pump?.nudge();
+    return jobs.length;
+  }
+
+  /** Works the push queue on this replica (see PushPump). */
+  workPushes(
+    concurrency: number,
+    push: (job: PushJob) => Promise<unknown>,
+    onError: (error: Error) => void,
+  ): void {
+    this.pump = new PushPump(this.boss, concurrency, push, onError);
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    await this.pump?.stop(timeoutMs);
+    await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
+  }
+
+  private pump?: PushPump;
+}
+
+/**
+ * Keeps up to `concurrency` pushes in flight on one replica: a freed slot takes the next waiting
+ * job at once. (pg-boss' own worker takes a batch, waits for all of it, then for its polling
+ * interval: at most one batch a second per replica, whatever the national system could take.)
+ * Finished jobs are completed together; a push that throws fails its job, which pg-boss retries
+ * by the queue's policy. With nothing waiting, it looks again after `idleMs` or when this
+ * replica enqueues something.
+ */
+export class PushPump {
+  private readonly running = new Set<Promise<void>>();
+  private completed: string[] = [];
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private readonly loop: Promise<void>;
+
+  constructor(
+    private readonly boss: PgBoss,
+    private readonly concurrency: number,
+    private readonly push: (job: PushJob) => Promise<unknown>,
+    private readonly onError: (error: Error) => void,
+    private readonly idleMs = 1000,
+  ) {
+    this.loop = this.run();
+  }
+
+  nudge(): void {
+    this.wake?.();
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    this.nudge();
+    await this.loop;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.running]),
+      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    // Jobs still running stay active in pg-boss and come back after their expiry; the
+    // transfers' leases lapse sooner and their state says what is left to do.
+    await this.complete().catch((error: Error) => this.onError(error));
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      let idle = false;
+      try {
+        await this.complete();
+        const free = this.concurrency - this.running.size;
+        if (free > 0) {
+          const jobs = await this.boss.fetch<PushJob>(QUEUES.push, { batchSize: free });
+          for (const job of jobs) this.start(job.id, job.data);
+          idle = jobs.length < free;
+        }
+      } catch (error) {
+        this.onError(error as Error);
+        idle = true;
+      }
+      if (this.stopping) break;
+      // Wait for the queue to fill (idle) or for a quarter of the slots to free up.
+      await new Promise<void>((resolve) => {
+        const timer = idle ? setTimeout(done, this.idleMs) : undefined;
+        this.wake = () => {
+          if (
+            idle ||
+            this.stopping ||
+            this.concurrency - this.running.size >= Math.max(1, this.concurrency >> 2)
+          )
+            done();
+        };
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        if (!idle) this.wake();
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private start(id: string, job: PushJob): void {
+    const running: Promise<void> = this.push(job).then(
+      () => {
+        this.completed.push(id);
+      },
+      (error: Error) => {
+        this.onError(error);
+        return this.boss.fail(QUEUES.push, id, { message: error.message }).then(
+          () => undefined,
+          (failed: Error) => this.onError(failed),
+        );
+      },
+    );
+    this.running.add(running);
+    void running.finally(() => {
+      this.running.delete(running);
+      this.nudge();
+    });
+  }
+
+  private async complete(): Promise<void> {
+    if (!this.completed.length) return;
+    const ids = this.completed;
+    this.completed = [];
+    await this.boss.complete(QUEUES.push, ids);
   }
 }

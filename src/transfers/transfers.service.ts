@@ -23,7 +23,7 @@ import { Reconciler } from './reconciler';
 import { TransferEngine, type SyncResult } from './transfer-engine';
 import { TransferAttemptEntity } from './transfer-attempt.entity';
 import { queryTransfers, whereOf, type TransferFilters } from './transfer-query';
-import { QUEUES, TransferQueue, type PushJob, type SyncJob, type TickJob } from './transfer-queue';
+import { QUEUES, TransferQueue, type SyncJob, type TickJob } from './transfer-queue';
 import { TransferVersionEntity } from './transfer-version.entity';
 import { TransferEntity } from './transfer.entity';
 
@@ -112,14 +112,10 @@ export class TransfersService implements OnApplicationBootstrap, BeforeApplicati
     await this.queue.boss.work<SyncJob>(QUEUES.sync, async ([job]) => {
       await this.runSync({ ...job.data, dryRun: false }, job.data.actor);
     });
-    await this.queue.boss.work<PushJob>(
-      QUEUES.push,
-      { batchSize: concurrency, pollingIntervalSeconds: 1 },
-      async (jobs) => {
-        await Promise.all(
-          jobs.map((job) => this.engine().push(job.data.transferId, job.data.actor)),
-        );
-      },
+    this.queue.workPushes(
+      concurrency,
+      (job) => this.engine().push(job.transferId, job.actor),
+      (error) => this.logger.error({ err: error }, 'push job error'),
     );
     if (this.config.transfers.scheduleEnabled) {
       this.declareSchedule();
@@ -162,8 +158,7 @@ export class TransfersService implements OnApplicationBootstrap, BeforeApplicati
   /** What a tick does. State decides, so a missed tick only delays. */
   async onTick(job: TickJob): Promise<void> {
     if (job.tick === 'push') {
-      for (const transferId of await this.engine().due(2000))
-        await this.queue?.push({ transferId, actor: 'schedule' });
+      await this.queue?.pushMany(await this.engine().due(100_000), 'schedule');
       return;
     }
     for (const periodId of this.periodsInReach(new Date(job.at))) {
@@ -210,7 +205,7 @@ export class TransfersService implements OnApplicationBootstrap, BeforeApplicati
       units as string[] | undefined,
       actor,
     );
-    for (const transferId of result.repushed) await this.queue?.push({ transferId, actor });
+    await this.queue?.pushMany(result.repushed, actor);
     return result;
   }
 
@@ -306,9 +301,11 @@ export class TransfersService implements OnApplicationBootstrap, BeforeApplicati
   ): Promise<SyncResult> {
     const result = await this.engine().sync({ ...request, actor });
     if (!request.dryRun) {
-      const due = new Set(await this.engine().due(10_000));
-      for (const transferId of result.transferIds)
-        if (due.has(transferId)) await this.queue?.push({ transferId, actor });
+      const due = new Set(await this.engine().due(100_000));
+      await this.queue?.pushMany(
+        result.transferIds.filter((transferId) => due.has(transferId)),
+        actor,
+      );
     }
     return result;
   }

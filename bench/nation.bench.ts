@@ -1,0 +1,176 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../src/database/data-source-options';
+import { createDatabaseIfMissing, EmbeddedPostgres } from '../src/database/embedded-postgres';
+import { runMigrationsLocked } from '../src/database/migrations';
+import { seedDemoVault } from '../src/simulators/demo';
+import type { RunningSimulators } from '../src/simulators/simulators';
+import { CredentialVault } from '../src/vault/credential-vault';
+import { VaultKey } from '../src/vault/vault-key';
+import { simulatorsProcess, type SimulatorsProcess } from './support';
+
+const LATENCY_MS = Number(process.env.NATION_BENCH_LATENCY_MS ?? 50);
+const CAP = Number(process.env.NATION_BENCH_CONCURRENCY ?? 32);
+const REPLICAS = (process.env.NATION_BENCH_REPLICAS ?? '1,2').split(',').map(Number);
+const LIMIT_MS = 30 * 60_000;
+const root = path.resolve(__dirname, '..');
+
+/** Peak and current resident memory of a process, from /proc (Linux). */
+function memoryOf(pid: number): { peakMiB: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const peak = /VmHWM:\s+(\d+) kB/.exec(status);
+    return { peakMiB: peak ? Math.round(Number(peak[1]) / 1024) : 0 };
+  } catch {
+    return { peakMiB: 0 };
+  }
+}
+
+/** A gateway replica as deployed: the built application, its own process. */
+function replica(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['dist/src/main.js'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    stdio: 'ignore',
+  });
+}
+
+/**
+ * The nation-sized data set (34 provinces, about 4,000 units) pushed by gateway replicas as
+ * deployed (built, each its own process, one database), started together with the schedule on:
+ * the start tick plans the quarter and the replicas push it. The national simulator (its own
+ * process) answers after L ms; the replicas together hold at most C calls in flight (C / n
+ * each), so the national system sees the same cap whatever n. Time from the replicas' start to
+ * every transfer confirmed or invalid, against the bound ceil(requests / C) × L; peak resident
+ * memory of each replica.
+ */
+export async function nationBench(): Promise<Record<string, number>> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'baocao-bench-nation-'));
+  const figures: Record<string, number> = {
+    'nation.latencyMs': LATENCY_MS,
+    'nation.concurrencyCap': CAP,
+  };
+  // The replicas run the built application, as `npm start` does.
+  execFileSync('npx', ['nest', 'build'], { cwd: root, stdio: 'ignore' });
+  const server = await EmbeddedPostgres.start({ dataDir: dir, ephemeral: true, database: 'bench' });
+  let sims: SimulatorsProcess | undefined;
+  try {
+    sims = await simulatorsProcess(path.join(dir, 'credentials.json'), { nation: true });
+    const anchors = path.join(dir, 'anchors.pem');
+    writeFileSync(anchors, sims.credentials.signingAuthority.certificatePem);
+    const national = sims.nationalReports.origin;
+    for (const replicas of REPLICAS) {
+      const label = `nation.replicas${replicas}`;
+      const database = `nation_${replicas}`;
+      const url = server.url.replace(/\/[^/]*$/, `/${database}`);
+      await createDatabaseIfMissing(server.url, database);
+      const dataSource = await new DataSource(dataSourceOptions(url, 2)).initialize();
+      await runMigrationsLocked(dataSource);
+      const vaultKey = VaultKey.generate();
+      await seedDemoVault(
+        new CredentialVault(dataSource, vaultKey, () => Promise.resolve()),
+        sims as unknown as RunningSimulators,
+      );
+      await fetch(`${national}/__admin/submissions`, { method: 'DELETE' });
+      await fetch(`${national}/__admin/reset`, { method: 'POST' });
+      await fetch(`${national}/__admin/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ latencyMs: LATENCY_MS }),
+      });
+      const each = String(Math.max(1, Math.floor(CAP / replicas)));
+      const env = {
+        DATABASE_URL: url,
+        DATABASE_POOL_SIZE: String(Number(each) + 4),
+        PROVINCIAL_BASE_URL: sims.urls.provincialReports,
+        PROVINCIAL_SSO_ISSUER: sims.urls.provincialSso,
+        PROVINCIAL_CLIENT_ID: sims.credentials.provincialClient.clientId,
+        PROVINCIAL_CLIENT_SECRET: sims.credentials.provincialClient.clientSecret,
+        NATIONAL_BASE_URL: sims.urls.nationalReports,
+        NATIONAL_IDP_ISSUER: sims.urls.nationalIdp,
+        NATIONAL_MAX_CONCURRENT: each,
+        NATIONAL_MAX_REQUESTS_PER_SECOND: '0',
+        NATIONAL_SIGNING_TRUST_ANCHORS_FILE: anchors,
+        TRANSFERS_PUSH_CONCURRENCY: each,
+        TRANSFERS_PERIODS_BACK: '0',
+        ALLOW_PLAIN_HTTP_LOOPBACK: 'true',
+        AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519')
+          .privateKey.export({ type: 'pkcs8', format: 'pem' })
+          .toString(),
+        VAULT_KEY: vaultKey.toText(),
+        LOG_LEVEL: 'warn',
+        LOG_FORMAT: 'json',
+        PORT: '0',
+      };
+      const started = Date.now();
+      const children = Array.from({ length: replicas }, () => replica(env));
+      try {
+        let open = -1;
+        let total = 0;
+        for (;;) {
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          for (const child of children)
+            if (child.exitCode !== null) throw new Error(`a replica exited (${child.exitCode})`);
+          const [row] = await dataSource.query<Array<{ open: string; total: string }>>(
+            `SELECT count(*) FILTER (WHERE state NOT IN ('confirmed', 'invalid'))::text AS open,
+                    count(*)::text AS total FROM transfer`,
+          );
+          open = Number(row.open);
+          total = Number(row.total);
+          if (total > 0 && open === 0) break;
+          if (Date.now() - started > LIMIT_MS)
+            throw new Error(`${open} of ${total} transfers still open after 30 minutes`);
+        }
+        const seconds = (Date.now() - started) / 1000;
+        const peaks = children.map((child) => memoryOf(child.pid!).peakMiB);
+        const counters = (await (await fetch(`${national}/__admin/counters`)).json()) as {
+          requests: number;
+          peakConcurrent: number;
+        };
+        const byNode = await dataSource.query<Array<{ node: string; transfers: string }>>(
+          `SELECT node, count(DISTINCT transfer_id)::text AS transfers FROM transfer_attempt
+            GROUP BY node ORDER BY node`,
+        );
+        const [states] = await dataSource.query<Array<{ confirmed: string; invalid: string }>>(
+          `SELECT count(*) FILTER (WHERE state = 'confirmed')::text AS confirmed,
+                  count(*) FILTER (WHERE state = 'invalid')::text AS invalid FROM transfer`,
+        );
+        const bound = (Math.ceil(counters.requests / CAP) * LATENCY_MS) / 1000;
+        figures[`${label}.transfers`] = total;
+        figures[`${label}.confirmed`] = Number(states.confirmed);
+        figures[`${label}.invalid`] = Number(states.invalid);
+        figures[`${label}.nationalRequests`] = counters.requests;
+        figures[`${label}.nationalPeakConcurrent`] = counters.peakConcurrent;
+        figures[`${label}.seconds(goal<600)`] = Number(seconds.toFixed(1));
+        figures[`${label}.boundSeconds`] = Number(bound.toFixed(1));
+        figures[`${label}.ratioToBound`] = Number((seconds / bound).toFixed(2));
+        peaks.forEach((peak, index) => {
+          figures[`${label}.replica${index + 1}.peakRssMiB(goal<300)`] = peak;
+        });
+        byNode.forEach((row, index) => {
+          figures[`${label}.node${index + 1}.transfersWorked`] = Number(row.transfers);
+        });
+      } finally {
+        for (const child of children) child.kill('SIGTERM');
+        await Promise.all(
+          children.map(
+            (child) =>
+              new Promise((resolve) =>
+                child.exitCode !== null ? resolve(null) : child.once('exit', resolve),
+              ),
+          ),
+        );
+        await dataSource.destroy();
+      }
+    }
+    return figures;
+  } finally {
+    sims?.stop();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

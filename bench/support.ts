@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { RunningSimulators } from '../src/simulators/simulators';
+
+export interface SimulatorsProcess {
+  urls: RunningSimulators['urls'];
+  nationalReports: { origin: string };
+  credentials: RunningSimulators['credentials'];
+  stop(): void;
+}
+
+/** `npm run simulators` as a child process; its accounts read back from the file it writes. */
+export async function simulatorsProcess(
+  file: string,
+  options: { nation?: boolean } = {},
+): Promise<SimulatorsProcess> {
+  const ports = ['provincial-reports', 'provincial-sso', 'national-reports', 'national-idp'];
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      'src/simulators/simulators-cli.ts',
+      ...ports.flatMap((name) => [`--${name}-port`, '0']),
+      '--credentials-file',
+      file,
+      ...(options.nation ? ['--nation'] : []),
+    ],
+    { cwd: path.resolve(__dirname, '..'), stdio: 'ignore' },
+  );
+  const deadline = Date.now() + 300_000;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error('the simulators did not start within five minutes');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const written = JSON.parse(readFileSync(file, 'utf8')) as {
+    urls: RunningSimulators['urls'];
+    provincialClient: RunningSimulators['credentials']['provincialClient'];
+    nationalAccounts: RunningSimulators['credentials']['nationalAccounts'];
+    signingAuthorityCertificate: string;
+    signingCertificates: Record<
+      string,
+      { certificatePem: string; privateKeyPem: string; chainPem: string[] }
+    >;
+  };
+  return {
+    urls: written.urls,
+    nationalReports: { origin: new URL(written.urls.nationalReports).origin },
+    credentials: {
+      provincialClient: written.provincialClient,
+      nationalAccounts: written.nationalAccounts,
+      signingAuthority: { certificatePem: written.signingAuthorityCertificate, privateKeyPem: '' },
+      signingCertificates: new Map(Object.entries(written.signingCertificates)),
+    } as unknown as RunningSimulators['credentials'],
+    stop: () => void child.kill('SIGTERM'),
+  };
+}
