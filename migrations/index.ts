@@ -9,6 +9,7 @@ import { CredentialVault1795818208116 } from './1795818208116-CredentialVault';
 import { TransferEngine1795819736311 } from './1795819736311-TransferEngine';
 import { TransferAttemptNode1795820876515 } from './1795820876515-TransferAttemptNode';
 import { Discrepancies1795821534404 } from './1795821534404-Discrepancies';
+import { AuditCanonicalText1795830000000 } from './1795830000000-AuditCanonicalText';
 export const migrations: Function[] = [
   Foundation1795808114298,
   AuditTrail1795812191052,
@@ -19,4 +20,5 @@ export const migrations: Function[] = [
   TransferEngine1795819736311,
   TransferAttemptNode1795820876515,
   Discrepancies1795821534404,
+  AuditCanonicalText1795830000000,
 ];

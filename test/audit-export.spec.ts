@@ -76,7 +76,7 @@ describe('audit export and offline verification', () => {
     });
     const exported = await dataSource.query<
       Array<{ details: { events: number; checkpointSeq: string } }>
-    >("SELECT details FROM audit_event WHERE action = 'audit.export'");
+    >("SELECT details::json AS details FROM audit_event WHERE action = 'audit.export'");
     expect(exported.at(-1)!.details).toMatchObject({ events: 40, checkpointSeq: '40' });
   });
 
@@ -234,7 +234,7 @@ describe('retention: archiving old events', () => {
         events: 30,
       });
       const [archived] = await dataSource.query<Array<{ details: { fileSha256: string } }>>(
-        "SELECT details FROM audit_event WHERE action = 'audit.archive'",
+        "SELECT details::json AS details FROM audit_event WHERE action = 'audit.archive'",
       );
       expect(archived.details.fileSha256).toBe(outcome!.fileSha256);
       await expect(dataSource.query('DELETE FROM audit_event WHERE seq = 31')).rejects.toThrow(

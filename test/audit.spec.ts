@@ -56,7 +56,7 @@ describe('audit trail', () => {
       expect(await log.flush()).toBe(25);
       const rows = await dataSource.query<
         Array<{ seq: string; bodies: { request: { authorization: string } } }>
-      >('SELECT seq, bodies FROM audit_event ORDER BY seq');
+      >('SELECT seq, bodies::json AS bodies FROM audit_event ORDER BY seq');
       expect(rows.map((row) => Number(row.seq))).toEqual(
         Array.from({ length: 25 }, (_, index) => index + 1),
       );
@@ -164,6 +164,24 @@ describe('audit trail', () => {
         expect(await verify(dataSource)).toMatchObject({
           ok: false,
           seq: '17',
+          reason: expect.stringContaining('altered'),
+        });
+      } finally {
+        await dataSource.destroy();
+      }
+    });
+
+    it('the stored bodies rewritten as JSON of the same meaning (one space added)', async () => {
+      const { url, dataSource } = await prepared();
+      try {
+        // The hash covers the stored text itself, not only what it parses to.
+        await tamper(
+          url,
+          `UPDATE audit_event SET bodies = replace(bodies, '":', '": ') WHERE seq = 9`,
+        );
+        expect(await verify(dataSource)).toMatchObject({
+          ok: false,
+          seq: '9',
           reason: expect.stringContaining('altered'),
         });
       } finally {

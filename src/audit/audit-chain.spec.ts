@@ -1,10 +1,17 @@
 import fc from 'fast-check';
 import { canonicalJson } from '../common/canonical-json';
-import { canonicalContent, eventHash, GENESIS_HASH, type ChainedContent } from './audit-chain';
+import {
+  canonicalContent,
+  canonicalText,
+  eventHash,
+  GENESIS_HASH,
+  type ChainedContent,
+} from './audit-chain';
 
 const text = fc.option(fc.string({ unit: 'binary' }), { nil: null });
 const record = fc.option(fc.dictionary(fc.string(), fc.jsonValue()), { nil: null });
-const content: fc.Arbitrary<ChainedContent> = fc.record({
+/** An event's content with bodies and details as objects, as the gateway records them. */
+const recorded = fc.record({
   seq: fc.bigInt({ min: 1n, max: 10n ** 12n }).map(String),
   occurredAt: fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
   actor: fc.string(),
@@ -20,18 +27,26 @@ const content: fc.Arbitrary<ChainedContent> = fc.record({
   reason: text,
   details: record,
 });
+/** The same as the chain keeps it: bodies and details as their canonical text. */
+const kept = (
+  value: typeof recorded extends fc.Arbitrary<infer T> ? T : never,
+): ChainedContent => ({
+  ...value,
+  bodies: canonicalText(value.bodies),
+  details: canonicalText(value.details),
+});
 
 describe('audit chain hashing', () => {
-  it('the hand-written serialisation is exactly canonical JSON, for any content', () => {
+  it('the hand-written serialisation is exactly canonical JSON of the recorded content', () => {
     fc.assert(
-      fc.property(content, (value) => canonicalContent(value) === canonicalJson(value)),
+      fc.property(recorded, (value) => canonicalContent(kept(value)) === canonicalJson(value)),
       { numRuns: 500 },
     );
   });
 
   it('a hash depends on the previous hash and on every field', () => {
     fc.assert(
-      fc.property(content, fc.string({ minLength: 1 }), (value, change) => {
+      fc.property(recorded.map(kept), fc.string({ minLength: 1 }), (value, change) => {
         const hash = eventHash(GENESIS_HASH, value);
         return (
           hash !== eventHash('1'.repeat(64), value) &&

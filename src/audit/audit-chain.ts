@@ -17,19 +17,25 @@ export interface ChainedContent {
   outcome: string;
   requestSha256: string | null;
   responseSha256: string | null;
-  bodies: Record<string, unknown> | null;
+  /** Canonical JSON text (canonicalJson of the object), as stored. */
+  bodies: string | null;
   reason: string | null;
-  details: Record<string, unknown> | null;
+  /** Canonical JSON text, as stored. */
+  details: string | null;
 }
 
 const text = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
-const json = (value: Record<string, unknown> | null): string =>
-  value === null ? 'null' : canonicalJson(value);
+const json = (value: string | null): string => value ?? 'null';
+
+/** An object's canonical JSON text as events keep it, or null. */
+export function canonicalText(value: Record<string, unknown> | null | undefined): string | null {
+  return value === null || value === undefined ? null : canonicalJson(value);
+}
 
 /**
  * canonicalJson(content), written out for this one shape: the keys in their sorted order, so the
- * verifier does not sort fourteen keys a million times. A property test holds it equal to
- * canonicalJson.
+ * verifier does not sort fourteen keys a million times; bodies and details are already canonical
+ * text. A property test holds it equal to canonicalJson.
  */
 export function canonicalContent(content: ChainedContent): string {
   return (

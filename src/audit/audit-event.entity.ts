@@ -48,15 +48,19 @@ export class AuditEventEntity {
   @Column({ name: 'response_sha256', type: 'text', nullable: true })
   responseSha256!: string | null;
 
-  /** The request and response bodies with secrets removed, or a reference to where they are kept. */
-  @Column({ type: 'jsonb', nullable: true })
-  bodies!: Record<string, unknown> | null;
+  /**
+   * The request and response bodies with secrets removed, or a reference to where they are kept:
+   * canonical JSON text, exactly as the hash covers it.
+   */
+  @Column({ type: 'text', nullable: true })
+  bodies!: string | null;
 
   @Column({ type: 'text', nullable: true })
   reason!: string | null;
 
-  @Column({ type: 'jsonb', nullable: true })
-  details!: Record<string, unknown> | null;
+  /** Canonical JSON text, as the hash covers it. */
+  @Column({ type: 'text', nullable: true })
+  details!: string | null;
 
   @Column({ name: 'prev_hash', type: 'text' })
   prevHash!: string;

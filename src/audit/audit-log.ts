@@ -1,6 +1,12 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { scrub } from '../logging/redact';
-import { eventHash, GENESIS_HASH, sha256Hex, type ChainedContent } from './audit-chain';
+import {
+  canonicalText,
+  eventHash,
+  GENESIS_HASH,
+  sha256Hex,
+  type ChainedContent,
+} from './audit-chain';
 import type { AuditSigner } from './audit-signer';
 
 /** What the rest of the gateway records. */
@@ -104,20 +110,20 @@ export class AuditLog {
           seq: seq.toString(),
           occurredAt: new Date(row.occurred_at).toISOString(),
           ...row.event,
+          bodies: canonicalText(row.event.bodies),
+          details: canonicalText(row.event.details),
         };
         const hash = eventHash(prevHash, content);
         rows.push({ ...content, prevHash, hash });
         prevHash = hash;
       }
       const column = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((row) => row[key]);
-      const json = (key: 'bodies' | 'details') =>
-        rows.map((row) => (row[key] === null ? null : JSON.stringify(row[key])));
       await manager.query(
         `INSERT INTO audit_event (seq, occurred_at, chained_at, actor, action, unit_code, form_code, period_id, transfer_id, outcome,
            request_sha256, response_sha256, bodies, reason, details, prev_hash, hash)
          SELECT s, o, now(), a, ac, u, f, p, t, oc, rq, rs, b, r, d, ph, h
          FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::text[],
-                     $10::text[], $11::text[], $12::jsonb[], $13::text[], $14::jsonb[], $15::text[], $16::text[])
+                     $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
            AS x(s, o, a, ac, u, f, p, t, oc, rq, rs, b, r, d, ph, h)`,
         [
           column('seq'),
@@ -131,9 +137,9 @@ export class AuditLog {
           column('outcome'),
           column('requestSha256'),
           column('responseSha256'),
-          json('bodies'),
+          column('bodies'),
           column('reason'),
-          json('details'),
+          column('details'),
           column('prevHash'),
           column('hash'),
         ],
@@ -188,7 +194,11 @@ export class AuditLog {
   }
 }
 
-type PendingEvent = Omit<ChainedContent, 'seq' | 'occurredAt'>;
+/** An event waiting to be chained: bodies and details still objects (jsonb in audit_pending). */
+type PendingEvent = Omit<ChainedContent, 'seq' | 'occurredAt' | 'bodies' | 'details'> & {
+  bodies: Record<string, unknown> | null;
+  details: Record<string, unknown> | null;
+};
 
 function pendingEvent(input: AuditEventInput): PendingEvent {
   const request = input.request === undefined ? undefined : scrub(input.request);

@@ -37,6 +37,11 @@ export function filterClause(filters: AuditFilters, parameters: unknown[]): stri
 }
 
 /** One page of events in chain order after `afterSeq` (keyset paging: pass the last seq back). */
+/** Every column; bodies and details (kept as canonical JSON text) as JSON objects. */
+const PAGE_COLUMNS = `seq, occurred_at, chained_at, actor, action, unit_code, form_code, period_id,
+  transfer_id, outcome, request_sha256, response_sha256, bodies::json AS bodies, reason,
+  details::json AS details, prev_hash, hash`;
+
 export async function queryAuditPage(
   dataSource: DataSource,
   filters: AuditFilters,
@@ -47,7 +52,7 @@ export async function queryAuditPage(
   const where = filterClause(filters, parameters);
   const after = afterSeq === undefined ? '' : ` AND seq > $${parameters.push(afterSeq)}`;
   const items = await dataSource.query<EventRow[]>(
-    `SELECT * FROM audit_event WHERE ${where}${after} ORDER BY seq LIMIT $${parameters.push(limit)}`,
+    `SELECT ${PAGE_COLUMNS} FROM audit_event WHERE ${where}${after} ORDER BY seq LIMIT $${parameters.push(limit)}`,
     parameters,
   );
   return { items, nextAfter: items.length === limit ? items[items.length - 1].seq : null };

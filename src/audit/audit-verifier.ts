@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DataSource } from 'typeorm';
-import { eventHash, GENESIS_HASH, type ChainedContent } from './audit-chain';
+import { canonicalText, eventHash, GENESIS_HASH, type ChainedContent } from './audit-chain';
 import { verifyCheckpointSignature } from './audit-signer';
 
 export interface EventRow {
@@ -18,9 +18,10 @@ export interface EventRow {
   outcome: string;
   request_sha256: string | null;
   response_sha256: string | null;
-  bodies: Record<string, unknown> | null;
+  /** Canonical JSON text as stored, or the object (an export file, the API). */
+  bodies: string | Record<string, unknown> | null;
   reason: string | null;
-  details: Record<string, unknown> | null;
+  details: string | Record<string, unknown> | null;
   prev_hash: string;
   hash: string;
 }
@@ -48,14 +49,23 @@ export type VerifyResult =
 const CONTENT_COLUMNS = `actor, action, unit_code, form_code, period_id, transfer_id, outcome,
   request_sha256, response_sha256, bodies, reason, details, prev_hash, hash`;
 
-/** An event's columns, the instant in ISO 8601 with milliseconds, as hashed. */
-export const EVENT_COLUMNS = `seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at, ${CONTENT_COLUMNS}`;
+/**
+ * An event's columns for people (the API, exports, archives): the instant in ISO 8601 with
+ * milliseconds as hashed, bodies and details as JSON objects.
+ */
+export const EVENT_COLUMNS = `seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at,
+  actor, action, unit_code, form_code, period_id, transfer_id, outcome, request_sha256,
+  response_sha256, bodies::json AS bodies, reason, details::json AS details, prev_hash, hash`;
 
 /**
- * The same, the instant as epoch milliseconds for the verifier: formatting it in PostgreSQL
- * (to_char) costs the server more than the whole rest of the row.
+ * The same for the verifier, as stored: the instant as epoch milliseconds (formatting it in
+ * PostgreSQL costs the server more than the whole rest of the row), bodies and details as the
+ * canonical text the hash covers (nothing parsed, nothing written out again).
  */
 const VERIFY_COLUMNS = `seq, floor(extract(epoch FROM occurred_at) * 1000)::float8 AS occurred_at, ${CONTENT_COLUMNS}`;
+
+const canonical = (value: string | Record<string, unknown> | null): string | null =>
+  typeof value === 'string' ? value : canonicalText(value);
 
 export function contentOf(row: EventRow): ChainedContent {
   return {
@@ -73,9 +83,9 @@ export function contentOf(row: EventRow): ChainedContent {
     outcome: row.outcome,
     requestSha256: row.request_sha256,
     responseSha256: row.response_sha256,
-    bodies: row.bodies,
+    bodies: canonical(row.bodies),
     reason: row.reason,
-    details: row.details,
+    details: canonical(row.details),
   };
 }
 
