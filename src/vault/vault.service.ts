@@ -16,6 +16,7 @@ export class VaultService {
   readonly vault: CredentialVault;
   private national?: NationalClient;
   private signer?: UnitSigner;
+  private signingKeys?: VaultSigningKeys;
 
   constructor(
     dataSource: DataSource,
@@ -29,10 +30,8 @@ export class VaultService {
 
   /** Signs units' packets with their keys from the vault, after checking their certificates. */
   unitSigner(): UnitSigner {
-    this.signer ??= new UnitSigner(
-      new VaultSigningKeys(this.vault),
-      UnitSigner.trustAnchorsFrom(this.config),
-    );
+    this.signingKeys ??= new VaultSigningKeys(this.vault);
+    this.signer ??= new UnitSigner(this.signingKeys, UnitSigner.trustAnchorsFrom(this.config));
     return this.signer;
   }
 
@@ -52,7 +51,10 @@ export class VaultService {
 
   /** After a change the national client must not keep using what it cached. */
   forget(credential: CredentialView): CredentialView {
-    if (credential.system === 'national') this.national?.forget(credential.account);
+    if (credential.system === 'national') {
+      this.national?.forget(credential.account);
+      if (credential.kind === 'signing-key') this.signingKeys?.invalidate();
+    }
     return credential;
   }
 }
