@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunningSimulators } from '../src/simulators/simulators';
 
 export interface SimulatorsProcess {
+  pid: number;
   urls: RunningSimulators['urls'];
   nationalReports: { origin: string };
   credentials: RunningSimulators['credentials'];
@@ -46,6 +47,7 @@ export async function simulatorsProcess(
     >;
   };
   return {
+    pid: child.pid!,
     urls: written.urls,
     nationalReports: { origin: new URL(written.urls.nationalReports).origin },
     credentials: {
@@ -56,4 +58,25 @@ export async function simulatorsProcess(
     } as unknown as RunningSimulators['credentials'],
     stop: () => void child.kill('SIGTERM'),
   };
+}
+
+/** CPU seconds (user + system) used so far by a process and, optionally, its children alive now. */
+export function cpuSecondsOf(pid: number, withChildren = false): number {
+  const ticks = (id: string) => {
+    try {
+      const stat = readFileSync(`/proc/${id}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+    } catch {
+      return { parent: -1, ticks: 0 };
+    }
+  };
+  let total = ticks(String(pid)).ticks;
+  if (withChildren)
+    for (const id of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      const entry = ticks(id);
+      if (entry.parent === pid) total += entry.ticks;
+    }
+  // Linux counts in clock ticks of 1/100 s (USER_HZ).
+  return total / 100;
 }

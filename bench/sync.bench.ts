@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import os, { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '../src/audit/audit-log';
@@ -22,7 +22,7 @@ import { CredentialVault } from '../src/vault/credential-vault';
 import { VaultKey } from '../src/vault/vault-key';
 import { VaultNationalAccounts } from '../src/vault/vault-national-accounts';
 import { VaultSigningKeys } from '../src/vault/vault-signing-keys';
-import { simulatorsProcess, type SimulatorsProcess } from './support';
+import { cpuSecondsOf, simulatorsProcess, type SimulatorsProcess } from './support';
 
 const LATENCY_MS = Number(process.env.SYNC_BENCH_LATENCY_MS ?? 50);
 const CAP = Number(process.env.SYNC_BENCH_CONCURRENCY ?? 32);
@@ -132,9 +132,19 @@ export async function syncBench(): Promise<Record<string, number>> {
           () => (peakRss = Math.max(peakRss, process.memoryUsage().rss)),
           100,
         );
+        // CPU used during the push by each party on this machine: the gateway (this process),
+        // the simulators, PostgreSQL (its server and backends). Their sum over the cores is the
+        // floor the machine puts under the wall time, whatever the latency.
+        const cpu = () => ({
+          gateway: process.cpuUsage(),
+          simulators: cpuSecondsOf(sims.pid),
+          postgres: cpuSecondsOf(server.pid!, true),
+        });
+        const before = cpu();
         const started = process.hrtime.bigint();
         await pushAll(engine, parallel);
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const after = cpu();
         clearInterval(sampler);
         const counters = (await (
           await fetch(`${sims.nationalReports.origin}/__admin/counters`)
@@ -154,6 +164,22 @@ export async function syncBench(): Promise<Record<string, number>> {
           const bound = (Math.ceil(counters.requests / CAP) * LATENCY_MS) / 1000;
           figures['sync.capped.boundSeconds'] = Number(bound.toFixed(2));
           figures['sync.capped.ratioToBound(goal<=1.3)'] = Number((seconds / bound).toFixed(2));
+          const gateway =
+            (after.gateway.user +
+              after.gateway.system -
+              before.gateway.user -
+              before.gateway.system) /
+            1e6;
+          const used = {
+            gateway,
+            simulators: after.simulators - before.simulators,
+            postgres: after.postgres - before.postgres,
+          };
+          for (const [party, value] of Object.entries(used))
+            figures[`sync.capped.cpuSeconds.${party}`] = Number(value.toFixed(2));
+          const floor = (used.gateway + used.simulators + used.postgres) / availableParallelism();
+          figures['sync.capped.cpuFloorSeconds'] = Number(floor.toFixed(2));
+          figures['sync.capped.cpuFloorOverBound'] = Number((floor / bound).toFixed(2));
         } else {
           figures['sync.sequentialOverCapped'] = Number(
             (seconds / figures['sync.capped.seconds']).toFixed(2),
