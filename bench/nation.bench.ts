@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
@@ -32,7 +32,7 @@ function memoryOf(pid: number): { peakMiB: number } {
 }
 
 /** A gateway replica as deployed: the built application, its own process. */
-function replica(env: Record<string, string>): ChildProcess {
+function replica(env: Record<string, string>, log: string): ChildProcess {
   // As docs/transfers.md advises for a replica: a heap ceiling well above its live heap (about
   // 60 MiB in this run, by a heap snapshot), so that V8 collects instead of growing toward its
   // default ceiling (a quarter of the machine's memory).
@@ -42,7 +42,7 @@ function replica(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [...flags, 'dist/src/main.js'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
-    stdio: 'ignore',
+    stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
   });
 }
 
@@ -115,14 +115,21 @@ export async function nationBench(): Promise<Record<string, number>> {
         PORT: '0',
       };
       const started = Date.now();
-      const children = Array.from({ length: replicas }, () => replica(env));
+      const logs = Array.from({ length: replicas }, (_, index) =>
+        path.join(dir, `replica-${replicas}-${index + 1}.log`),
+      );
+      const children = logs.map((log) => replica(env, log));
       try {
         let open = -1;
         let total = 0;
         for (;;) {
           await new Promise((resolve) => setTimeout(resolve, 1000));
-          for (const child of children)
-            if (child.exitCode !== null) throw new Error(`a replica exited (${child.exitCode})`);
+          children.forEach((child, index) => {
+            if (child.exitCode !== null)
+              throw new Error(
+                `replica ${index + 1} exited (${child.exitCode}):\n${readFileSync(logs[index], 'utf8').slice(-3000)}`,
+              );
+          });
           const [row] = await dataSource.query<Array<{ open: string; total: string }>>(
             `SELECT count(*) FILTER (WHERE state NOT IN ('confirmed', 'invalid'))::text AS open,
                     count(*)::text AS total FROM transfer`,

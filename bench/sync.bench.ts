@@ -127,6 +127,16 @@ export async function syncBench(): Promise<Record<string, number>> {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ latencyMs: LATENCY_MS }),
         });
+        // A running gateway's connections are open and their backends have read the tables'
+        // catalog entries; open the pool to its cap and touch those tables before the clock
+        // starts, or the run pays for 36 password exchanges and cold backends.
+        await Promise.all(
+          Array.from({ length: parallel + 4 }, () =>
+            dataSource.query(
+              'SELECT 1 FROM transfer, transfer_attempt, audit_pending, extraction_cursor, credential LIMIT 0',
+            ),
+          ),
+        );
         let peakRss = process.memoryUsage().rss;
         const sampler = setInterval(
           () => (peakRss = Math.max(peakRss, process.memoryUsage().rss)),

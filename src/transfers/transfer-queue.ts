@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
+import { Client } from 'pg';
 import PgBoss from 'pg-boss';
+
+/** Any fixed bigint, apart from the migration and audit-chain locks by value. */
+const QUEUE_LOCK_KEY = '2025070153';
 
 export const QUEUES = {
   /** A schedule tick: which one and when, keyed so that replicas enqueue it once. */
@@ -40,7 +44,7 @@ export function jobIdFor(name: string): string {
 export class TransferQueue {
   readonly boss: PgBoss;
 
-  constructor(url: string) {
+  constructor(private readonly url: string) {
     this.boss = new PgBoss({
       connectionString: url,
       application_name: 'baocao-gateway jobs',
@@ -52,22 +56,35 @@ export class TransferQueue {
   async start(onError: (error: Error) => void): Promise<void> {
     this.boss.on('error', onError);
     await this.boss.start();
-    for (const [name, policy] of [
-      [QUEUES.tick, 'standard'],
-      [QUEUES.sync, 'standard'],
-      // Standard: a push job left active by a killed replica must not hold its transfer back;
-      // the transfer's own lease keeps two replicas from pushing it at once.
-      [QUEUES.push, 'standard'],
-    ] as const) {
-      if (!(await this.boss.getQueue(name)))
-        await this.boss.createQueue(name, {
-          name,
-          policy,
-          retryLimit: 3,
-          retryDelay: 5,
-          retryBackoff: true,
-          expireInMinutes: 15,
-        });
+    // Replicas starting together on a new database would create the same queues at once, and
+    // pg-boss' create_queue deadlocks on that (PostgreSQL 40P01: the losing replica failed to
+    // start). One replica at a time, under a session advisory lock; the later ones find them.
+    const lock = new Client({
+      connectionString: this.url,
+      application_name: 'baocao-gateway jobs',
+    });
+    await lock.connect();
+    try {
+      await lock.query('SELECT pg_advisory_lock($1::bigint)', [QUEUE_LOCK_KEY]);
+      for (const [name, policy] of [
+        [QUEUES.tick, 'standard'],
+        [QUEUES.sync, 'standard'],
+        // Standard: a push job left active by a killed replica must not hold its transfer back;
+        // the transfer's own lease keeps two replicas from pushing it at once.
+        [QUEUES.push, 'standard'],
+      ] as const) {
+        if (!(await this.boss.getQueue(name)))
+          await this.boss.createQueue(name, {
+            name,
+            policy,
+            retryLimit: 3,
+            retryDelay: 5,
+            retryBackoff: true,
+            expireInMinutes: 15,
+          });
+      }
+    } finally {
+      await lock.end();
     }
   }
 
