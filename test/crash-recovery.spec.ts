@@ -22,6 +22,9 @@ describe('a full sync survives kill -9 at random moments', () => {
   beforeAll(async () => {
     sims = await startSimulators({
       ports: { provincialReports: 0, provincialSso: 0, nationalReports: 0, nationalIdp: 0 },
+      // Slow enough answers, and few pushes at once (below), that the quarter's pushes span
+      // several of the gateway's lives: the kills fall in the middle of the work.
+      faults: { nationalReports: { latencyMs: 100 } },
     });
   });
   afterAll(() => sims?.stop());
@@ -41,7 +44,9 @@ describe('a full sync survives kill -9 at random moments', () => {
         NATIONAL_SIGNING_TRUST_ANCHORS_FILE: anchors,
         ALLOW_PLAIN_HTTP_LOOPBACK: 'true',
         TRANSFERS_PERIODS_BACK: '0',
-        TRANSFERS_LEASE_SECONDS: '3',
+        TRANSFERS_PUSH_CONCURRENCY: '4',
+        NATIONAL_MAX_CONCURRENT: '4',
+        TRANSFERS_LEASE_SECONDS: '10',
         TRANSFERS_SCHEDULE_PUSH: '* * * * * *',
         AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519')
           .privateKey.export({ type: 'pkcs8', format: 'pem' })
@@ -77,7 +82,26 @@ describe('a full sync survives kill -9 at random moments', () => {
           if ((open === 0 && Number(row.total) > 0) || Date.now() > deadline) break;
           await new Promise((resolve) => setTimeout(resolve, 1000));
         }
-        if (open !== 0) console.log(kills);
+        if (open !== 0)
+          console.log(
+            kills,
+            await dataSource.query(
+              `SELECT state, step, attempts, next_attempt_at, leased_until, last_error,
+                      (SELECT string_agg(j.state::text, ',') FROM pgboss.job j
+                        WHERE j.name = 'transfers.push-transfer' AND j.data->>'transferId' = t.id::text) AS jobs
+                 FROM transfer t WHERE state NOT IN ('confirmed', 'invalid')`,
+            ),
+            JSON.stringify(
+              await dataSource.query(
+                `SELECT a.transfer_id, a.step, a.outcome, a.node, a.started_at, a.error,
+                        a.response->>'submissionId' AS sid, a.response->>'status' AS status
+                   FROM transfer_attempt a JOIN transfer t ON t.id = a.transfer_id
+                  WHERE t.state NOT IN ('confirmed', 'invalid') ORDER BY a.transfer_id, a.started_at`,
+              ),
+              null,
+              1,
+            ),
+          );
         expect(open).toBe(0);
       } finally {
         last.child.kill('SIGTERM');

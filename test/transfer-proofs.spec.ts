@@ -94,10 +94,14 @@ describe('the transfer engine never pushes a content version twice', () => {
         const due = await engine.due(1000);
         if (!due.length) break;
         await Promise.all(due.slice(0, 64).map((id) => engine.push(id)));
-        // Every transfer the storm hit waits at least the Retry-After before its next try.
+        // Every transfer the storm hit waits at least the Retry-After (1 s) after the 429 came
+        // back before its next try: its next attempt time against its last attempt's end.
         const waits = await dataSource.query<Array<{ ok: boolean }>>(
-          `SELECT next_attempt_at >= updated_at + interval '900 milliseconds' AS ok FROM transfer
-            WHERE (last_error ->> 'status') = '429' AND state = 'pushing'`,
+          `SELECT coalesce(t.next_attempt_at >= a.finished_at + interval '1 second', false) AS ok
+             FROM transfer t
+             JOIN LATERAL (SELECT finished_at, http_status FROM transfer_attempt
+                            WHERE transfer_id = t.id ORDER BY finished_at DESC LIMIT 1) a ON true
+            WHERE a.http_status = 429 AND t.state = 'pushing'`,
         );
         honoured.push(...waits.map((row) => row.ok));
         if (due.length && !waits.length) continue;

@@ -321,17 +321,21 @@ function translate(
     : status === null
       ? `: ${error.code ?? error.message}`
       : '';
+  // The key already has an answer on the national side for a request that differs from this
+  // one: an earlier attempt under this key reached it. What it holds now is read back, not
+  // guessed at.
+  const keyReused = status === 422 && body?.error === 'idempotency_key_reused';
   return new RemoteSystemError(
     'national',
     status,
-    retryableStatus(status),
+    retryableStatus(status) || keyReused,
     `national system answered ${status ?? 'nothing'} to ${method} ${path} under account ${account}${detail}`,
     {
       cause: error,
       retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
       account: status === 401 || status === 403 ? account : undefined,
       // No answer, and the connection had been made: it may have been acted on.
-      ambiguous: status === null && !NOT_SENT.has(error.code ?? ''),
+      ambiguous: (status === null && !NOT_SENT.has(error.code ?? '')) || keyReused,
     },
   );
 }

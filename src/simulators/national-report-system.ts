@@ -77,6 +77,7 @@ export class NationalReportSystem extends HttpSimulator {
   private readonly submissions = new Map<string, Submission>();
   private readonly byIdentity = new Map<string, string>();
   private readonly answers = new Map<string, StoredAnswer>();
+  private readonly inFlight = new Map<string, Promise<unknown>>();
   private readonly publishedVersions = new Map<string, number>();
   private readonly units: Map<string, UnitRecord>;
   private readonly sectorCodes: Set<string>;
@@ -241,6 +242,10 @@ export class NationalReportSystem extends HttpSimulator {
       .update(`${request.method} ${request.path} ${canonicalJson(request.body ?? null)}`)
       .digest('hex');
     const slot = key ? `${scope}|${key}` : undefined;
+    // A request repeating a key whose first request is still being worked on waits for it and is
+    // answered from what it stored, as idempotency stores do: the work is never done twice.
+    const running = slot ? this.inFlight.get(slot) : undefined;
+    if (running) await running.catch(() => undefined);
     const stored = slot ? this.answers.get(slot) : undefined;
     if (stored) {
       if (stored.requestHash !== requestHash) {
@@ -254,8 +259,15 @@ export class NationalReportSystem extends HttpSimulator {
       response.status(stored.status).json(stored.body);
       return;
     }
-    const answer = await work();
-    if (slot) this.answers.set(slot, { requestHash, ...answer });
+    const working = work();
+    if (slot) this.inFlight.set(slot, working);
+    let answer: { status: number; body: unknown };
+    try {
+      answer = await working;
+      if (slot) this.answers.set(slot, { requestHash, ...answer });
+    } finally {
+      if (slot && this.inFlight.get(slot) === working) this.inFlight.delete(slot);
+    }
     if (this.faults.roll('dropAfterStoreRate')) {
       // The work is done and remembered; only the answer is lost on the way back.
       request.socket.destroy();

@@ -33,7 +33,11 @@ export class PushWrite {
   private readonly audits: Array<[Date, string]> = [];
   private readonly change: Partial<Record<keyof TransferEntity, unknown>> = {};
 
-  constructor(private readonly transferId: string) {}
+  /** `holder`: the replica whose lease the transfer's change needs; none for no condition. */
+  constructor(
+    private readonly transferId: string,
+    private readonly holder?: string,
+  ) {}
 
   /** A parameter placeholder for `value`. */
   param(value: unknown, cast = ''): string {
@@ -104,7 +108,12 @@ export class PushWrite {
     return this;
   }
 
-  async run(dataSource: DataSource): Promise<void> {
+  /**
+   * Writes it all. Returns false when the transfer's change was refused because its lease is no
+   * longer this replica's (the attempt and the audit records are written all the same: what was
+   * sent was sent).
+   */
+  async run(dataSource: DataSource): Promise<boolean> {
     const parts = [...this.parts];
     const changed = Object.entries(this.change);
     if (changed.length) {
@@ -118,21 +127,25 @@ export class PushWrite {
           : this.param(value);
         return `${column.databaseName} = ${placeholder}`;
       });
+      const held = this.holder ? ` AND leased_by = ${this.param(this.holder)}` : '';
       parts.push(
         `UPDATE transfer SET ${assignments.join(', ')}, updated_at = now()
-          WHERE id = ${this.param(this.transferId)}`,
+          WHERE id = ${this.param(this.transferId)}${held} RETURNING id`,
       );
     }
+    const moved = changed.length ? `w${parts.length - 1}` : undefined;
     if (this.audits.length)
       parts.push(
         `INSERT INTO audit_pending (occurred_at, event) VALUES ${this.audits
           .map(([at, event]) => `(${this.param(at)}, ${this.param(event, '::jsonb')})`)
           .join(', ')}`,
       );
-    if (!parts.length) return;
-    await dataSource.query(
-      `WITH ${parts.map((sql, index) => `w${index} AS (${sql})`).join(',\n')} SELECT 1`,
+    if (!parts.length) return true;
+    const [{ held }] = await dataSource.query<Array<{ held: boolean }>>(
+      `WITH ${parts.map((sql, index) => `w${index} AS (${sql})`).join(',\n')}
+       SELECT ${moved ? `EXISTS (SELECT 1 FROM ${moved})` : 'true'} AS held`,
       this.params,
     );
+    return held;
   }
 }

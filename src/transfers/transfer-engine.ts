@@ -105,7 +105,13 @@ export interface SyncResult {
   dryRunItems?: DryRunItem[];
 }
 
-type Outcome = { state: TransferState; step: TransferStep | null; done: boolean };
+type Outcome = {
+  state: TransferState;
+  step: TransferStep | null;
+  done: boolean;
+  /** The lease went to another replica while this one worked: it stops here. */
+  lost?: boolean;
+};
 
 /**
  * The transfer engine: extract approved provincial reports, map and validate them, keep one
@@ -497,7 +503,7 @@ export class TransferEngine {
         transfer.state = outcome.state;
         transfer.step = outcome.step;
       } while (!outcome.done);
-      return transfer.state;
+      return outcome.lost ? 'busy' : transfer.state;
     } finally {
       // A push that ends normally freed the lease with its last write; one cut short by an
       // unexpected error frees it here.
@@ -606,9 +612,9 @@ export class TransferEngine {
       step: next,
       submissionId: answer.response.submissionId,
       nationalStatus: answer.response.status,
+      ...this.renewed(),
     });
-    await write.run(this.deps.dataSource);
-    return { state: 'pushing', step: next, done: false };
+    return this.commit(write, { state: 'pushing', step: next, done: false });
   }
 
   /** After a send or a confirmation read: received → confirmed; returned; or wait and ask again. */
@@ -635,8 +641,7 @@ export class TransferEngine {
       nextAttemptAt: new Date(this.now().getTime() + this.policy.confirmDelayMs),
       ...FREE,
     });
-    await write.run(this.deps.dataSource);
-    return { state: 'pushed', step: 'confirm', done: true };
+    return this.commit(write, { state: 'pushed', step: 'confirm', done: true });
   }
 
   private async confirm(
@@ -669,8 +674,7 @@ export class TransferEngine {
         }),
       )
       .advanceCursor(transfer.periodId, transfer.unitCode, this.now());
-    await write.run(this.deps.dataSource);
-    return { state: 'confirmed', step: null, done: true };
+    return this.commit(write, { state: 'confirmed', step: null, done: true });
   }
 
   /**
@@ -716,9 +720,9 @@ export class TransferEngine {
         state: outcome.state,
         step: outcome.step,
         ...(current ? { submissionId: current.submissionId, nationalStatus: current.status } : {}),
+        ...this.renewed(),
       });
-      await write.run(this.deps.dataSource);
-      return outcome;
+      return this.commit(write, outcome);
     } catch (error) {
       return this.failure(transfer, 'readback', started, null, error, actor);
     }
@@ -753,8 +757,7 @@ export class TransferEngine {
         details: { version: transfer.version, ...(error ?? {}) },
       }),
     );
-    await write.run(this.deps.dataSource);
-    return { state, step, done: true };
+    return this.commit(write, { state, step, done: true });
   }
 
   /** What an error means for the transfer: invalid, failed, unknown, or try again later. */
@@ -843,8 +846,7 @@ export class TransferEngine {
       ),
       ...FREE,
     });
-    await write.run(this.deps.dataSource);
-    return { state, step: transfer.step, done: true };
+    return this.commit(write, { state, step: transfer.step, done: true });
   }
 
   /** Exponential backoff with jitter, never sooner than the server's Retry-After. */
@@ -855,6 +857,20 @@ export class TransferEngine {
     );
     const jittered = ceiling / 2 + (this.random() * ceiling) / 2;
     return Math.max(jittered, (retryAfterSeconds ?? 0) * 1000);
+  }
+
+  /**
+   * Sends a step's write. Each write renews the lease or frees it; one refused because the lease
+   * is no longer this replica's ends the push (the replica holding it now goes on).
+   */
+  private async commit(write: PushWrite, outcome: Outcome): Promise<Outcome> {
+    if (await write.run(this.deps.dataSource)) return outcome;
+    return { ...outcome, done: true, lost: true };
+  }
+
+  /** The lease held on for another step. */
+  private renewed(): Partial<TransferEntity> {
+    return { leasedUntil: new Date(this.now().getTime() + this.policy.leaseMs) };
   }
 
   /** A change to the transfer, in memory now and in the database with the step's write. */
@@ -888,7 +904,7 @@ export class TransferEngine {
       call.request === null || call.request === undefined ? null : scrub(call.request);
     const response =
       call.response === null || call.response === undefined ? null : scrub(call.response);
-    return new PushWrite(transfer.id)
+    return new PushWrite(transfer.id, this.node)
       .attempt({
         id: randomUUID(),
         transferId: transfer.id,
