@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { createDatabaseIfMissing, EmbeddedPostgres } from '../src/database/embedded-postgres';
 import { runMigrationsLocked } from '../src/database/migrations';
-import { seedDemoVault } from '../src/simulators/demo';
+import { remoteSystemsEnv, seedDemoVault } from '../src/simulators/demo';
 import type { RunningSimulators } from '../src/simulators/simulators';
 import { CredentialVault } from '../src/vault/credential-vault';
 import { VaultKey } from '../src/vault/vault-key';
@@ -94,12 +94,7 @@ export async function nationBench(): Promise<Record<string, number>> {
       const env = {
         DATABASE_URL: url,
         DATABASE_POOL_SIZE: String(Number(each) + 4),
-        PROVINCIAL_BASE_URL: sims.urls.provincialReports,
-        PROVINCIAL_SSO_ISSUER: sims.urls.provincialSso,
-        PROVINCIAL_CLIENT_ID: sims.credentials.provincialClient.clientId,
-        PROVINCIAL_CLIENT_SECRET: sims.credentials.provincialClient.clientSecret,
-        NATIONAL_BASE_URL: sims.urls.nationalReports,
-        NATIONAL_IDP_ISSUER: sims.urls.nationalIdp,
+        ...remoteSystemsEnv(sims),
         NATIONAL_MAX_CONCURRENT: each,
         NATIONAL_MAX_REQUESTS_PER_SECOND: '0',
         NATIONAL_SIGNING_TRUST_ANCHORS_FILE: anchors,

@@ -15,7 +15,7 @@ import { SatisfactionLevels } from '../src/mapping/satisfaction';
 import { NationalClient } from '../src/national/national.client';
 import { UnitSigner } from '../src/national/unit-signer';
 import { ProvincialClient } from '../src/provincial/provincial.client';
-import { seedDemoVault } from '../src/simulators/demo';
+import { remoteSystemsEnv, seedDemoVault } from '../src/simulators/demo';
 import type { RunningSimulators } from '../src/simulators/simulators';
 import { TransferEngine } from '../src/transfers/transfer-engine';
 import { CredentialVault } from '../src/vault/credential-vault';
@@ -44,12 +44,7 @@ async function engineOn(
   await seedDemoVault(vault, sims as unknown as RunningSimulators);
   const config = loadConfig({
     env: {
-      PROVINCIAL_BASE_URL: sims.urls.provincialReports,
-      PROVINCIAL_SSO_ISSUER: sims.urls.provincialSso,
-      PROVINCIAL_CLIENT_ID: sims.credentials.provincialClient.clientId,
-      PROVINCIAL_CLIENT_SECRET: sims.credentials.provincialClient.clientSecret,
-      NATIONAL_BASE_URL: sims.urls.nationalReports,
-      NATIONAL_IDP_ISSUER: sims.urls.nationalIdp,
+      ...remoteSystemsEnv(sims),
       NATIONAL_MAX_CONCURRENT: String(cap),
       NATIONAL_MAX_REQUESTS_PER_SECOND: '0',
       AUDIT_SIGNING_KEY_FILE: '/nonexistent/unused.pem',

@@ -188,3 +188,23 @@ export function pointAtRunningDemo(
     },
   });
 }
+
+/** The environment that points a gateway at running simulators, as a deployment points it at the real systems. */
+export function remoteSystemsEnv(sims: {
+  urls: {
+    provincialReports: string;
+    provincialSso: string;
+    nationalReports: string;
+    nationalIdp: string;
+  };
+  credentials: { provincialClient: { clientId: string; clientSecret: string } };
+}): Record<string, string> {
+  return {
+    PROVINCIAL_BASE_URL: sims.urls.provincialReports,
+    PROVINCIAL_SSO_ISSUER: sims.urls.provincialSso,
+    PROVINCIAL_CLIENT_ID: sims.credentials.provincialClient.clientId,
+    PROVINCIAL_CLIENT_SECRET: sims.credentials.provincialClient.clientSecret,
+    NATIONAL_BASE_URL: sims.urls.nationalReports,
+    NATIONAL_IDP_ISSUER: sims.urls.nationalIdp,
+  };
+}
