@@ -1,5 +1,6 @@
 import type { NationalAccount, NationalAccountSource } from '../national/national.client';
 import type { CredentialVault } from './credential-vault';
+import { KeptOpenings } from './kept-openings';
 
 /**
  * The units' national accounts, from the credential vault: active ones only, opened on demand and
@@ -8,28 +9,21 @@ import type { CredentialVault } from './credential-vault';
  * change is seen within `ttlMs`.
  */
 export class VaultNationalAccounts implements NationalAccountSource {
-  private readonly cache = new Map<
-    string,
-    { until: number; accounts: Promise<NationalAccount[]> }
-  >();
+  private readonly kept: KeptOpenings<NationalAccount[]>;
 
   constructor(
     private readonly vault: CredentialVault,
-    private readonly ttlMs = 10_000,
-  ) {}
+    ttlMs = 10_000,
+  ) {
+    this.kept = new KeptOpenings(ttlMs);
+  }
 
   accountsOf(unitCode: string): Promise<NationalAccount[]> {
-    const cached = this.cache.get(unitCode);
-    if (cached && cached.until > Date.now()) return cached.accounts;
-    const accounts = this.open(unitCode);
-    this.cache.set(unitCode, { until: Date.now() + this.ttlMs, accounts });
-    // A failed opening is not kept.
-    accounts.catch(() => this.cache.delete(unitCode));
-    return accounts;
+    return this.kept.get(unitCode, () => this.open(unitCode));
   }
 
   invalidate(): void {
-    this.cache.clear();
+    this.kept.clear();
   }
 
   private async open(unitCode: string): Promise<NationalAccount[]> {

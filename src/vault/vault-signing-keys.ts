@@ -1,5 +1,6 @@
 import type { SigningKeySource, SigningMaterial } from '../national/unit-signer';
 import type { CredentialVault } from './credential-vault';
+import { KeptOpenings } from './kept-openings';
 
 /**
  * Units' signing keys from the vault: the key sealed, the chain in the credential's details.
@@ -8,28 +9,21 @@ import type { CredentialVault } from './credential-vault';
  * replica's change is seen within `ttlMs`.
  */
 export class VaultSigningKeys implements SigningKeySource {
-  private readonly cache = new Map<
-    string,
-    { until: number; material: Promise<SigningMaterial | undefined> }
-  >();
+  private readonly kept: KeptOpenings<SigningMaterial | undefined>;
 
   constructor(
     private readonly vault: CredentialVault,
-    private readonly ttlMs = 10_000,
-  ) {}
+    ttlMs = 10_000,
+  ) {
+    this.kept = new KeptOpenings(ttlMs);
+  }
 
   signingKeyOf(unitCode: string): Promise<SigningMaterial | undefined> {
-    const cached = this.cache.get(unitCode);
-    if (cached && cached.until > Date.now()) return cached.material;
-    const material = this.open(unitCode);
-    this.cache.set(unitCode, { until: Date.now() + this.ttlMs, material });
-    // A failed opening is not kept.
-    material.catch(() => this.cache.delete(unitCode));
-    return material;
+    return this.kept.get(unitCode, () => this.open(unitCode));
   }
 
   invalidate(): void {
-    this.cache.clear();
+    this.kept.clear();
   }
 
   private async open(unitCode: string): Promise<SigningMaterial | undefined> {
