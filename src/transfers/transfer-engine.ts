@@ -802,23 +802,9 @@ export class TransferEngine {
         { step, code: error.code, message },
         write,
       );
-    if (!remote!.retryable)
-      return this.settle(
-        transfer,
-        'failed',
-        transfer.step,
-        null,
-        {
-          step,
-          message,
-          status: remote!.status,
-          account: remote!.account ?? null,
-          deadLetter: { version: transfer.version, contentKey: transfer.contentKey },
-        },
-        write,
-      );
+    // Not retryable, or the retry budget spent: failed and dead-lettered with its input.
     const attempts = transfer.attempts + 1;
-    if (attempts >= this.policy.retryLimit)
+    if (!remote!.retryable || attempts >= this.policy.retryLimit)
       return this.settle(
         transfer,
         'failed',
@@ -827,7 +813,9 @@ export class TransferEngine {
         {
           step,
           message,
-          attempts,
+          ...(remote!.retryable
+            ? { attempts }
+            : { status: remote!.status, account: remote!.account ?? null }),
           deadLetter: { version: transfer.version, contentKey: transfer.contentKey },
         },
         write,
