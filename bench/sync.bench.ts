@@ -124,7 +124,7 @@ export async function syncBench(): Promise<Record<string, number>> {
         });
         // A running gateway's connections are open and their backends have read the tables'
         // catalog entries; open the pool to its cap and touch those tables before the clock
-        // starts, or the run pays for 36 password exchanges and cold backends.
+        // starts, or the run also pays for opening 36 connections and their first statements.
         await Promise.all(
           Array.from({ length: parallel + 4 }, () =>
             dataSource.query(
