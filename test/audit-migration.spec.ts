@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { migrations } from '../migrations';
-import { canonicalContent, eventHash, GENESIS_HASH } from '../src/audit/audit-chain';
+import { eventHash, GENESIS_HASH } from '../src/audit/audit-chain';
 import { AuditSigner } from '../src/audit/audit-signer';
 import { verifyAuditChain } from '../src/audit/audit-verifier';
 import { canonicalJson } from '../src/common/canonical-json';
@@ -42,7 +42,6 @@ describe('audit events kept as jsonb before the canonical-text migration', () =>
         details: details && canonicalJson(details),
       };
       const hash = eventHash(prev, content);
-      expect(canonicalContent(content)).toContain('"bodies":{"request"');
       await before.query(
         `INSERT INTO audit_event (seq, occurred_at, chained_at, actor, action, unit_code, form_code,
            period_id, transfer_id, outcome, request_sha256, response_sha256, bodies, reason, details,
