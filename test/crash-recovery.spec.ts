@@ -57,6 +57,15 @@ describe('a full sync survives kill -9 at random moments', () => {
       for (let kill = 0; kill < 10; kill++) {
         const gateway = spawnGateway(env);
         await gateway.waitForLog(/is listening/, 90_000);
+        // Past the planning (which a loaded machine can stretch beyond the kill window), up to
+        // 30 s: then the kill falls at a random moment of the pushes.
+        for (let waited = 0; waited < 30_000; waited += 200) {
+          const [{ planned }] = await dataSource.query<Array<{ planned: boolean }>>(
+            'SELECT EXISTS (SELECT 1 FROM transfer) AS planned',
+          );
+          if (planned) break;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
         await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 2500));
         const [{ states }] = await dataSource.query<Array<{ states: string | null }>>(
           "SELECT string_agg(state || ':' || n, ',') AS states FROM (SELECT state, count(*) AS n FROM transfer GROUP BY state) s",
