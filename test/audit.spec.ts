@@ -171,6 +171,32 @@ describe('audit trail', () => {
       }
     });
 
+    it('text with tabs, line breaks, backslashes and astral characters verifies, and its change is found', async () => {
+      const awkward = 'Cột\t"B"\r\ndòng 2 \\ C:\\temp\\new \b\f\v 𝔘 📊 \\N';
+      const url = await freshDatabaseUrl({ fromTemplate: true });
+      const { dataSource, log } = await openLog(url, signer, 10);
+      try {
+        await log.recordMany(
+          Array.from({ length: 30 }, (_, index) =>
+            index % 4 ? event(index) : { ...event(index), reason: awkward, details: { awkward } },
+          ),
+        );
+        await log.flush();
+        expect(await verify(dataSource)).toMatchObject({ ok: true, events: 30 });
+        await tamper(
+          url,
+          `UPDATE audit_event SET reason = replace(reason, E'\\t', ' ') WHERE seq = 21`,
+        );
+        expect(await verify(dataSource)).toMatchObject({
+          ok: false,
+          seq: '21',
+          reason: expect.stringContaining('altered'),
+        });
+      } finally {
+        await dataSource.destroy();
+      }
+    });
+
     it('the stored bodies rewritten as JSON of the same meaning (one space added)', async () => {
       const { url, dataSource } = await prepared();
       try {

@@ -1,7 +1,9 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
+import { copyField, copyRows } from '../database/copy-rows';
 import { canonicalText, eventHash, GENESIS_HASH, type ChainedContent } from './audit-chain';
 import { verifyCheckpointSignature } from './audit-signer';
 
@@ -56,13 +58,6 @@ const CONTENT_COLUMNS = `actor, action, unit_code, form_code, period_id, transfe
 export const EVENT_COLUMNS = `seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at,
   actor, action, unit_code, form_code, period_id, transfer_id, outcome, request_sha256,
   response_sha256, bodies::json AS bodies, reason, details::json AS details, prev_hash, hash`;
-
-/**
- * The same for the verifier, as stored: the instant as epoch milliseconds (formatting it in
- * PostgreSQL costs the server more than the whole rest of the row), bodies and details as the
- * canonical text the hash covers (nothing parsed, nothing written out again).
- */
-const VERIFY_COLUMNS = `seq, floor(extract(epoch FROM occurred_at) * 1000)::float8 AS occurred_at, ${CONTENT_COLUMNS}`;
 
 const canonical = (value: string | Record<string, unknown> | null): string | null =>
   typeof value === 'string' ? value : canonicalText(value);
@@ -228,15 +223,14 @@ export function normalisePem(pem: string): string {
 
 /**
  * Verifies the chain in the database from the start, or from the latest signed checkpoint
- * (trusting it once its signature verifies). Reads in batches: memory stays flat.
+ * (trusting it once its signature verifies). Streams the events: memory stays flat.
  */
 export async function verifyAuditChain(
   dataSource: DataSource,
   options: {
     trustedKeys: string[];
     fromCheckpoint?: boolean;
-    batchSize?: number;
-    /** Segments verified side by side (default: the cores, at most 4). */
+    /** Segments verified side by side (default: half the cores, at most 4; see planSegments). */
     parallel?: number;
     /** The fewest events a segment is worth (default 200,000). */
     minSegment?: number;
@@ -287,11 +281,9 @@ export async function verifyAuditChain(
     'SELECT max(seq)::text AS last FROM audit_event',
   );
   const segments = planSegments(start.seq, last ?? start.seq, options);
+  const url = connectionUrl(dataSource);
   if (segments.length === 1) {
-    return verifySegment(
-      (after, limit) => dataSource.query<EventRow[]>(NEXT_EVENTS, [after, limit]),
-      { start, checkpoints: later, trustedKeys: trusted, batchSize: options.batchSize },
-    );
+    return verifyOnOwnConnection(url, { start, checkpoints: later, trustedKeys: trusted });
   }
   // Each later segment starts from the hash stored at its boundary; the segment before it
   // recomputes that very hash, so the chain is still checked link by link across boundaries.
@@ -304,7 +296,6 @@ export async function verifyAuditChain(
       )
     ).map((row) => [row.seq, row.hash]),
   );
-  const url = connectionUrl(dataSource);
   const results = await Promise.all(
     segments.map((segment, index) => {
       const final = index === segments.length - 1;
@@ -327,15 +318,9 @@ export async function verifyAuditChain(
             (final || BigInt(checkpoint.seq) <= BigInt(segment.through)),
         ),
         trustedKeys: trusted,
-        batchSize: options.batchSize,
       };
-      // The first segment runs here, the others in worker threads, each on its own connection.
-      return index === 0
-        ? verifySegment(
-            (after, limit) => dataSource.query<EventRow[]>(NEXT_EVENTS, [after, limit]),
-            job,
-          )
-        : verifyInWorker(url, job);
+      // The first segment runs here, the others in worker threads; each reads on its own connection.
+      return index === 0 ? verifyOnOwnConnection(url, job) : verifyInWorker(url, job);
     }),
   );
   return combineSegments(results, start.seq);
@@ -347,39 +332,90 @@ export interface SegmentJob {
   through?: string;
   checkpoints: CheckpointRow[];
   trustedKeys: string[];
-  batchSize?: number;
 }
 
-/** The next `limit` events after `after`, in seq order. */
-type FetchEvents = (after: string, limit: number) => Promise<EventRow[]>;
+/**
+ * The columns the verifier reads, as stored: bodies and details as the canonical text the hash
+ * covers (nothing parsed, nothing written out again); the instant as PostgreSQL writes it in UTC
+ * (see isoMillis).
+ */
+const VERIFY_COLUMNS = `seq, occurred_at, ${CONTENT_COLUMNS}`;
 
-// The upper end of a segment is kept out of the query: with a range on both sides and stale
-// statistics the planner sorts the whole range for every batch, where LIMIT alone walks the index.
-export const NEXT_EVENTS = `SELECT ${VERIFY_COLUMNS} FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT $2`;
+/**
+ * The segment's events in seq order, through COPY: PostgreSQL writes a row as one line of text
+ * and the gateway splits it, which costs a third of reading the same rows as query results.
+ * Sorting is ruled out so the rows come by walking the primary key, whatever the statistics say.
+ */
+function segmentCopy(job: SegmentJob): string {
+  const after = BigInt(job.start.seq);
+  const through = job.through === undefined ? '' : ` AND seq <= ${BigInt(job.through)}`;
+  return `COPY (SELECT ${VERIFY_COLUMNS} FROM audit_event WHERE seq > ${after}${through} ORDER BY seq) TO STDOUT`;
+}
 
-/** Verifies one run of the chain, reading the next batch while this one is hashed. */
-export async function verifySegment(fetch: FetchEvents, job: SegmentJob): Promise<VerifyResult> {
-  const verifier = new ChainVerifier(job.checkpoints, job.trustedKeys, job.start);
-  const batch = job.batchSize ?? 10_000;
-  const end = job.through === undefined ? undefined : BigInt(job.through);
-  const read = (after: string) => {
-    const limit = end === undefined ? batch : Math.min(batch, Number(end - BigInt(after)));
-    return { limit, rows: limit > 0 ? fetch(after, limit) : Promise.resolve([]) };
-  };
-  let pending = read(job.start.seq);
-  for (;;) {
-    const { limit, rows: next } = pending;
-    const rows = await next;
-    const last = rows.length ? rows[rows.length - 1].seq : undefined;
-    const more = limit > 0 && rows.length === limit && (end === undefined || BigInt(last!) < end);
-    if (more) pending = read(last!);
-    for (const row of rows) {
-      if (end !== undefined && BigInt(row.seq) > end) break;
-      if (!verifier.accept(row)) return verifier.finish(job.start.seq, job.through);
-    }
-    if (!more) break;
+const READING_SETTINGS = `SET enable_sort = off; SET TimeZone = 'UTC'; SET DateStyle = 'ISO'`;
+
+/**
+ * An instant as PostgreSQL writes a timestamptz in UTC with DateStyle ISO
+ * ('2026-11-28 03:51:53.88+00') to the ISO 8601 form with milliseconds the hash covers; the
+ * microseconds beyond are cut, as when the event was chained.
+ */
+export function isoMillis(text: string): string {
+  if (text.length < 22 || text[10] !== ' ' || !text.endsWith('+00')) {
+    return new Date(text).toISOString();
   }
-  return verifier.finish(job.start.seq, job.through);
+  const fraction = text[19] === '.' ? `${text.slice(20, text.length - 3)}00`.slice(0, 3) : '000';
+  return `${text.slice(0, 10)}T${text.slice(11, 19)}.${fraction}Z`;
+}
+
+function eventOf(fields: string[]): EventRow {
+  return {
+    seq: fields[0],
+    occurred_at: isoMillis(fields[1]),
+    actor: copyField(fields[2])!,
+    action: copyField(fields[3])!,
+    unit_code: copyField(fields[4]),
+    form_code: copyField(fields[5]),
+    period_id: copyField(fields[6]),
+    transfer_id: copyField(fields[7]),
+    outcome: copyField(fields[8])!,
+    request_sha256: copyField(fields[9]),
+    response_sha256: copyField(fields[10]),
+    bodies: copyField(fields[11]),
+    reason: copyField(fields[12]),
+    details: copyField(fields[13]),
+    prev_hash: fields[14],
+    hash: fields[15],
+  };
+}
+
+/** Verifies one run of the chain on a connection of its own, which it closes. */
+export async function verifySegment(client: Client, job: SegmentJob): Promise<VerifyResult> {
+  const verifier = new ChainVerifier(job.checkpoints, job.trustedKeys, job.start);
+  try {
+    await client.query(READING_SETTINGS);
+    for await (const rows of copyRows(client, segmentCopy(job))) {
+      for (const fields of rows) {
+        if (!verifier.accept(eventOf(fields))) return verifier.finish(job.start.seq, job.through);
+      }
+    }
+    return verifier.finish(job.start.seq, job.through);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A connection for one segment of a verification. */
+export async function segmentConnection(url: string): Promise<Client> {
+  const client = new Client({
+    connectionString: url,
+    application_name: 'baocao-gateway audit verify',
+  });
+  await client.connect();
+  return client;
+}
+
+async function verifyOnOwnConnection(url: string, job: SegmentJob): Promise<VerifyResult> {
+  return verifySegment(await segmentConnection(url), job);
 }
 
 /** The events of a verification, split into segments verified side by side. */
@@ -391,7 +427,10 @@ export function planSegments(
   const from = BigInt(after);
   const span = BigInt(last) - from;
   const minSegment = BigInt(options.minSegment ?? 200_000);
-  const wanted = BigInt(Math.max(1, options.parallel ?? Math.min(4, availableParallelism())));
+  // A segment keeps two cores busy: PostgreSQL writing the rows and a thread hashing them.
+  const wanted = BigInt(
+    Math.max(1, options.parallel ?? Math.min(4, Math.floor(availableParallelism() / 2))),
+  );
   let parts = span / minSegment < wanted ? span / minSegment : wanted;
   if (parts < 1n) parts = 1n;
   const segments: Array<{ after: string; through: string }> = [];

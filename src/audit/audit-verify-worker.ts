@@ -1,24 +1,11 @@
-import { Client } from 'pg';
 import { parentPort, workerData } from 'node:worker_threads';
-import { NEXT_EVENTS, verifySegment, type EventRow, type SegmentJob } from './audit-verifier';
+import { segmentConnection, verifySegment, type SegmentJob } from './audit-verifier';
 
 /** A worker thread of a parallel audit verification: one segment of the chain, its own connection. */
 async function run(): Promise<void> {
   const { url, job } = workerData as { url: string; job: SegmentJob };
-  const client = new Client({
-    connectionString: url,
-    application_name: 'baocao-gateway audit verify',
-  });
-  await client.connect();
-  try {
-    const result = await verifySegment(async (after, limit) => {
-      const answer = await client.query<EventRow>(NEXT_EVENTS, [after, limit]);
-      return answer.rows;
-    }, job);
-    parentPort?.postMessage({ result });
-  } finally {
-    await client.end();
-  }
+  const result = await verifySegment(await segmentConnection(url), job);
+  parentPort?.postMessage({ result });
 }
 
 run().catch((error: unknown) =>

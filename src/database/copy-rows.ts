@@ -1,0 +1,40 @@
+import type { Client } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+
+const ESCAPED: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/**
+ * One field of PostgreSQL's COPY text format: `\N` is null; a backslash escapes the character
+ * after it (COPY TO writes only \b \f \n \r \t \v and \\, never octal or hex forms).
+ */
+export function copyField(field: string): string | null {
+  if (field === '\\N') return null;
+  if (!field.includes('\\')) return field;
+  return field.replace(/\\(.)/gs, (_, escaped: string) => ESCAPED[escaped] ?? escaped);
+}
+
+/**
+ * The rows of `COPY (…) TO STDOUT` in text format, in batches as they arrive, each row its
+ * fields still as COPY wrote them (see copyField). The rows stream with backpressure: memory
+ * stays flat however many there are. Breaking out of the loop stops reading; the caller then
+ * closes the connection, which is left mid-COPY.
+ */
+export async function* copyRows(client: Client, sql: string): AsyncGenerator<string[][]> {
+  let rest: Buffer | undefined;
+  for await (const chunk of client.query(copyTo(sql)) as AsyncIterable<Buffer>) {
+    const data = rest ? Buffer.concat([rest, chunk]) : chunk;
+    // A row ends at a newline byte; one inside a value is always escaped, and no byte of a
+    // multi-byte UTF-8 character is 0x0a, so the text up to the last newline is whole rows.
+    const end = data.lastIndexOf(10);
+    if (end < 0) {
+      rest = data;
+      continue;
+    }
+    rest = end + 1 < data.length ? data.subarray(end + 1) : undefined;
+    yield data
+      .toString('utf8', 0, end)
+      .split('\n')
+      .map((line) => line.split('\t'));
+  }
+  if (rest?.length) throw new Error('COPY ended in the middle of a row');
+}
