@@ -37,6 +37,9 @@ export interface IdentityProviderOptions {
   faults?: Partial<FaultSettings>;
 }
 
+/** Verified tokens a provider keeps before it sweeps out the expired ones. */
+const VERIFIED_TOKENS_KEPT = 10_000;
+
 export interface VerifiedToken extends JWTPayload {
   client_id: string;
   scope?: string;
@@ -65,6 +68,7 @@ export class SimulatedIdentityProvider {
   private accessTtl: number;
   private refreshTtl: number;
   private jwks!: ReturnType<typeof createLocalJWKSet>;
+  private readonly verified = new Map<string, VerifiedToken>();
 
   private constructor(
     private readonly options: IdentityProviderOptions,
@@ -340,17 +344,25 @@ export class SimulatedIdentityProvider {
   ): Promise<VerifiedToken> {
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization ?? '');
     if (!match) throw new TokenRejected('missing bearer token');
-    let payload: VerifiedToken;
-    try {
-      ({ payload } = (await jwtVerify(match[1], this.jwks, {
-        issuer: this.issuer,
-        audience,
-        typ: 'at+jwt',
-      })) as {
-        payload: VerifiedToken;
-      });
-    } catch (error) {
-      throw new TokenRejected(`invalid token: ${(error as Error).message}`);
+    const cacheKey = `${audience}\n${match[1]}`;
+    let payload = this.verified.get(cacheKey);
+    if (payload && Number(payload.exp) * 1000 <= Date.now()) {
+      this.verified.delete(cacheKey);
+      payload = undefined;
+    }
+    if (!payload) {
+      try {
+        ({ payload } = (await jwtVerify(match[1], this.jwks, {
+          issuer: this.issuer,
+          audience,
+          typ: 'at+jwt',
+        })) as {
+          payload: VerifiedToken;
+        });
+      } catch (error) {
+        throw new TokenRejected(`invalid token: ${(error as Error).message}`);
+      }
+      this.remember(cacheKey, payload);
     }
     const subject =
       typeof payload.sub === 'string' && payload.sub !== payload.client_id
@@ -361,6 +373,21 @@ export class SimulatedIdentityProvider {
     if (revoked && Number(payload.issued_ms ?? 0) <= revoked)
       throw new TokenRejected(`token of ${subject} was revoked`);
     return payload;
+  }
+
+  /**
+   * Tokens whose signature, issuer, audience and type already verified, as a resource server
+   * caches them: the expiry, the disabled and the revocation lists are still checked at every
+   * request. The keys never rotate here, so a signature once good stays good.
+   */
+  private remember(cacheKey: string, payload: VerifiedToken): void {
+    if (this.verified.size >= VERIFIED_TOKENS_KEPT) {
+      const now = Date.now();
+      for (const [key, kept] of this.verified)
+        if (Number(kept.exp) * 1000 <= now) this.verified.delete(key);
+      if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.clear();
+    }
+    this.verified.set(cacheKey, payload);
   }
 
   async stop(): Promise<void> {

@@ -113,6 +113,8 @@ describe('simulated identity provider', () => {
   it('revocation refuses every token issued before it, and the refresh token too', async () => {
     const before = await clientCredentials(idp.issuer, service);
     const tokens = await signIn(idp.issuer, web, person);
+    // Accepted once (and so kept as verified), then refused once revoked.
+    await expect(idp.verify(`Bearer ${before.access_token}`)).resolves.toBeDefined();
     idp.revoke(service.id);
     idp.revoke(person.username);
     await expect(idp.verify(`Bearer ${before.access_token}`)).rejects.toThrow(TokenRejected);
@@ -155,6 +157,8 @@ describe('simulated identity provider', () => {
     expect(admin.status).toBe(200);
     const token = await clientCredentials(idp.issuer, service);
     expect(token.expires_in).toBe(1);
+    // Accepted while fresh (and so kept as verified), refused once expired.
+    await expect(idp.verify(`Bearer ${token.access_token}`)).resolves.toBeDefined();
     await new Promise((resolve) => setTimeout(resolve, 2100));
     await expect(idp.verify(`Bearer ${token.access_token}`)).rejects.toThrow(/exp/);
     idp.setTokenLifetimes({ accessTokenSeconds: 60 });
