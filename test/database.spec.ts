@@ -2,6 +2,7 @@ import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { entities } from '../src/database/entities';
 import { pendingMigrations, runMigrationsLocked, schemaDrift } from '../src/database/migrations';
+import { preparedQuery } from '../src/database/prepared';
 import { freshDatabaseUrl, workerDatabaseUrl } from './support/database';
 
 @Entity({ name: 'not_in_any_migration' })
@@ -65,5 +66,30 @@ describe('database schema', () => {
     } finally {
       await Promise.all(sources.map((dataSource) => dataSource.destroy()));
     }
+  });
+});
+
+describe('prepared statements', () => {
+  it('each text is its own statement on every connection, and a changed table is replanned', async () => {
+    await withDataSource(await freshDatabaseUrl({ fromTemplate: false }), async (dataSource) => {
+      await dataSource.query('CREATE TABLE sample (id int PRIMARY KEY, note text)');
+      await dataSource.query("INSERT INTO sample VALUES (1, 'một'), (2, 'hai')");
+      const noteOf = 'SELECT note FROM sample WHERE id = $1';
+      const idOf = 'SELECT id FROM sample WHERE note = $1';
+      // More calls than the pool has connections, the two texts interleaved.
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, (_, index) =>
+          index % 2
+            ? preparedQuery<{ note: string }>(dataSource, noteOf, [1 + (index % 4 === 1 ? 1 : 0)])
+            : preparedQuery<{ id: number }>(dataSource, idOf, ['hai']),
+        ),
+      );
+      expect(answers[1]).toEqual([{ note: 'hai' }]);
+      expect(answers[3]).toEqual([{ note: 'một' }]);
+      expect(answers[0]).toEqual([{ id: 2 }]);
+      // A column added after the statements were prepared: PostgreSQL replans, nothing breaks.
+      await dataSource.query('ALTER TABLE sample ADD COLUMN extra int');
+      expect(await preparedQuery(dataSource, noteOf, [2])).toEqual([{ note: 'hai' }]);
+    });
   });
 });

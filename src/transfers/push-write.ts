@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { preparedQuery } from '../database/prepared';
 import { TransferEntity } from './transfer.entity';
 
 /** One national call of a push as `transfer_attempt` keeps it. */
@@ -141,7 +142,8 @@ export class PushWrite {
           .join(', ')}`,
       );
     if (!parts.length) return true;
-    const [{ held }] = await dataSource.query<Array<{ held: boolean }>>(
+    const [{ held }] = await preparedQuery<{ held: boolean }>(
+      dataSource,
       `WITH ${parts.map((sql, index) => `w${index} AS (${sql})`).join(',\n')}
        SELECT ${moved ? `EXISTS (SELECT 1 FROM ${moved})` : 'true'} AS held`,
       this.params,

@@ -8,6 +8,7 @@ import { parsePeriod, type Period } from '../catalog/periods';
 import { SectorCatalogue } from '../catalog/sectors';
 import { UnitRegistry } from '../catalog/units';
 import { RemoteSystemError } from '../common/remote-system-error';
+import { preparedQuery } from '../database/prepared';
 import { scrub } from '../logging/redact';
 import type { MappingTables } from '../mapping/mapping-tables';
 import {
@@ -517,16 +518,18 @@ export class TransferEngine {
 
   /** The lease and the transfer's row in one round trip. */
   private async lease(transferId: string): Promise<TransferEntity | undefined> {
-    // TypeORM answers an UPDATE … RETURNING with [rows, affected count].
-    const [rows] = await this.deps.dataSource.query<[Array<Record<string, unknown>>, number]>(
+    const metadata = this.deps.dataSource.getMetadata(TransferEntity);
+    // The columns by name, not `*`: a column added by a later migration must not change what
+    // this prepared statement returns while an older replica still runs it.
+    const rows = await preparedQuery<Record<string, unknown>>(
+      this.deps.dataSource,
       `UPDATE transfer SET leased_until = $2, leased_by = $3
         WHERE id = $1 AND state IN ('mapped', 'pushing', 'unknown', 'pushed')
           AND (leased_until IS NULL OR leased_until < $4)
-        RETURNING *`,
+        RETURNING ${metadata.columns.map((column) => column.databaseName).join(', ')}`,
       [transferId, new Date(this.now().getTime() + this.policy.leaseMs), this.node, this.now()],
     );
     if (!rows.length) return undefined;
-    const metadata = this.deps.dataSource.getMetadata(TransferEntity);
     const transfer = metadata.create() as TransferEntity;
     for (const column of metadata.columns)
       column.setEntityValue(transfer, rows[0][column.databaseName]);
