@@ -1,4 +1,5 @@
-import { REDACTED, scrub, scrubText } from './redact';
+import fc from 'fast-check';
+import { REDACTED, scrub, scrubText, SECRET_SHAPES } from './redact';
 
 describe('scrub', () => {
   it('replaces values under secret keys at any depth', () => {
@@ -22,6 +23,44 @@ describe('scrub', () => {
     );
     expect(text).not.toMatch(/abc123|abcdefghijk|:pw@|eyJhbGciOi/);
     expect(text).toContain('state=s');
+  });
+
+  it('the quick test before the shapes lets no secret through', () => {
+    const everyShape = (text: string) =>
+      SECRET_SHAPES.reduce(
+        (result, [pattern, replacement]) => result.replace(pattern, replacement),
+        text,
+      );
+    const fragments = fc.constantFrom(
+      'bearer ',
+      'Basic ',
+      'BEARER ',
+      'abcdefghijkl',
+      'eyJ',
+      'hbGciOi',
+      '.',
+      '//',
+      'user:',
+      'pw@',
+      '?',
+      '&',
+      'token=',
+      'code=',
+      '=',
+      '-----BEGIN RSA PRIVATE KEY-----',
+      '-----END RSA PRIVATE KEY-----',
+      ' ',
+      'Số liệu',
+      'x',
+      '\n',
+    );
+    fc.assert(
+      fc.property(fc.array(fragments, { maxLength: 12 }), (parts) => {
+        const text = parts.join('');
+        expect(scrubText(text)).toBe(everyShape(text));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('keeps error messages readable but clean, and leaves class instances to their serializers', () => {
