@@ -18,11 +18,11 @@ function nameOf(text: string): string {
 
 /**
  * Runs a statement the hot path repeats as a named prepared statement: each connection of the
- * pool parses and plans it once, then only binds and executes it. For the push's writes the plan
- * was about a third of PostgreSQL's time (pg_stat_statements, `npm run bench -- sync`). The name
- * is a hash of the text, so one name never stands for two texts. Name the columns it returns:
- * with `*`, a column added by a migration while a replica runs would change the result of a
- * statement that replica has prepared, which PostgreSQL refuses.
+ * pool parses and plans it once, then only binds and executes it. For the push's statements the
+ * plan was about a quarter of PostgreSQL's time (pg_stat_statements, `npm run bench -- sync`).
+ * The name is a hash of the text, so one name never stands for two texts. Name the columns it
+ * returns: with `*`, a column added by a migration while a replica runs would change the result
+ * of a statement that replica has prepared, which PostgreSQL refuses.
  */
 export async function preparedQuery<Row>(
   dataSource: DataSource,
