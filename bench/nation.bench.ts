@@ -34,8 +34,8 @@ function memoryOf(pid: number): { peakMiB: number } {
 /** A gateway replica as deployed: the built application, its own process. */
 function replica(env: Record<string, string>, log: string): ChildProcess {
   // As docs/transfers.md advises for a replica: a heap ceiling well above its live heap (about
-  // 60 MiB in this run, by a heap snapshot), so that V8 collects instead of growing toward its
-  // default ceiling (a quarter of the machine's memory).
+  // 57 MiB, by a heap snapshot of a replica pushing this quarter), so that V8 collects instead
+  // of growing toward its default ceiling (a quarter of the machine's memory).
   const flags = (process.env.NATION_BENCH_NODE_ARGS ?? `--max-old-space-size=${HEAP_MIB}`)
     .split(' ')
     .filter(Boolean);

@@ -13,7 +13,7 @@ export class AuditCanonicalText1795830000000 implements MigrationInterface {
     await queryRunner.query(
       'ALTER TABLE "audit_event" ALTER COLUMN "bodies" TYPE text USING "bodies"::text, ALTER COLUMN "details" TYPE text USING "details"::text',
     );
-    await this.rewrite(queryRunner, (text) => canonicalJson(JSON.parse(text)));
+    await this.rewriteCanonical(queryRunner);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
@@ -22,7 +22,10 @@ export class AuditCanonicalText1795830000000 implements MigrationInterface {
     );
   }
 
-  private async rewrite(queryRunner: QueryRunner, form: (text: string) => string): Promise<void> {
+  /** Each row's bodies and details as the canonical text of what they hold. */
+  private async rewriteCanonical(queryRunner: QueryRunner): Promise<void> {
+    const canonical = (text: string | null) =>
+      text === null ? null : canonicalJson(JSON.parse(text));
     await queryRunner.query(
       'ALTER TABLE "audit_event" DISABLE TRIGGER audit_event_no_update_delete',
     );
@@ -38,8 +41,8 @@ export class AuditCanonicalText1795830000000 implements MigrationInterface {
            FROM unnest($1::bigint[], $2::text[], $3::text[]) AS x(s, b, d) WHERE e.seq = x.s`,
         [
           rows.map((row) => row.seq),
-          rows.map((row) => (row.bodies === null ? null : form(row.bodies))),
-          rows.map((row) => (row.details === null ? null : form(row.details))),
+          rows.map((row) => canonical(row.bodies)),
+          rows.map((row) => canonical(row.details)),
         ],
       );
       after = rows[rows.length - 1].seq;

@@ -1,6 +1,6 @@
 import { isPeriodId } from '../catalog/periods';
 import type { DataSource } from 'typeorm';
-import type { EventRow } from './audit-verifier';
+import { CONTENT_AS_JSON, type EventRow } from './audit-verifier';
 
 /** Filters auditors query and export by. Every one optional; together they narrow. */
 export interface AuditFilters {
@@ -36,12 +36,10 @@ export function filterClause(filters: AuditFilters, parameters: unknown[]): stri
   return conditions.length ? conditions.join(' AND ') : 'TRUE';
 }
 
-/** One page of events in chain order after `afterSeq` (keyset paging: pass the last seq back). */
 /** Every column; bodies and details (kept as canonical JSON text) as JSON objects. */
-const PAGE_COLUMNS = `seq, occurred_at, chained_at, actor, action, unit_code, form_code, period_id,
-  transfer_id, outcome, request_sha256, response_sha256, bodies::json AS bodies, reason,
-  details::json AS details, prev_hash, hash`;
+const PAGE_COLUMNS = `seq, occurred_at, chained_at, ${CONTENT_AS_JSON}`;
 
+/** One page of events in chain order after `afterSeq` (keyset paging: pass the last seq back). */
 export async function queryAuditPage(
   dataSource: DataSource,
   filters: AuditFilters,

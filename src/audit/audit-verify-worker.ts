@@ -1,11 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { segmentConnection, verifySegment, type SegmentJob } from './audit-verifier';
+import { verifySegment, type SegmentJob } from './audit-verifier';
 
 /** A worker thread of a parallel audit verification: one segment of the chain, its own connection. */
 async function run(): Promise<void> {
   const { url, job } = workerData as { url: string; job: SegmentJob };
-  const result = await verifySegment(await segmentConnection(url), job);
-  parentPort?.postMessage({ result });
+  parentPort?.postMessage({ result: await verifySegment(url, job) });
 }
 
 run().catch((error: unknown) =>

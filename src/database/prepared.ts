@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
@@ -30,10 +31,7 @@ export async function preparedQuery<Row>(
   values: unknown[],
 ): Promise<Row[]> {
   const driver = dataSource.driver as PostgresDriver;
-  const [client, release] = (await driver.obtainMasterConnection()) as [
-    import('pg').PoolClient,
-    () => void,
-  ];
+  const [client, release] = (await driver.obtainMasterConnection()) as [PoolClient, () => void];
   try {
     const result = await client.query({ name: nameOf(text), text, values });
     return result.rows as Row[];

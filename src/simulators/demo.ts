@@ -190,15 +190,11 @@ export function pointAtRunningDemo(
 }
 
 /** The environment that points a gateway at running simulators, as a deployment points it at the real systems. */
-export function remoteSystemsEnv(sims: {
-  urls: {
-    provincialReports: string;
-    provincialSso: string;
-    nationalReports: string;
-    nationalIdp: string;
-  };
-  credentials: { provincialClient: { clientId: string; clientSecret: string } };
-}): Record<string, string> {
+export function remoteSystemsEnv(
+  sims: Pick<RunningSimulators, 'urls'> & {
+    credentials: Pick<RunningSimulators['credentials'], 'provincialClient'>;
+  },
+): Record<string, string> {
   return {
     PROVINCIAL_BASE_URL: sims.urls.provincialReports,
     PROVINCIAL_SSO_ISSUER: sims.urls.provincialSso,

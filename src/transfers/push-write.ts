@@ -128,10 +128,10 @@ export class PushWrite {
           : this.param(value);
         return `${column.databaseName} = ${placeholder}`;
       });
-      const held = this.holder ? ` AND leased_by = ${this.param(this.holder)}` : '';
+      const leaseHeld = this.holder ? ` AND leased_by = ${this.param(this.holder)}` : '';
       parts.push(
         `UPDATE transfer SET ${assignments.join(', ')}, updated_at = now()
-          WHERE id = ${this.param(this.transferId)}${held} RETURNING id`,
+          WHERE id = ${this.param(this.transferId)}${leaseHeld} RETURNING id`,
       );
     }
     const moved = changed.length ? `w${parts.length - 1}` : undefined;
