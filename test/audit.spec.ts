@@ -161,15 +161,21 @@ describe('audit trail', () => {
       await opened.log.flush();
       return { url, ...opened };
     };
-
-    it('one byte of one event changed', async () => {
+    /** The verdict on a prepared chain of 30 events once the statements have tampered with it. */
+    const verdictAfter = async (...statements: string[]) => {
       const { url, dataSource } = await prepared();
       try {
-        await tamper(url, "UPDATE audit_event SET unit_code = 'QNG-X-00X' WHERE seq = 17");
-        expect(await verify(dataSource)).toMatchObject(altered('17'));
+        await tamper(url, ...statements);
+        return await verify(dataSource);
       } finally {
         await dataSource.destroy();
       }
+    };
+
+    it('one byte of one event changed', async () => {
+      expect(
+        await verdictAfter("UPDATE audit_event SET unit_code = 'QNG-X-00X' WHERE seq = 17"),
+      ).toMatchObject(altered('17'));
     });
 
     it('text with tabs, line breaks, backslashes and astral characters verifies, and its change is found', async () => {
@@ -190,88 +196,57 @@ describe('audit trail', () => {
     });
 
     it('the stored bodies rewritten as JSON of the same meaning (one space added)', async () => {
-      const { url, dataSource } = await prepared();
-      try {
-        // The hash covers the stored text itself, not only what it parses to.
-        await tamper(
-          url,
+      // The hash covers the stored text itself, not only what it parses to.
+      expect(
+        await verdictAfter(
           `UPDATE audit_event SET bodies = replace(bodies, '":', '": ') WHERE seq = 9`,
-        );
-        expect(await verify(dataSource)).toMatchObject(altered('9'));
-      } finally {
-        await dataSource.destroy();
-      }
+        ),
+      ).toMatchObject(altered('9'));
     });
 
     it('a row deleted', async () => {
-      const { url, dataSource } = await prepared();
-      try {
-        await tamper(url, 'DELETE FROM audit_event WHERE seq = 12');
-        expect(await verify(dataSource)).toMatchObject({
-          ok: false,
-          seq: '12',
-          reason: expect.stringContaining('missing'),
-        });
-      } finally {
-        await dataSource.destroy();
-      }
+      expect(await verdictAfter('DELETE FROM audit_event WHERE seq = 12')).toMatchObject({
+        ok: false,
+        seq: '12',
+        reason: expect.stringContaining('missing'),
+      });
     });
 
     it('the row at a segment boundary deleted', async () => {
-      const { url, dataSource } = await prepared();
-      try {
-        await tamper(url, 'DELETE FROM audit_event WHERE seq = 10');
-        expect(await verify(dataSource)).toMatchObject({
-          ok: false,
-          seq: '10',
-          reason: expect.stringContaining('missing'),
-        });
-      } finally {
-        await dataSource.destroy();
-      }
+      expect(await verdictAfter('DELETE FROM audit_event WHERE seq = 10')).toMatchObject({
+        ok: false,
+        seq: '10',
+        reason: expect.stringContaining('missing'),
+      });
     });
 
     it('the first row after a segment boundary changed', async () => {
-      const { url, dataSource } = await prepared();
-      try {
-        await tamper(url, "UPDATE audit_event SET actor = 'someone' WHERE seq = 21");
-        expect(await verify(dataSource)).toMatchObject(altered('21'));
-      } finally {
-        await dataSource.destroy();
-      }
+      expect(
+        await verdictAfter("UPDATE audit_event SET actor = 'someone' WHERE seq = 21"),
+      ).toMatchObject(altered('21'));
     });
 
     it('an untouched chain verifies whole', async () => {
-      const { dataSource } = await prepared();
-      try {
-        expect(await verify(dataSource)).toMatchObject({
-          ok: true,
-          events: 30,
-          head: { seq: '30' },
-          checkpointsChecked: 3,
-          lastCheckpoint: '30',
-        });
-      } finally {
-        await dataSource.destroy();
-      }
+      expect(await verdictAfter()).toMatchObject({
+        ok: true,
+        events: 30,
+        head: { seq: '30' },
+        checkpointsChecked: 3,
+        lastCheckpoint: '30',
+      });
     });
 
     it('two rows swapped', async () => {
-      const { url, dataSource } = await prepared();
-      try {
-        await tamper(
-          url,
+      expect(
+        await verdictAfter(
           'UPDATE audit_event SET seq = -5 WHERE seq = 5',
           'UPDATE audit_event SET seq = 5 WHERE seq = 6',
           'UPDATE audit_event SET seq = 6 WHERE seq = -5',
-        );
-        expect(await verify(dataSource)).toMatchObject({
-          ok: false,
-          seq: '5',
-        });
-      } finally {
-        await dataSource.destroy();
-      }
+        ),
+      ).toMatchObject({
+        ok: false,
+        seq: '5',
+      });
     });
 
     it('the tail after a checkpoint truncated', async () => {
