@@ -127,6 +127,12 @@ export class TransferEngine {
   private readonly node: string;
   private readonly deadlines: Deadlines;
   private readonly summaryPolicy: SummaryPolicy;
+  /**
+   * The lease statement, written once: it returns the columns by name, not `*`, so that a column
+   * added by a later migration does not change what this prepared statement returns while an
+   * older replica still runs it.
+   */
+  private leaseStatement?: string;
 
   constructor(private readonly deps: EngineDependencies) {
     this.deadlines = deps.deadlines ?? Deadlines.load();
@@ -519,14 +525,13 @@ export class TransferEngine {
   /** The lease and the transfer's row in one round trip. */
   private async lease(transferId: string): Promise<TransferEntity | undefined> {
     const metadata = this.deps.dataSource.getMetadata(TransferEntity);
-    // The columns by name, not `*`: a column added by a later migration must not change what
-    // this prepared statement returns while an older replica still runs it.
-    const rows = await preparedQuery<Record<string, unknown>>(
-      this.deps.dataSource,
-      `UPDATE transfer SET leased_until = $2, leased_by = $3
+    this.leaseStatement ??= `UPDATE transfer SET leased_until = $2, leased_by = $3
         WHERE id = $1 AND state IN ('mapped', 'pushing', 'unknown', 'pushed')
           AND (leased_until IS NULL OR leased_until < $4)
-        RETURNING ${metadata.columns.map((column) => column.databaseName).join(', ')}`,
+        RETURNING ${metadata.columns.map((column) => column.databaseName).join(', ')}`;
+    const rows = await preparedQuery<Record<string, unknown>>(
+      this.deps.dataSource,
+      this.leaseStatement,
       [transferId, new Date(this.now().getTime() + this.policy.leaseMs), this.node, this.now()],
     );
     if (!rows.length) return undefined;
