@@ -93,7 +93,7 @@ export async function nationBench(): Promise<Record<string, number>> {
       const each = String(Math.max(1, Math.floor(CAP / replicas)));
       const env = {
         DATABASE_URL: url,
-        DATABASE_POOL_SIZE: String(Number(each) + 4),
+        // database.poolSize stays at its default (10), as docs/configuration.md advises.
         ...remoteSystemsEnv(sims),
         NATIONAL_MAX_CONCURRENT: each,
         NATIONAL_MAX_REQUESTS_PER_SECOND: '0',
