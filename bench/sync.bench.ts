@@ -79,7 +79,7 @@ async function engineOn(
     auditRow: (event) => audit.pendingRow(event),
     policy: { confirmDelayMs: 0 },
   });
-  return { engine, dataSource, audit };
+  return { engine, dataSource, audit, poolSize: config.database.poolSize };
 }
 
 async function pushAll(engine: TransferEngine, parallel: number): Promise<void> {
@@ -125,7 +125,12 @@ async function timedPush(
   run: { parallel: number; latencyMs: number },
 ): Promise<PushFigures> {
   const periodId = periodContaining('quarter', new Date()).id;
-  const { engine, dataSource, audit } = await engineOn(server, database, sims, run.parallel);
+  const { engine, dataSource, audit, poolSize } = await engineOn(
+    server,
+    database,
+    sims,
+    run.parallel,
+  );
   try {
     const planned = await engine.sync({ periodId, actor: 'bench' });
     const national = sims.nationalReports.origin;
@@ -140,7 +145,7 @@ async function timedPush(
     // A running gateway's connections are open and their backends have read the tables'
     // catalog entries; open the pool and touch those tables before the clock starts.
     await Promise.all(
-      Array.from({ length: run.parallel }, () =>
+      Array.from({ length: poolSize }, () =>
         dataSource.query(
           'SELECT 1 FROM transfer, transfer_attempt, audit_pending, extraction_cursor, credential LIMIT 0',
         ),
@@ -221,9 +226,9 @@ function cappedFigures(
  * ceil(requests / C) × L; and the same data pushed by a naive sequential loop in the same run.
  *
  * A capped sync runs twice against the same simulators, each time into a fresh database with a
- * fresh token cache and an emptied national store: the first ("cold") in processes that have just
- * started, the second ("capped") in processes whose code the first has compiled, as a gateway
- * and a national system that have been running are. Both are printed.
+ * fresh token cache and an emptied national store: the first in processes that have just
+ * started (printed under `.cold`), the second in processes whose code the first has compiled, as
+ * a gateway and a national system that have been running are.
  */
 export async function syncBench(): Promise<Record<string, number>> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'baocao-bench-sync-'));
@@ -252,6 +257,8 @@ export async function syncBench(): Promise<Record<string, number>> {
       try {
         if (label === 'sequential') {
           const sequential = await timedPush(server, `bench_${label}`, sims, run);
+          figures['sync.sequential.transfers'] = sequential.transfers;
+          figures['sync.sequential.nationalRequests'] = sequential.nationalRequests;
           figures['sync.sequential.seconds'] = Number(sequential.seconds.toFixed(2));
           figures['sync.sequential.peakRssMiB'] = sequential.peakRssMiB;
           figures['sync.sequentialOverCapped'] = Number(
