@@ -29,11 +29,16 @@ const LATENCY_MS = Number(process.env.SYNC_BENCH_LATENCY_MS ?? 50);
 // this machine's two cores, is what the bound is about.
 const SLOW_LATENCY_MS = Number(process.env.SYNC_BENCH_SLOW_LATENCY_MS ?? 200);
 const CAP = Number(process.env.SYNC_BENCH_CONCURRENCY ?? 32);
+// The capped sync again at L with a smaller cap (0 skips it): the same latency, with the national
+// cap rather than this machine's two cores deciding the time.
+const SMALL_CAP = Number(process.env.SYNC_BENCH_SMALL_CAP ?? 8);
 // Pushes in flight, more than the national cap: while some write a step to the database, others
 // wait at the cap with their next call ready, so the cap does not idle. At L = 200 ms, 1.5 × C
 // pushes ran faster than C pushes in 4 pairs of runs out of 4 (ratios 1.10–1.16 against 1.16–1.22);
-// 2 × C was no better than 1.5 × C.
-const PUSHES = Number(process.env.SYNC_BENCH_PUSHES ?? Math.ceil(CAP * 1.5));
+// 2 × C was no better than 1.5 × C. SYNC_BENCH_PUSHES sets it for every capped run.
+function pushesFor(cap: number): number {
+  return cap === 1 ? 1 : Number(process.env.SYNC_BENCH_PUSHES ?? Math.ceil(cap * 1.5));
+}
 
 async function engineOn(
   server: EmbeddedPostgres,
@@ -122,15 +127,10 @@ async function timedPush(
   server: EmbeddedPostgres,
   database: string,
   sims: SimulatorsProcess,
-  run: { parallel: number; latencyMs: number },
+  run: { cap: number; latencyMs: number },
 ): Promise<PushFigures> {
   const periodId = periodContaining('quarter', new Date()).id;
-  const { engine, dataSource, audit, poolSize } = await engineOn(
-    server,
-    database,
-    sims,
-    run.parallel,
-  );
+  const { engine, dataSource, audit, poolSize } = await engineOn(server, database, sims, run.cap);
   try {
     const planned = await engine.sync({ periodId, actor: 'bench' });
     const national = sims.nationalReports.origin;
@@ -166,7 +166,7 @@ async function timedPush(
     });
     const before = cpu();
     const started = process.hrtime.bigint();
-    await pushAll(engine, run.parallel === 1 ? 1 : PUSHES);
+    await pushAll(engine, pushesFor(run.cap));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const after = cpu();
     clearInterval(sampler);
@@ -198,13 +198,16 @@ async function timedPush(
 function cappedFigures(
   prefix: string,
   run: PushFigures,
-  latencyMs: number,
+  settings: { cap: number; latencyMs: number },
 ): Record<string, number> {
   const round = (value: number) => Number(value.toFixed(2));
-  const bound = (Math.ceil(run.nationalRequests / CAP) * latencyMs) / 1000;
+  const bound = (Math.ceil(run.nationalRequests / settings.cap) * settings.latencyMs) / 1000;
   const used = run.cpuSeconds;
   const floor = (used.gateway + used.simulators + used.postgres) / availableParallelism();
   return {
+    [`${prefix}.latencyMs`]: settings.latencyMs,
+    [`${prefix}.concurrencyCap`]: settings.cap,
+    [`${prefix}.pushesInFlight`]: pushesFor(settings.cap),
     [`${prefix}.transfers`]: run.transfers,
     [`${prefix}.nationalRequests`]: run.nationalRequests,
     [`${prefix}.tokenRequests`]: run.tokenRequests,
@@ -223,7 +226,8 @@ function cappedFigures(
 /**
  * A full demo-province quarter: planned, then pushed with the national simulator (in its own
  * process) answering after L ms and the gateway capped at C calls in flight, against the bound
- * ceil(requests / C) × L; and the same data pushed by a naive sequential loop in the same run.
+ * ceil(requests / C) × L (C = 32 at L = 50 and at 200 ms, and C = 8 at L = 50 ms); and the same
+ * data pushed by a naive sequential loop in the same run.
  *
  * A capped sync runs twice against the same simulators, each time into a fresh database with a
  * fresh token cache and an emptied national store: the first in processes that have just
@@ -233,21 +237,20 @@ function cappedFigures(
 export async function syncBench(): Promise<Record<string, number>> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'baocao-bench-sync-'));
   const server = await EmbeddedPostgres.start({ dataDir: dir, ephemeral: true, database: 'bench' });
-  const figures: Record<string, number> = {
-    'sync.latencyMs': LATENCY_MS,
-    'sync.concurrencyCap': CAP,
-    'sync.pushesInFlight': PUSHES,
-  };
+  const figures: Record<string, number> = {};
   try {
-    const runs: Array<{ label: string; parallel: number; latencyMs: number }> = [
-      { label: 'capped', parallel: CAP, latencyMs: LATENCY_MS },
+    const runs: Array<{ label: string; cap: number; latencyMs: number }> = [
+      { label: 'capped', cap: CAP, latencyMs: LATENCY_MS },
       ...(SLOW_LATENCY_MS
-        ? [{ label: `cappedAt${SLOW_LATENCY_MS}ms`, parallel: CAP, latencyMs: SLOW_LATENCY_MS }]
+        ? [{ label: `cappedAt${SLOW_LATENCY_MS}ms`, cap: CAP, latencyMs: SLOW_LATENCY_MS }]
+        : []),
+      ...(SMALL_CAP
+        ? [{ label: `cap${SMALL_CAP}At${LATENCY_MS}ms`, cap: SMALL_CAP, latencyMs: LATENCY_MS }]
         : []),
       // SYNC_BENCH_SEQUENTIAL=0 skips the naive loop (for profiling the capped runs alone).
       ...(process.env.SYNC_BENCH_SEQUENTIAL === '0'
         ? []
-        : [{ label: 'sequential', parallel: 1, latencyMs: LATENCY_MS }]),
+        : [{ label: 'sequential', cap: 1, latencyMs: LATENCY_MS }]),
     ];
     for (const run of runs) {
       const { label } = run;
@@ -267,9 +270,9 @@ export async function syncBench(): Promise<Record<string, number>> {
           continue;
         }
         const cold = await timedPush(server, `bench_${label}_cold`, sims, run);
-        Object.assign(figures, cappedFigures(`sync.${label}.cold`, cold, run.latencyMs));
+        Object.assign(figures, cappedFigures(`sync.${label}.cold`, cold, run));
         const warm = await timedPush(server, `bench_${label}`, sims, run);
-        Object.assign(figures, cappedFigures(`sync.${label}`, warm, run.latencyMs));
+        Object.assign(figures, cappedFigures(`sync.${label}`, warm, run));
       } finally {
         sims.stop();
       }
