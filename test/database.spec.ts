@@ -70,12 +70,13 @@ describe('database schema', () => {
 });
 
 describe('prepared statements', () => {
-  it('each text is its own statement on every connection, and a changed table is replanned', async () => {
+  it('each text is its own statement on every connection; after a column is added only one naming its columns answers', async () => {
     await withDataSource(await freshDatabaseUrl({ fromTemplate: false }), async (dataSource) => {
       await dataSource.query('CREATE TABLE sample (id int PRIMARY KEY, note text)');
       await dataSource.query("INSERT INTO sample VALUES (1, 'một'), (2, 'hai')");
       const noteOf = 'SELECT note FROM sample WHERE id = $1';
       const idOf = 'SELECT id FROM sample WHERE note = $1';
+      const everyColumn = 'SELECT * FROM sample WHERE id = $1';
       // More calls than the pool has connections, the two texts interleaved.
       const answers = await Promise.all(
         Array.from({ length: 40 }, (_, index) =>
@@ -87,9 +88,25 @@ describe('prepared statements', () => {
       expect(answers[1]).toEqual([{ note: 'hai' }]);
       expect(answers[3]).toEqual([{ note: 'một' }]);
       expect(answers[0]).toEqual([{ id: 2 }]);
-      // A column added after the statements were prepared: PostgreSQL replans, nothing breaks.
+      // Prepared on the pool's connections before the table changes.
+      await Promise.all(
+        Array.from({ length: 10 }, () => preparedQuery(dataSource, everyColumn, [1])),
+      );
+      // A column added after the statements were prepared: one that names its columns is
+      // replanned and answers as before; one that returns `*` would change its result, which
+      // PostgreSQL refuses (so the engine's statements name their columns).
       await dataSource.query('ALTER TABLE sample ADD COLUMN extra int');
       expect(await preparedQuery(dataSource, noteOf, [2])).toEqual([{ note: 'hai' }]);
+      const afterChange = await Promise.allSettled(
+        Array.from({ length: 4 }, () => preparedQuery(dataSource, everyColumn, [2])),
+      );
+      expect(
+        afterChange.some(
+          (answer) =>
+            answer.status === 'rejected' &&
+            /cached plan must not change result type/.test(String(answer.reason)),
+        ),
+      ).toBe(true);
     });
   });
 });
