@@ -4,13 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/database/data-source-options';
-import { seedDemoVault } from '../src/simulators/demo';
+import { remoteSystemsEnv, seedDemoVault } from '../src/simulators/demo';
 import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
 import { CredentialVault } from '../src/vault/credential-vault';
 import { VaultKey } from '../src/vault/vault-key';
 import { freshDatabaseUrl } from './support/database';
 import { spawnGateway } from './support/process';
-import { remoteSystemsEnv } from './support/gateway';
 
 /**
  * kill -9 the gateway process at random moments of a full sync of the current quarter and start

@@ -9,7 +9,7 @@ import { VaultKey } from '../src/vault/vault-key';
 import { VaultNationalAccounts } from '../src/vault/vault-national-accounts';
 import { freshDatabaseUrl } from './support/database';
 import { ii06aPacket, signed } from './support/national-fixtures';
-import { remoteSystemsEnv } from './support/gateway';
+import { remoteSystemsEnv } from '../src/simulators/demo';
 
 /** The national client over real HTTP against the simulated national system and IdP, accounts from the vault. */
 describe('the national client, one unit account per step', () => {

@@ -4,7 +4,7 @@ import { RemoteSystemError } from '../src/common/remote-system-error';
 import { loadConfig } from '../src/config/load-config';
 import { ProvincialClient } from '../src/provincial/provincial.client';
 import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
-import { remoteSystemsEnv } from './support/gateway';
+import { remoteSystemsEnv } from '../src/simulators/demo';
 
 describe('the provincial client against the simulated provincial system and SSO', () => {
   let sims: RunningSimulators;

@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { periodContaining } from '../src/catalog/periods';
-import { seedDemoVault } from '../src/simulators/demo';
+import { remoteSystemsEnv, seedDemoVault } from '../src/simulators/demo';
 import { signIn } from '../src/simulators/demo-sign-in';
 import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
 import { VaultService } from '../src/vault/vault.service';
 import { freshDatabaseUrl } from './support/database';
-import { startTestGateway, type TestGateway, remoteSystemsEnv } from './support/gateway';
+import { startTestGateway, type TestGateway } from './support/gateway';
 
 /**
  * A full demo sync (every unit of the province, the current quarter) through the gateway, then

@@ -4,13 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/database/data-source-options';
-import { seedDemoVault } from '../src/simulators/demo';
+import { remoteSystemsEnv, seedDemoVault } from '../src/simulators/demo';
 import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
 import { TransfersService } from '../src/transfers/transfers.service';
 import { VaultService } from '../src/vault/vault.service';
 import { freshDatabaseUrl } from './support/database';
 import { engineAgainst } from './support/engine';
-import { startTestGateway, type TestGateway, remoteSystemsEnv } from './support/gateway';
+import { startTestGateway, type TestGateway } from './support/gateway';
 
 /** Exactly-once effect under lost answers and with two replicas on one database. */
 describe('the transfer engine never pushes a content version twice', () => {

@@ -3,12 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { seedDemoVault } from '../src/simulators/demo';
+import { remoteSystemsEnv, seedDemoVault } from '../src/simulators/demo';
 import { signIn } from '../src/simulators/demo-sign-in';
 import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
 import { VaultService } from '../src/vault/vault.service';
 import { freshDatabaseUrl } from './support/database';
-import { startTestGateway, type TestGateway, remoteSystemsEnv } from './support/gateway';
+import { startTestGateway, type TestGateway } from './support/gateway';
 
 /** Operators drive the engine through the API; pg-boss jobs push, over real HTTP to the simulators. */
 describe('transfers through the API', () => {

@@ -9,7 +9,7 @@ import { SatisfactionLevels } from '../../src/mapping/satisfaction';
 import { NationalClient } from '../../src/national/national.client';
 import { UnitSigner } from '../../src/national/unit-signer';
 import { ProvincialClient } from '../../src/provincial/provincial.client';
-import { seedDemoVault } from '../../src/simulators/demo';
+import { remoteSystemsEnv, seedDemoVault } from '../../src/simulators/demo';
 import type { RunningSimulators } from '../../src/simulators/simulators';
 import {
   TransferEngine,
@@ -21,7 +21,6 @@ import { VaultKey } from '../../src/vault/vault-key';
 import { VaultNationalAccounts } from '../../src/vault/vault-national-accounts';
 import { VaultSigningKeys } from '../../src/vault/vault-signing-keys';
 import { freshDatabaseUrl } from './database';
-import { remoteSystemsEnv } from './gateway';
 
 /** A transfer engine wired as the gateway wires it, on its own database, against running simulators. */
 export async function engineAgainst(

@@ -51,5 +51,3 @@ export async function freePort(): Promise<number> {
     });
   });
 }
-
-export { remoteSystemsEnv } from '../../src/simulators/demo';
