@@ -13,7 +13,10 @@ export class KeptOpenings<T> {
     if (cached && cached.until > Date.now()) return cached.value;
     const value = open();
     this.kept.set(key, { until: Date.now() + this.ttlMs, value });
-    value.catch(() => this.kept.delete(key));
+    // Only this opening: one that failed after a newer one took its place leaves that one kept.
+    value.catch(() => {
+      if (this.kept.get(key)?.value === value) this.kept.delete(key);
+    });
     return value;
   }
 
