@@ -11,7 +11,7 @@ import { remoteSystemsEnv, seedDemoVault } from '../src/simulators/demo';
 import type { RunningSimulators } from '../src/simulators/simulators';
 import { CredentialVault } from '../src/vault/credential-vault';
 import { VaultKey } from '../src/vault/vault-key';
-import { simulatorsProcess, type SimulatorsProcess } from './support';
+import { adminJson, freshNational, simulatorsProcess, type SimulatorsProcess } from './support';
 
 const LATENCY_MS = Number(process.env.NATION_BENCH_LATENCY_MS ?? 50);
 const CAP = Number(process.env.NATION_BENCH_CONCURRENCY ?? 32);
@@ -83,13 +83,7 @@ export async function nationBench(): Promise<Record<string, number>> {
         new CredentialVault(dataSource, vaultKey, () => Promise.resolve()),
         sims as unknown as RunningSimulators,
       );
-      await fetch(`${national}/__admin/submissions`, { method: 'DELETE' });
-      await fetch(`${national}/__admin/reset`, { method: 'POST' });
-      await fetch(`${national}/__admin/faults`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ latencyMs: LATENCY_MS }),
-      });
+      await freshNational(national, LATENCY_MS);
       const each = String(Math.max(1, Math.floor(CAP / replicas)));
       const env = {
         DATABASE_URL: url,
@@ -137,10 +131,9 @@ export async function nationBench(): Promise<Record<string, number>> {
         }
         const seconds = (Date.now() - started) / 1000;
         const peaks = children.map((child) => memoryOf(child.pid!).peakMiB);
-        const counters = (await (await fetch(`${national}/__admin/counters`)).json()) as {
-          requests: number;
-          peakConcurrent: number;
-        };
+        const counters = await adminJson<{ requests: number; peakConcurrent: number }>(
+          `${national}/__admin/counters`,
+        );
         const byNode = await dataSource.query<Array<{ node: string; transfers: string }>>(
           `SELECT node, count(DISTINCT transfer_id)::text AS transfers FROM transfer_attempt
             GROUP BY node ORDER BY node`,

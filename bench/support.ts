@@ -80,3 +80,24 @@ export function cpuSecondsOf(pid: number, withChildren = false): number {
   // Linux counts in clock ticks of 1/100 s (USER_HZ).
   return total / 100;
 }
+
+/** A simulator's /__admin route, answered as JSON. */
+export async function adminJson<T>(url: string, method = 'GET', body?: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  return (await response.json()) as T;
+}
+
+/**
+ * The national simulator as at a fresh start, answering after `latencyMs`: its store emptied,
+ * its counters and faults reset (reset clears the latency too, so it is set after).
+ */
+export async function freshNational(origin: string, latencyMs: number): Promise<void> {
+  await adminJson(`${origin}/__admin/submissions`, 'DELETE');
+  await adminJson(`${origin}/__admin/reset`, 'POST');
+  await adminJson(`${origin}/__admin/faults`, 'POST', { latencyMs });
+}

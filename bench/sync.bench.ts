@@ -22,7 +22,13 @@ import { CredentialVault } from '../src/vault/credential-vault';
 import { VaultKey } from '../src/vault/vault-key';
 import { VaultNationalAccounts } from '../src/vault/vault-national-accounts';
 import { VaultSigningKeys } from '../src/vault/vault-signing-keys';
-import { cpuSecondsOf, simulatorsProcess, type SimulatorsProcess } from './support';
+import {
+  adminJson,
+  cpuSecondsOf,
+  freshNational,
+  simulatorsProcess,
+  type SimulatorsProcess,
+} from './support';
 
 const LATENCY_MS = Number(process.env.SYNC_BENCH_LATENCY_MS ?? 50);
 // The same capped sync again with a slower national system (0 skips it): where the latency, not
@@ -100,16 +106,6 @@ async function pushAll(engine: TransferEngine, parallel: number): Promise<void> 
   }
 }
 
-async function adminJson<T>(url: string, method = 'GET', body?: unknown): Promise<T> {
-  const response = await fetch(url, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  return (await response.json()) as T;
-}
-
 interface PushFigures {
   transfers: number;
   nationalRequests: number;
@@ -134,10 +130,7 @@ async function timedPush(
   try {
     const planned = await engine.sync({ periodId, actor: 'bench' });
     const national = sims.nationalReports.origin;
-    await adminJson(`${national}/__admin/submissions`, 'DELETE');
-    // Reset clears the counters and the faults: set the latency again.
-    await adminJson(`${national}/__admin/reset`, 'POST');
-    await adminJson(`${national}/__admin/faults`, 'POST', { latencyMs: run.latencyMs });
+    await freshNational(national, run.latencyMs);
     const tokens = async () =>
       (await adminJson<{ tokensIssued?: number }>(`${sims.urls.nationalIdp}/__admin/counters`))
         .tokensIssued ?? 0;
@@ -205,9 +198,6 @@ function cappedFigures(
   const used = run.cpuSeconds;
   const floor = (used.gateway + used.simulators + used.postgres) / availableParallelism();
   return {
-    [`${prefix}.latencyMs`]: settings.latencyMs,
-    [`${prefix}.concurrencyCap`]: settings.cap,
-    [`${prefix}.pushesInFlight`]: pushesFor(settings.cap),
     [`${prefix}.transfers`]: run.transfers,
     [`${prefix}.nationalRequests`]: run.nationalRequests,
     [`${prefix}.tokenRequests`]: run.tokenRequests,
@@ -269,6 +259,9 @@ export async function syncBench(): Promise<Record<string, number>> {
           );
           continue;
         }
+        figures[`sync.${label}.latencyMs`] = run.latencyMs;
+        figures[`sync.${label}.concurrencyCap`] = run.cap;
+        figures[`sync.${label}.pushesInFlight`] = pushesFor(run.cap);
         const cold = await timedPush(server, `bench_${label}_cold`, sims, run);
         Object.assign(figures, cappedFigures(`sync.${label}.cold`, cold, run));
         const warm = await timedPush(server, `bench_${label}`, sims, run);
