@@ -3,7 +3,7 @@
 //   npx ts-node --transpile-only scripts/update-mapping-fixtures.ts
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ProvincialReport } from '../src/provincial/provincial-wire';
+import type { ProvincialReport } from '../src/contracts/provincial-wire';
 import { demoMappingContext, runGolden, type GoldenInput } from '../test/support/mapping-context';
 
 const { data, context } = demoMappingContext();

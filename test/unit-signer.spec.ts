@@ -1,7 +1,7 @@
 import forge from 'node-forge';
 import { SignatureError, verifyPacketSignature } from '../src/national/packet-signature';
 import { UnitSigner, type SigningMaterial } from '../src/national/unit-signer';
-import type { FiguresPacket } from '../src/national/national-wire';
+import type { FiguresPacket } from '../src/contracts/national-wire';
 import { createCertificateAuthority, issueCertificate } from '../src/simulators/demo-pki';
 import { fromPem, fromPkcs12 } from '../src/vault/signing-material';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { projectRoot } from '../config/project-root';
-import type { UnitLevel } from '../provincial/provincial-wire';
+import type { UnitLevel } from '../contracts/provincial-wire';
 import type { FormDefinition } from './forms';
 import { parsePeriod, type Period } from './periods';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { projectRoot } from '../config/project-root';
-import type { SectorRecord } from '../provincial/provincial-wire';
+import type { SectorRecord } from '../contracts/provincial-wire';
 
 /**
  * The sector catalogue (lĩnh vực): codes, names, branches, with matching on a normalised key

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { UnitLevel, UnitRecord } from '../provincial/provincial-wire';
+import type { UnitLevel, UnitRecord } from '../contracts/provincial-wire';
 import type { FormCatalogue, FormDefinition } from './forms';
 import { parsePeriod, type Period } from './periods';
 

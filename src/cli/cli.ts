@@ -16,7 +16,7 @@ import { ConfigError, describeConfig, loadConfig } from '../config/load-config';
 import { projectRoot } from '../config/project-root';
 import { dataSourceOptions } from '../database/data-source-options';
 import { EmbeddedPostgres } from '../database/embedded-postgres';
-import { GatewayNodeEntity } from '../database/gateway-node.entity';
+import { GatewayNodeEntity } from '../database/entities/gateway-node.entity';
 import { findLiveNodes } from '../database/gateway-node.service';
 import { generateMigration } from '../database/migration-generator';
 import { pendingMigrations, runMigrationsLocked, schemaDrift } from '../database/migrations';
@@ -28,7 +28,7 @@ import { TransferRequestError, TransfersService } from '../transfers/transfers.s
 import { signIn } from '../simulators/demo-sign-in';
 import { NationalClient } from '../national/national.client';
 import { CredentialVault, type CredentialView } from '../vault/credential-vault';
-import type { CredentialKind, CredentialSystem } from '../vault/credential.entity';
+import type { CredentialKind, CredentialSystem } from '../database/entities/credential.entity';
 import { fromPem, fromPkcs12 } from '../vault/signing-material';
 import { VaultKey } from '../vault/vault-key';
 import { VaultNationalAccounts } from '../vault/vault-national-accounts';

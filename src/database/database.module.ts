@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from './data-source-options';
 import { DatabaseMigrator } from './database-migrator';
-import { GatewayNodeEntity } from './gateway-node.entity';
+import { GatewayNodeEntity } from './entities/gateway-node.entity';
 import { GatewayNodeService } from './gateway-node.service';
 
 @Module({})

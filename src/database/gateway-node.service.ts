@@ -9,7 +9,7 @@ import {
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, MoreThanOrEqual, Repository } from 'typeorm';
 import { type AppConfig, InjectConfig } from '../config/app-config';
-import { GatewayNodeEntity } from './gateway-node.entity';
+import { GatewayNodeEntity } from './entities/gateway-node.entity';
 import { packageVersion } from './package-version';
 
 const HEARTBEAT_MS = 30_000;

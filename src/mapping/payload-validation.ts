@@ -1,7 +1,7 @@
 import type { FormDefinition, GridForm, OutlineForm } from '../catalog/forms';
 import { evaluateRule, type Cells } from '../catalog/form-rules';
-import type { FieldError } from '../national/national-wire';
-import type { UnitLevel } from '../provincial/provincial-wire';
+import type { FieldError } from '../contracts/national-wire';
+import type { UnitLevel } from '../contracts/provincial-wire';
 
 /**
  * Validation of a national submission packet against its form: every problem at once, each with

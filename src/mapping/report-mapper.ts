@@ -12,8 +12,8 @@ import type {
   OutlinePacket,
   PacketHeader,
   SubmissionPacket,
-} from '../national/national-wire';
-import type { ProvincialReport, UnitRecord } from '../provincial/provincial-wire';
+} from '../contracts/national-wire';
+import type { ProvincialReport, UnitRecord } from '../contracts/provincial-wire';
 import type { FormMapping, MappingTable, MappingTables } from './mapping-tables';
 import { validatePacket } from './payload-validation';
 import type { SatisfactionLevels } from './satisfaction';

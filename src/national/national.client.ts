@@ -12,7 +12,7 @@ import type {
   StatusPacket,
   SubmissionDetail,
   SubmissionPacket,
-} from './national-wire';
+} from '../contracts/national-wire';
 
 /** A unit's account on the national system, as the vault holds it. */
 export interface NationalAccount {

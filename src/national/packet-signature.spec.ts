@@ -5,7 +5,7 @@ import {
   type CertificateAuthority,
   type IssuedCertificate,
 } from '../simulators/demo-pki';
-import type { FiguresPacket } from './national-wire';
+import type { FiguresPacket } from '../contracts/national-wire';
 import { SignatureError, signPacket, verifyPacketSignature } from './packet-signature';
 
 const packet: FiguresPacket = {

@@ -1,7 +1,7 @@
 import { X509Certificate, createHash, type KeyObject } from 'node:crypto';
 import { CompactSign, compactVerify } from 'jose';
 import { canonicalJson } from '../common/canonical-json';
-import type { DetachedSignature, SubmissionPacket } from './national-wire';
+import type { DetachedSignature, SubmissionPacket } from '../contracts/national-wire';
 
 /**
  * Digital signatures (ký số) on submissions: a JWS (RFC 7515) over the canonical JSON of the

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AppConfig } from '../config/app-config';
 import { projectRoot } from '../config/project-root';
-import type { SubmissionPacket } from './national-wire';
+import type { SubmissionPacket } from '../contracts/national-wire';
 import { SignatureError, checkCertificateChain, signPacket } from './packet-signature';
 
 /** A unit's signing key and certificate chain (leaf first), as the vault holds them. */

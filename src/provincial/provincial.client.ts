@@ -12,7 +12,7 @@ import type {
   ReportStatus,
   SectorRecord,
   UnitRecord,
-} from './provincial-wire';
+} from '../contracts/provincial-wire';
 import { ProvincialSso } from './provincial-sso';
 
 const SERVICE_ACCOUNT = 'service';

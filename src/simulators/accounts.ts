@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import type { Right } from '../national/national-wire';
-import type { UnitRecord } from '../provincial/provincial-wire';
+import type { Right } from '../contracts/national-wire';
+import type { UnitRecord } from '../contracts/provincial-wire';
 
 /** A unit's account on the national system (a VNeID-backed organisation account), with its rights. */
 export interface NationalAccount {

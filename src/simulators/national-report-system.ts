@@ -13,9 +13,9 @@ import type {
   SubmissionPacket,
   SubmissionStatus,
   SubmissionVersion,
-} from '../national/national-wire';
+} from '../contracts/national-wire';
 import { SignatureError, verifyPacketSignature } from '../national/packet-signature';
-import type { UnitRecord } from '../provincial/provincial-wire';
+import type { UnitRecord } from '../contracts/provincial-wire';
 import { unitsInForce, type DataSet } from './data/data-set';
 import { FaultInjector, type FaultSettings } from './fault-injector';
 import { errorHandler, HttpSimulator, listen, requireToken, type Listening } from './http-helpers';

@@ -5,7 +5,7 @@ import type {
   ProvincialReport,
   ReportStatus,
   UnitRecord,
-} from '../provincial/provincial-wire';
+} from '../contracts/provincial-wire';
 import type { DataSet } from './data/data-set';
 import { FaultInjector, type FaultSettings } from './fault-injector';
 import {

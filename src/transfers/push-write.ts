@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { preparedQuery } from '../database/prepared';
-import { TransferEntity } from './transfer.entity';
+import { TransferEntity } from '../database/entities/transfer.entity';
 
 /** One national call of a push as `transfer_attempt` keeps it. */
 export interface AttemptRow {

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AuditEventInput } from '../audit/audit-log';
 import { RemoteSystemError } from '../common/remote-system-error';
-import type { StatusPacket, SubmissionPacket } from '../national/national-wire';
+import type { StatusPacket, SubmissionPacket } from '../contracts/national-wire';
 import type { NationalClient } from '../national/national.client';
-import { DiscrepancyEntity, type DiscrepancyKind } from './discrepancy.entity';
-import { TransferEntity } from './transfer.entity';
+import { DiscrepancyEntity, type DiscrepancyKind } from '../database/entities/discrepancy.entity';
+import { TransferEntity } from '../database/entities/transfer.entity';
 
 export interface FieldDifference {
   path: string;

@@ -18,16 +18,16 @@ import {
   type MappingContext,
 } from '../mapping/report-mapper';
 import type { SatisfactionLevels } from '../mapping/satisfaction';
-import type { FieldError, StatusPacket, SubmissionPacket } from '../national/national-wire';
+import type { FieldError, StatusPacket, SubmissionPacket } from '../contracts/national-wire';
 import { NationalRejection, type NationalClient } from '../national/national.client';
 import { SignatureError } from '../national/packet-signature';
 import type { UnitSigner } from '../national/unit-signer';
 import type { ProvincialClient } from '../provincial/provincial.client';
-import type { ProvincialReport } from '../provincial/provincial-wire';
-import { ExtractionCursorEntity } from './extraction-cursor.entity';
+import type { ProvincialReport } from '../contracts/provincial-wire';
+import { ExtractionCursorEntity } from '../database/entities/extraction-cursor.entity';
 import { PushWrite } from './push-write';
-import { TransferVersionEntity } from './transfer-version.entity';
-import { TransferEntity, type TransferState, type TransferStep } from './transfer.entity';
+import { TransferVersionEntity } from '../database/entities/transfer-version.entity';
+import { TransferEntity, type TransferState, type TransferStep } from '../database/entities/transfer.entity';
 
 export interface RetryPolicy {
   /** Tries of one content version before it is failed and dead-lettered. */

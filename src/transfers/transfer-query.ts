@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { isPeriodId } from '../catalog/periods';
-import type { TransferState } from './transfer.entity';
+import type { TransferState } from '../database/entities/transfer.entity';
 
 export const STATES: TransferState[] = [
   'planned',

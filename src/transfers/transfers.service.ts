@@ -18,14 +18,14 @@ import { SatisfactionLevels } from '../mapping/satisfaction';
 import { ProvincialClient } from '../provincial/provincial.client';
 import { VaultRefreshTokens } from '../vault/vault-refresh-tokens';
 import { VaultService } from '../vault/vault.service';
-import { DiscrepancyEntity } from './discrepancy.entity';
+import { DiscrepancyEntity } from '../database/entities/discrepancy.entity';
 import { Reconciler } from './reconciler';
 import { TransferEngine, type SyncResult } from './transfer-engine';
-import { TransferAttemptEntity } from './transfer-attempt.entity';
+import { TransferAttemptEntity } from '../database/entities/transfer-attempt.entity';
 import { queryTransfers, whereOf, type TransferFilters } from './transfer-query';
 import { QUEUES, TransferQueue, type SyncJob, type TickJob } from './transfer-queue';
-import { TransferVersionEntity } from './transfer-version.entity';
-import { TransferEntity } from './transfer.entity';
+import { TransferVersionEntity } from '../database/entities/transfer-version.entity';
+import { TransferEntity } from '../database/entities/transfer.entity';
 
 /** An operator's request refused, with the status the API answers and the parameter at fault. */
 export class TransferRequestError extends Error {

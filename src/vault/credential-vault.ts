@@ -6,7 +6,7 @@ import {
   type CredentialKind,
   type CredentialStatus,
   type CredentialSystem,
-} from './credential.entity';
+} from '../database/entities/credential.entity';
 import { VaultKey } from './vault-key';
 
 /** A refusal of the vault, with the HTTP status the admin API answers it with. */

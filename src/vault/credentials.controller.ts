@@ -16,7 +16,7 @@ import type { Response } from 'express';
 import { CurrentCaller } from '../access/caller.decorator';
 import { Roles, type Caller } from '../access/roles.decorator';
 import { CredentialError, type CredentialFilters, type CredentialInput } from './credential-vault';
-import type { CredentialKind, CredentialStatus, CredentialSystem } from './credential.entity';
+import type { CredentialKind, CredentialStatus, CredentialSystem } from '../database/entities/credential.entity';
 import { VaultService } from './vault.service';
 
 /** A vault refusal is answered with its status and message (never a secret in either). */

@@ -5,7 +5,7 @@ import { RemoteSystemError } from '../common/remote-system-error';
 import { type AppConfig, InjectConfig } from '../config/app-config';
 import { ProvincialSso } from '../provincial/provincial-sso';
 import { CredentialError } from './credential-vault';
-import { SignInRequestEntity } from './sign-in-request.entity';
+import { SignInRequestEntity } from '../database/entities/sign-in-request.entity';
 import { VaultKey } from './vault-key';
 import { VaultRefreshTokens } from './vault-refresh-tokens';
 import { VaultService } from './vault.service';

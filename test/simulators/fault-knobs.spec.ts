@@ -1,4 +1,4 @@
-import type { StatusPacket } from '../../src/national/national-wire';
+import type { StatusPacket } from '../../src/contracts/national-wire';
 import { NATIONAL_SCOPE } from '../../src/simulators/national-report-system';
 import { startSimulators, type RunningSimulators } from '../../src/simulators/simulators';
 import { ii06aPacket } from '../support/national-fixtures';

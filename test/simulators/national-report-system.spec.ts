@@ -2,7 +2,7 @@ import type {
   FiguresPacket,
   StatusPacket,
   SubmissionDetail,
-} from '../../src/national/national-wire';
+} from '../../src/contracts/national-wire';
 import { startSimulators, type RunningSimulators } from '../../src/simulators/simulators';
 import { createCertificateAuthority, issueCertificate } from '../../src/simulators/demo-pki';
 import { NATIONAL_SCOPE } from '../../src/simulators/national-report-system';

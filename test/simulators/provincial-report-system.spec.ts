@@ -1,4 +1,4 @@
-import type { Page, ProvincialReport, UnitRecord } from '../../src/provincial/provincial-wire';
+import type { Page, ProvincialReport, UnitRecord } from '../../src/contracts/provincial-wire';
 import { generateDemoDataSet } from '../../src/simulators/data/demo-data';
 import { SimulatedIdentityProvider } from '../../src/simulators/identity-provider';
 import {

@@ -9,7 +9,7 @@ import {
   type ReportMapping,
 } from '../../src/mapping/report-mapper';
 import { SatisfactionLevels } from '../../src/mapping/satisfaction';
-import type { ProvincialReport } from '../../src/provincial/provincial-wire';
+import type { ProvincialReport } from '../../src/contracts/provincial-wire';
 import type { DataSet } from '../../src/simulators/data/data-set';
 import { generateDemoDataSet } from '../../src/simulators/data/demo-data';
 

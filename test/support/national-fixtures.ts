@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
-import type { FiguresPacket, OutlinePacket } from '../../src/national/national-wire';
+import type { FiguresPacket, OutlinePacket } from '../../src/contracts/national-wire';
 import { signPacket } from '../../src/national/packet-signature';
-import type { ProvincialReport } from '../../src/provincial/provincial-wire';
+import type { ProvincialReport } from '../../src/contracts/provincial-wire';
 import type { IssuedCertificate } from '../../src/simulators/demo-pki';
 
 // A hand-written stand-in for the mapper, enough to build valid packets in simulator tests.

@@ -6,7 +6,7 @@ import type {
   RegimeRecord,
   SectorRecord,
   UnitRecord,
-} from '../../provincial/provincial-wire';
+} from '../../contracts/provincial-wire';
 
 /** A faulty report placed on purpose, so tests and demos can show how each is refused. */
 export interface PlantedFault {

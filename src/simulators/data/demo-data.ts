@@ -10,7 +10,7 @@ import type {
   RegimeRecord,
   SectorRecord,
   UnitRecord,
-} from '../../provincial/provincial-wire';
+} from '../../contracts/provincial-wire';
 import { assembleDataSet, unitsInForce, type DataSet, type PlantedFault } from './data-set';
 import { figuresToValues, outlineSections, satisfactionCounts, sectorFigures } from './figures';
 import { SeededRandom } from './random';

@@ -4,7 +4,7 @@ import type {
   SatisfactionChannel,
   SatisfactionCount,
   UnitLevel,
-} from '../../provincial/provincial-wire';
+} from '../../contracts/provincial-wire';
 import type { SeededRandom } from './random';
 
 /** How many dossiers a unit of each level handles per sector per quarter, roughly. */

@@ -1,5 +1,5 @@
 import { periodContaining } from '../../catalog/periods';
-import type { ProvincialReport, SectorRecord, UnitRecord } from '../../provincial/provincial-wire';
+import type { ProvincialReport, SectorRecord, UnitRecord } from '../../contracts/provincial-wire';
 import { assembleDataSet, type DataSet } from './data-set';
 import { loadDemoSeeds } from './demo-data';
 import { figuresToValues, outlineSections, satisfactionCounts, sectorFigures } from './figures';

@@ -1,8 +1,8 @@
 /**
  * The national report system's wire format, as the gateway assumes it (docs/simulators.md,
  * docs/national-api.openapi.yaml). Messages follow the packet kinds of QCVN 125:2021/BTTTT; the
- * standard's field schema was not read, so field names are this project's. Only national/ (and
- * the simulator that stands in for the system) use it.
+ * standard's field schema was not read, so field names are this project's. Shared by the national
+ * client, the mapping and the simulator that stands in for the system.
  */
 export type PacketKind =
   | 'CHE_DO_BAO_CAO' // regime

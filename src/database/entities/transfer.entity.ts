@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { FieldError } from '../national/national-wire';
+import type { FieldError } from '../../contracts/national-wire';
 
 /**
  * planned → extracted → mapped → pushing → pushed → confirmed, with invalid (broke a form rule:

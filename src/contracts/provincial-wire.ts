@@ -2,7 +2,7 @@
  * The provincial report system's wire format, as the gateway assumes it (docs/simulators.md,
  * docs/provincial-api.openapi.json). Modelled on what provincial report systems are seen to use:
  * indicator values per unit and period ({indicatorCode, officeCode, periodId, dataYear, value}),
- * behind an OIDC SSO. Only provincial/ (and the simulator that stands in for the system) use it.
+ * behind an OIDC SSO. Shared by the provincial client, the catalogue, the mapping and the simulator that stands in for the system (contracts/ imports nothing).
  */
 export type UnitLevel = 'province' | 'department' | 'district' | 'district-agency' | 'commune';
 
