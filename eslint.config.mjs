@@ -2,6 +2,95 @@ import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+// The never-rules of docs/architecture.md, as import restrictions. Each rule names itself in its
+// message; test/lint-boundaries.spec.ts breaks each one and shows that `npm run lint` fails.
+// A type import is erased by the build: nothing of the simulators loads for it.
+const SIMULATORS = {
+  regex: '(^|/)simulators/',
+  allowTypeImports: true,
+  message:
+    'Production code never imports src/simulators/ (demo mode loads it in main.ts and the CLI).',
+};
+const NEVER = {
+  'src/contracts': [
+    {
+      regex: '^\\.\\./',
+      message: 'contracts/ holds shapes only and imports nothing of the project.',
+    },
+  ],
+  'src/catalog': [
+    {
+      regex: '^(\\.\\./)+(?!\\.\\./)(?!config/|contracts/)',
+      message: 'catalog/ imports only config/ and contracts/.',
+    },
+  ],
+  'src/mapping': [
+    {
+      regex: '(^|/)(provincial|national|database)/',
+      message: 'mapping/ is pure: it imports neither the clients nor the database.',
+    },
+  ],
+  'src/provincial': [
+    { regex: '(^|/)national/', message: 'provincial/ and national/ never import each other.' },
+  ],
+  'src/national': [
+    { regex: '(^|/)provincial/', message: 'provincial/ and national/ never import each other.' },
+  ],
+  'src/audit': [{ regex: '(^|/)transfers/', message: 'audit/ never imports transfers/.' }],
+  'src/database': [
+    {
+      regex: '^(\\.\\./)+(?!\\.\\./)(?!config/|contracts/|migrations)',
+      message: 'database/ imports no feature: the arrows point down to it.',
+    },
+  ],
+};
+// Only the clients speak HTTP and OIDC to the remote systems.
+const REMOTE_LIBRARIES = [
+  { name: 'axios', message: 'Only provincial/ and national/ import axios.' },
+  {
+    name: 'openid-client',
+    message: 'Only the SSO parts of provincial/ and national/ import openid-client.',
+  },
+];
+const PRODUCTION = { ignores: ['**/*.spec.ts', 'src/simulators/**'] };
+const boundaries = [
+  {
+    files: ['src/**/*.ts'],
+    ...PRODUCTION,
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: REMOTE_LIBRARIES, patterns: [SIMULATORS] },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportExpression[source.value=/simulators/]',
+          message:
+            'Only the composition roots (src/main.ts, src/cli/cli.ts, src/cli/cli-context.ts) load the simulators, in demo mode.',
+        },
+      ],
+    },
+  },
+  ...Object.entries(NEVER).map(([folder, patterns]) => ({
+    files: [`${folder}/**/*.ts`],
+    ...PRODUCTION,
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: folder === 'src/provincial' || folder === 'src/national' ? [] : REMOTE_LIBRARIES,
+          patterns: [SIMULATORS, ...patterns],
+        },
+      ],
+    },
+  })),
+  {
+    files: ['src/main.ts', 'src/cli/cli.ts', 'src/cli/cli-context.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -47,9 +136,19 @@ export default tseslint.config(
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
       sourceType: 'commonjs',
-      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', console: 'readonly' },
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        console: 'readonly',
+        process: 'readonly',
+      },
     },
-    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      '@typescript-eslint/no-require-imports': 'off',
+    },
   },
+  ...boundaries,
   prettier,
 );

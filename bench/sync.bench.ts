@@ -4,24 +4,16 @@ import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '../src/audit/audit-log';
 import { AuditSigner } from '../src/audit/audit-signer';
-import { FormCatalogue } from '../src/catalog/forms';
 import { periodContaining } from '../src/catalog/periods';
 import { loadConfig } from '../src/config/load-config';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { createDatabaseIfMissing, EmbeddedPostgres } from '../src/database/embedded-postgres';
 import { runMigrationsLocked } from '../src/database/migrations';
-import { MappingTables } from '../src/mapping/mapping-tables';
-import { SatisfactionLevels } from '../src/mapping/satisfaction';
-import { NationalClient } from '../src/national/national.client';
-import { UnitSigner } from '../src/national/unit-signer';
-import { ProvincialClient } from '../src/provincial/provincial.client';
 import { remoteSystemsEnv, seedDemoVault } from '../src/simulators/demo';
 import type { RunningSimulators } from '../src/simulators/simulators';
-import { TransferEngine } from '../src/transfers/transfer-engine';
+import { buildTransferEngine, type TransferEngine } from '../src/transfers/transfer-engine';
 import { CredentialVault } from '../src/vault/credential-vault';
 import { VaultKey } from '../src/vault/vault-key';
-import { VaultNationalAccounts } from '../src/vault/vault-national-accounts';
-import { VaultSigningKeys } from '../src/vault/vault-signing-keys';
 import {
   adminJson,
   cpuSecondsOf,
@@ -76,18 +68,12 @@ async function engineOn(
     audit.record(event, manager),
   );
   await seedDemoVault(vault, sims as unknown as RunningSimulators);
-  const engine = new TransferEngine({
+  const engine = buildTransferEngine({
+    config,
     dataSource,
-    provincial: new ProvincialClient(config),
-    national: new NationalClient(config, new VaultNationalAccounts(vault)),
-    signer: new UnitSigner(new VaultSigningKeys(vault), [
-      sims.credentials.signingAuthority.certificatePem,
-    ]),
-    forms: FormCatalogue.load(),
-    tables: MappingTables.load(),
-    satisfaction: SatisfactionLevels.load(),
-    record: (event, manager) => audit.record(event, manager),
-    auditRow: (event) => audit.pendingRow(event),
+    audit,
+    vault,
+    trustAnchors: [sims.credentials.signingAuthority.certificatePem],
     policy: { confirmDelayMs: 0 },
   });
   return { engine, dataSource, audit, poolSize: config.database.poolSize };
@@ -95,12 +81,12 @@ async function engineOn(
 
 async function pushAll(engine: TransferEngine, parallel: number): Promise<void> {
   for (;;) {
-    const due = await engine.due(100_000);
+    const due = await engine.pusher.due(100_000);
     if (!due.length) return;
     let next = 0;
     await Promise.all(
       Array.from({ length: parallel }, async () => {
-        while (next < due.length) await engine.push(due[next++]);
+        while (next < due.length) await engine.pusher.push(due[next++]);
       }),
     );
   }
@@ -128,7 +114,7 @@ async function timedPush(
   const periodId = periodContaining('quarter', new Date()).id;
   const { engine, dataSource, audit, poolSize } = await engineOn(server, database, sims, run.cap);
   try {
-    const planned = await engine.sync({ periodId, actor: 'bench' });
+    const planned = await engine.planner.sync({ periodId, actor: 'bench' });
     const national = sims.nationalReports.origin;
     await freshNational(national, run.latencyMs);
     const tokens = async () =>

@@ -6,14 +6,8 @@ import { ConfigError, describeConfig, loadConfig } from './config/load-config';
 import { LifecycleService } from './common/lifecycle.service';
 import { openDatabase, type DatabaseHandle } from './database/open-database';
 import { pinoOptions, pinoTransport } from './logging/logger-options';
-import {
-  pointAtSimulators,
-  seedDemoVault,
-  startDemoSimulators,
-  writeDemoCredentials,
-} from './simulators/demo';
-import { VaultService } from './vault/vault.service';
 import type { RunningSimulators } from './simulators/simulators';
+import { VaultService } from './vault/vault.service';
 
 // sysexits.h EX_CONFIG: the process was started with a configuration it cannot run with.
 const EXIT_CONFIG = 78;
@@ -69,9 +63,12 @@ async function main(): Promise<void> {
 
   try {
     database = await openDatabase(config, (message) => logger.info(message));
-    if (config.mode === 'demo') {
+    // Demo mode only: the simulators' code is loaded here, never in production.
+    const demo = config.mode === 'demo' ? await import('./simulators/demo') : undefined;
+    if (demo) {
       // Demo mode: both report systems and both identity providers are simulated on loopback,
       // and the gateway reaches them through the same configuration keys as the real ones.
+      const { pointAtSimulators, startDemoSimulators, writeDemoCredentials } = demo;
       simulators = await startDemoSimulators(config);
       const credentials = writeDemoCredentials(simulators);
       config = pointAtSimulators(config, simulators);
@@ -79,9 +76,9 @@ async function main(): Promise<void> {
     }
     app = await createGateway({ config, databaseUrl: database.url });
     await app.init();
-    if (simulators) {
+    if (demo && simulators) {
       // After init: the migrations have run.
-      const seeded = await seedDemoVault(app.get(VaultService).vault, simulators);
+      const seeded = await demo.seedDemoVault(app.get(VaultService).vault, simulators);
       if (seeded)
         logger.info({ credentials: seeded }, 'demo mode: simulator accounts stored in the vault');
     }

@@ -241,6 +241,14 @@ describe("the gateway's own API: who may call what", () => {
     expect(response.status).toBe(expectedFor(endpoint, who));
     if (response.status === 401)
       expect(response.headers['www-authenticate']).toContain('invalid_token');
+    // Every refusal: a stable code, a Vietnamese message and the request id.
+    if (response.status >= 400)
+      expect(response.body).toMatchObject({
+        statusCode: response.status,
+        code: expect.stringMatching(/^[A-Z][A-Z0-9_]+$/),
+        message: expect.any(String),
+        requestId: response.headers['x-request-id'],
+      });
   });
 
   it('covers every route of the API description', async () => {

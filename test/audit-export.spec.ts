@@ -158,7 +158,7 @@ describe('audit export and offline verification', () => {
       );
     const verified = cli('audit', 'verify');
     expect(verified.status).toBe(0);
-    expect(verified.stdout).toMatch(/^OK: \d+ events verified/);
+    expect(verified.stdout).toMatch(/^HỢP LỆ \[AUDIT_CHAIN_OK\]: \d+ sự kiện đã kiểm tra/);
     const script = (file: string) =>
       spawnSync(
         process.execPath,
@@ -187,7 +187,7 @@ describe('audit export and offline verification', () => {
     await client.end();
     const broken = cli('audit', 'verify');
     expect(broken.status).toBe(1);
-    expect(broken.stdout).toContain('BROKEN at event 3');
+    expect(broken.stdout).toContain('HỎNG [AUDIT_CHAIN_BROKEN] tại sự kiện 3');
   });
 });
 

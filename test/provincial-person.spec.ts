@@ -76,12 +76,9 @@ describe("a person's provincial sign-in kept by the gateway", () => {
     const dataSource = await new DataSource(dataSourceOptions(databaseUrl, 2)).initialize();
     try {
       const vault = new CredentialVault(dataSource, vaultKey, () => Promise.resolve());
-      const client = new ProvincialClient(
-        loadConfig({ env: env() }),
-        undefined,
-        undefined,
-        new VaultRefreshTokens(vault),
-      );
+      const client = new ProvincialClient(loadConfig({ env: env() }), {
+        signIns: new VaultRefreshTokens(vault),
+      });
       await expect(client.periods()).rejects.toMatchObject({
         retryable: false,
         message: expect.stringContaining('no one has signed in'),
@@ -118,23 +115,17 @@ describe("a person's provincial sign-in kept by the gateway", () => {
       expect(raw[0].ciphertext.toString('latin1')).not.toContain(secret);
       expect(gateway.logLines.join('\n')).not.toContain(secret);
 
-      const fresh = new ProvincialClient(
-        loadConfig({ env: env() }),
-        undefined,
-        undefined,
-        new VaultRefreshTokens(vault),
-      );
+      const fresh = new ProvincialClient(loadConfig({ env: env() }), {
+        signIns: new VaultRefreshTokens(vault),
+      });
       expect((await fresh.periods()).length).toBeGreaterThan(0);
 
       // A revoked sign-in is a non-retryable error naming the person's account.
       sims.provincialSso.revoke(person('operator').username);
       await new Promise((resolve) => setTimeout(resolve, 5));
-      const revoked = new ProvincialClient(
-        loadConfig({ env: env() }),
-        undefined,
-        undefined,
-        new VaultRefreshTokens(vault),
-      );
+      const revoked = new ProvincialClient(loadConfig({ env: env() }), {
+        signIns: new VaultRefreshTokens(vault),
+      });
       await expect(revoked.periods()).rejects.toMatchObject({
         retryable: false,
         account: person('operator').username,

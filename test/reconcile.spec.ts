@@ -28,6 +28,7 @@ describe('reconciliation', () => {
     const recorded: string[] = [];
     const reconciler = new Reconciler(
       dataSource,
+      engine.transitions,
       national,
       (event) => {
         recorded.push(event.action);
@@ -37,7 +38,7 @@ describe('reconciliation', () => {
     );
     try {
       const units = ['QNG-X-011', 'QNG-X-012', 'QNG-X-013', 'QNG-X-014'];
-      const planned = await engine.sync({ periodId: '2025-Q4', units, actor: 'test' });
+      const planned = await engine.planner.sync({ periodId: '2025-Q4', units, actor: 'test' });
       const ii06a = async (unit: string) =>
         (
           await dataSource.query<Array<{ id: string }>>(
@@ -48,7 +49,7 @@ describe('reconciliation', () => {
       // X-014's II.06a the gateway "confirmed", but the national system never got it.
       const lost = await ii06a('QNG-X-014');
       await dataSource.query("UPDATE transfer SET state = 'confirmed' WHERE id = $1", [lost]);
-      for (const id of planned.transferIds) await engine.push(id);
+      for (const id of planned.transferIds) await engine.pusher.push(id);
 
       const held = (await admin('/submissions')) as Array<{
         submissionId: string;
@@ -98,7 +99,7 @@ describe('reconciliation', () => {
       ]);
 
       // A second pass opens nothing new; the missing copy, pushed again, is there.
-      expect(await engine.push(lost)).toMatch(/confirmed|pushed/);
+      expect(await engine.pusher.push(lost)).toMatch(/confirmed|pushed/);
       const again = await reconciler.reconcile('2025-Q4', units, 'test');
       expect(again.repushed).toEqual([]);
       const [{ count }] = await dataSource.query<Array<{ count: string }>>(
@@ -116,9 +117,9 @@ describe('reconciliation', () => {
         'accept',
       );
       expect(resolved).toMatchObject({ status: 'resolved', resolvedBy: 'vanthu' });
-      await expect(reconciler.resolve(different.id, 'vanthu', 'again', 'accept')).rejects.toThrow(
-        /already resolved/,
-      );
+      await expect(
+        reconciler.resolve(different.id, 'vanthu', 'again', 'accept'),
+      ).rejects.toMatchObject({ code: 'DISCREPANCY_ALREADY_RESOLVED', kind: 'conflict' });
       expect(recorded).toEqual(
         expect.arrayContaining(['reconcile.missing', 'discrepancy.resolved']),
       );

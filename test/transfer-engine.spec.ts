@@ -41,7 +41,7 @@ describe('the transfer engine', () => {
   it('a dry run shows each payload and sends nothing', async () => {
     const { engine, close } = await engineAgainst(sims);
     try {
-      const result = await engine.sync({
+      const result = await engine.planner.sync({
         periodId: '2025-Q3',
         units: UNITS,
         dryRun: true,
@@ -64,13 +64,17 @@ describe('the transfer engine', () => {
   it('pushes each transfer once under the unit’s accounts, confirms it, and a second run changes nothing', async () => {
     const { engine, dataSource, close } = await engineAgainst(sims);
     try {
-      const planned = await engine.sync({ periodId: '2025-Q3', units: UNITS, actor: 'test' });
+      const planned = await engine.planner.sync({
+        periodId: '2025-Q3',
+        units: UNITS,
+        actor: 'test',
+      });
       expect(planned.created).toBe(planned.transferIds.length);
       expect(planned.invalid).toBe(0);
       for (const id of planned.transferIds)
-        expect(await engine.push(id)).toMatch(/confirmed|pushed/);
+        expect(await engine.pusher.push(id)).toMatch(/confirmed|pushed/);
       // Anything still waiting for "received" is confirmed on the next pass.
-      for (const id of await engine.due()) await engine.push(id);
+      for (const id of await engine.pusher.due()) await engine.pusher.push(id);
       const states = await dataSource.query<Array<{ state: string; count: string }>>(
         'SELECT state, count(*)::text AS count FROM transfer GROUP BY state',
       );
@@ -79,9 +83,9 @@ describe('the transfer engine', () => {
       expect(national).toHaveLength(planned.transferIds.length);
       for (const submission of national) expect(submission.versions).toHaveLength(1);
 
-      const again = await engine.sync({ periodId: '2025-Q3', units: UNITS, actor: 'test' });
+      const again = await engine.planner.sync({ periodId: '2025-Q3', units: UNITS, actor: 'test' });
       expect(again).toMatchObject({ created: 0, newVersions: 0 });
-      expect(await engine.due()).toEqual([]);
+      expect(await engine.pusher.due()).toEqual([]);
       const steps = await dataSource.query<Array<{ step: string; account: string }>>(
         `SELECT a.step, a.account FROM transfer_attempt a JOIN transfer t ON t.id = a.transfer_id
           WHERE t.unit_code = 'QNG-SO-TC' AND a.step IN ('submit', 'approve', 'send') ORDER BY a.started_at`,
@@ -101,13 +105,14 @@ describe('the transfer engine', () => {
   it('a lost answer becomes unknown, and the next try reads back and adopts instead of resending', async () => {
     const { engine, dataSource, close } = await engineAgainst(sims);
     try {
-      const [id] = (await engine.sync({ periodId: '2025-Q3', units: ['QNG-X-030'], actor: 'test' }))
-        .transferIds;
+      const [id] = (
+        await engine.planner.sync({ periodId: '2025-Q3', units: ['QNG-X-030'], actor: 'test' })
+      ).transferIds;
       await admin(sims.nationalReports.origin, '/faults', { dropAfterStoreRate: 1 });
-      expect(await engine.push(id)).toBe('unknown');
+      expect(await engine.pusher.push(id)).toBe('unknown');
       await admin(sims.nationalReports.origin, '/faults', { dropAfterStoreRate: 0 });
       await dataSource.query('UPDATE transfer SET next_attempt_at = now() WHERE id = $1', [id]);
-      expect(await engine.push(id)).toMatch(/confirmed|pushed/);
+      expect(await engine.pusher.push(id)).toMatch(/confirmed|pushed/);
       const attempts = await dataSource.query<Array<{ step: string; outcome: string }>>(
         'SELECT step, outcome FROM transfer_attempt WHERE transfer_id = $1 ORDER BY started_at',
         [id],
@@ -128,22 +133,22 @@ describe('the transfer engine', () => {
       policy: { backoffBaseMs: 60_000 },
     });
     try {
-      await engine.sync({ periodId: '2025-Q3', units: ['QNG-X-040'], actor: 'test' });
+      await engine.planner.sync({ periodId: '2025-Q3', units: ['QNG-X-040'], actor: 'test' });
       const [{ id }] = await dataSource.query<Array<{ id: string }>>(
         "SELECT id FROM transfer WHERE unit_code = 'QNG-X-040' AND form_code = 'II.06a/VPCP/KSTT'",
       );
       await admin(sims.nationalReports.origin, '/faults', { errorRate: 1, errorStatuses: [503] });
-      expect(await engine.push(id)).toBe('pushing');
+      expect(await engine.pusher.push(id)).toBe('pushing');
       const [row] = await dataSource.query<
         Array<{ attempts: number; next: Date; last_error: { status: number } }>
       >('SELECT attempts, next_attempt_at AS next, last_error FROM transfer WHERE id = $1', [id]);
       expect(row.attempts).toBe(1);
       expect(row.last_error.status).toBe(503);
       expect(new Date(row.next).getTime()).toBeGreaterThan(Date.now() + 25_000);
-      expect(await engine.due()).not.toContain(id);
+      expect(await engine.pusher.due()).not.toContain(id);
       await admin(sims.nationalReports.origin, '/faults', { errorRate: 0 });
       await dataSource.query('UPDATE transfer SET next_attempt_at = now() WHERE id = $1', [id]);
-      expect(await engine.push(id)).toMatch(/confirmed|pushed/);
+      expect(await engine.pusher.push(id)).toMatch(/confirmed|pushed/);
 
       // The province changes the report after confirmation: a new version, pushed as a correction.
       const report = sims.data.reports.find(
@@ -168,13 +173,13 @@ describe('the transfer engine', () => {
       pending.value += 1;
       pendingInTime.value += 1;
       await admin(sims.provincialReports.origin, '/reports/2025-Q3.QNG-X-040.KSTT', { values });
-      const changed = await engine.sync({
+      const changed = await engine.planner.sync({
         periodId: '2025-Q3',
         units: ['QNG-X-040'],
         actor: 'test',
       });
       expect(changed).toMatchObject({ newVersions: 1, created: 0 });
-      expect(await engine.push(id)).toMatch(/confirmed|pushed/);
+      expect(await engine.pusher.push(id)).toMatch(/confirmed|pushed/);
       const national = (await stored()).find(
         (submission) =>
           submission.unitCode === 'QNG-X-040' &&
@@ -190,7 +195,7 @@ describe('the transfer engine', () => {
   it('a report that breaks a form rule is invalid, with field, rule, expected and actual, and never pushed', async () => {
     const { engine, dataSource, close } = await engineAgainst(sims);
     try {
-      const result = await engine.sync({
+      const result = await engine.planner.sync({
         periodId: '2026-Q4',
         units: ['QNG-X-001', 'QNG-X-002', 'QNG-X-010'],
         actor: 'test',
@@ -206,13 +211,13 @@ describe('the transfer engine', () => {
         expected: expect.anything(),
         actual: expect.anything(),
       });
-      const due = await engine.due();
+      const due = await engine.pusher.due();
       const invalidIds = await dataSource.query<Array<{ id: string }>>(
         "SELECT id FROM transfer WHERE state = 'invalid'",
       );
       for (const { id } of invalidIds) {
         expect(due).not.toContain(id);
-        expect(await engine.push(id)).toBe('busy');
+        expect(await engine.pusher.push(id)).toBe('busy');
       }
     } finally {
       await close();
@@ -240,7 +245,7 @@ describe('district summaries', () => {
   it('a summary waits for its children, then goes under the district’s tổng hợp account, signed', async () => {
     const { engine, dataSource, close } = await engineAgainst(sims, { summaryPolicy: 'children' });
     try {
-      await engine.sync({ periodId: '2025-Q1', units: unitsOf(), actor: 'test' });
+      await engine.planner.sync({ periodId: '2025-Q1', units: unitsOf(), actor: 'test' });
       const summaries = async () =>
         dataSource.query<Array<{ id: string; form_code: string; state: string }>>(
           "SELECT id, form_code, state FROM transfer WHERE unit_code = $1 AND form_code IN ('II.06/VPCP/KSTT', 'II.05/VPCP/KSTT') ORDER BY form_code",
@@ -249,13 +254,13 @@ describe('district summaries', () => {
       const waiting = await summaries();
       expect(waiting.length).toBeGreaterThanOrEqual(1);
       expect(waiting.every((row) => row.state === 'planned')).toBe(true);
-      for (const row of waiting) expect(await engine.due()).not.toContain(row.id);
+      for (const row of waiting) expect(await engine.pusher.due()).not.toContain(row.id);
       for (let round = 0; round < 5; round++)
-        for (const id of await engine.due()) await engine.push(id);
+        for (const id of await engine.pusher.due()) await engine.pusher.push(id);
       // The next plan sees the children confirmed and lets the summaries go.
-      await engine.sync({ periodId: '2025-Q1', units: unitsOf(), actor: 'test' });
+      await engine.planner.sync({ periodId: '2025-Q1', units: unitsOf(), actor: 'test' });
       for (let round = 0; round < 5; round++)
-        for (const id of await engine.due()) await engine.push(id);
+        for (const id of await engine.pusher.due()) await engine.pusher.push(id);
       const done = await summaries();
       expect(done.map((row) => row.state)).toEqual(done.map(() => 'confirmed'));
       const [submit] = await dataSource.query<
@@ -276,7 +281,7 @@ describe('district summaries', () => {
       summaryPolicy: 'children-or-deadline',
     });
     try {
-      await engine.sync({ periodId: '2025-Q1', units: unitsOf(), actor: 'test' });
+      await engine.planner.sync({ periodId: '2025-Q1', units: unitsOf(), actor: 'test' });
       const rows = await dataSource.query<Array<{ state: string }>>(
         "SELECT state FROM transfer WHERE unit_code = $1 AND form_code = 'II.06/VPCP/KSTT'",
         [district],

@@ -32,18 +32,22 @@ describe('a sync through short-lived tokens and an identity-provider outage', ()
         .filter((unit) => unit.level === 'commune' && unit.officeCode.startsWith('QNG-X-'))
         .slice(0, 30)
         .map((unit) => unit.officeCode);
-      const planned = await engine.sync({ periodId: '2025-Q4', units: communes, actor: 'test' });
+      const planned = await engine.planner.sync({
+        periodId: '2025-Q4',
+        units: communes,
+        actor: 'test',
+      });
       const total = planned.transferIds.length;
       const started = Date.now();
       let outageSet = false;
       let recoveredAt = 0;
       for (;;) {
-        const due = await engine.due(1000);
+        const due = await engine.pusher.due(1000);
         const [{ open }] = await dataSource.query<Array<{ open: string }>>(
           "SELECT count(*)::text AS open FROM transfer WHERE period_id = '2025-Q4' AND state NOT IN ('confirmed', 'failed', 'invalid')",
         );
         if (Number(open) === 0 || Date.now() - started > 150_000) break;
-        await Promise.all(due.slice(0, 8).map((id) => engine.push(id)));
+        await Promise.all(due.slice(0, 8).map((id) => engine.pusher.push(id)));
         if (!outageSet) {
           // A few pushed, then the identity provider goes down for 30 seconds.
           outageSet = true;

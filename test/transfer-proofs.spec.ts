@@ -42,15 +42,15 @@ describe('the transfer engine never pushes a content version twice', () => {
       policy: { backoffBaseMs: 1, backoffMaxMs: 1, confirmDelayMs: 0 },
     });
     try {
-      const planned = await engine.sync({ periodId: '2025-Q2', actor: 'test' });
+      const planned = await engine.planner.sync({ periodId: '2025-Q2', actor: 'test' });
       expect(planned.transferIds.length).toBeGreaterThan(200);
       // (the whole quarter: a few hundred transfers, about a fifth of their steps answered never)
       await admin('/faults', { dropAfterStoreRate: 0.2 });
       for (let round = 0; round < 40; round++) {
-        const due = await engine.due(1000);
+        const due = await engine.pusher.due(1000);
         if (!due.length) break;
         for (let index = 0; index < due.length; index += 16)
-          await Promise.all(due.slice(index, index + 16).map((id) => engine.push(id)));
+          await Promise.all(due.slice(index, index + 16).map((id) => engine.pusher.push(id)));
       }
       const states = await dataSource.query<Array<{ state: string; count: string }>>(
         "SELECT state, count(*)::text AS count FROM transfer WHERE period_id = '2025-Q2' GROUP BY state",
@@ -80,7 +80,11 @@ describe('the transfer engine never pushes a content version twice', () => {
         .filter((unit) => unit.level === 'commune' && unit.officeCode.startsWith('QNG-X-'))
         .slice(0, 40)
         .map((unit) => unit.officeCode);
-      const planned = await engine.sync({ periodId: '2025-Q4', units: communes, actor: 'test' });
+      const planned = await engine.planner.sync({
+        periodId: '2025-Q4',
+        units: communes,
+        actor: 'test',
+      });
       expect(planned.transferIds.length).toBeGreaterThan(60);
       await admin('/reset', {});
       await admin('/faults', {
@@ -91,9 +95,9 @@ describe('the transfer engine never pushes a content version twice', () => {
       });
       const honoured: boolean[] = [];
       for (let round = 0; round < 60; round++) {
-        const due = await engine.due(1000);
+        const due = await engine.pusher.due(1000);
         if (!due.length) break;
-        await Promise.all(due.slice(0, 64).map((id) => engine.push(id)));
+        await Promise.all(due.slice(0, 64).map((id) => engine.pusher.push(id)));
         // Every transfer the storm hit waits at least the Retry-After (1 s) after the 429 came
         // back before its next try: its next attempt time against its last attempt's end.
         const waits = await dataSource.query<Array<{ ok: boolean }>>(

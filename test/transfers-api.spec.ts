@@ -115,8 +115,15 @@ describe('transfers through the API', () => {
     const refused = await api('post', `/api/transfers/${ids[0]}/rerun`)
       .send({ reason: 'again please' })
       .expect(409);
-    expect(refused.body.message).toContain('nothing to push again');
-    await api('post', `/api/transfers/${ids[0]}/rerun`).send({}).expect(400);
+    expect(refused.body).toMatchObject({
+      statusCode: 409,
+      code: 'RERUN_CONFIRMED_UNCHANGED',
+      message: expect.stringContaining('không có gì để đẩy lại'),
+      requestId: expect.stringMatching(/\S/),
+    });
+    expect(
+      (await api('post', `/api/transfers/${ids[0]}/rerun`).send({}).expect(400)).body,
+    ).toMatchObject({ code: 'REASON_REQUIRED', parameter: 'reason' });
     // Audit events are chained by the writer every 200 ms: wait for the refusal to be chained.
     let actions: string[] = [];
     for (let tries = 0; tries < 30 && !actions.includes('transfer.rerun'); tries++) {
@@ -139,7 +146,19 @@ describe('transfers through the API', () => {
 
   it('names the bad parameter', async () => {
     const bad = await api('get', '/api/transfers?status=bogus').expect(400);
-    expect(bad.body).toMatchObject({ parameter: 'status' });
+    expect(bad.body).toMatchObject({
+      parameter: 'status',
+      code: 'STATUS_UNKNOWN',
+      requestId: expect.stringMatching(/\S/),
+    });
+    expect((await api('get', '/api/transfers?limit=0').expect(400)).body).toMatchObject({
+      parameter: 'limit',
+      code: 'PAGE_LIMIT_INVALID',
+    });
+    expect((await api('get', '/api/discrepancies?after=nope').expect(400)).body).toMatchObject({
+      parameter: 'after',
+      code: 'PAGE_AFTER_INVALID',
+    });
     expect(
       (await api('post', '/api/sync').send({ periodId: 'Q3' }).expect(400)).body,
     ).toMatchObject({

@@ -110,7 +110,7 @@ describe('the credential vault', () => {
       )
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(CredentialError);
-    expect(error).toMatchObject({ status: 400 });
+    expect(error).toMatchObject({ kind: 'invalid', code: 'CREDENTIAL_INPUT_INVALID' });
     for (const field of ['account', 'secret', 'unitCode', 'rights'])
       expect((error as Error).message).toContain(`${field}:`);
     const input = {
@@ -122,9 +122,13 @@ describe('the credential vault', () => {
       secret: 's',
     };
     await vault.add(input, 'admin');
-    await expect(vault.add(input, 'admin')).rejects.toMatchObject({ status: 409 });
+    await expect(vault.add(input, 'admin')).rejects.toMatchObject({
+      kind: 'conflict',
+      code: 'CREDENTIAL_EXISTS',
+    });
     await expect(vault.get('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({
-      status: 404,
+      kind: 'not-found',
+      code: 'CREDENTIAL_NOT_FOUND',
     });
   });
 

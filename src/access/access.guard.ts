@@ -1,14 +1,12 @@
-import {
-  CanActivate,
-  ExecutionContext,
-  ForbiddenException,
-  Injectable,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { GatewayError } from '../common/gateway-error';
 import { PUBLIC_KEY, ROLES_KEY, type Caller, type Role } from './roles.decorator';
 import { TokenRefused, TokenVerifier } from './token-verifier.service';
+
+/** A caller the gateway does not let in. */
+export class AccessError extends GatewayError {}
 
 /** Every route needs a valid token unless @Public(); @Roles() narrows who. 401 and 403 as RFC 6750 says. */
 @Injectable()
@@ -32,12 +30,22 @@ export class AccessGuard implements CanActivate {
         'WWW-Authenticate',
         `Bearer error="invalid_token", error_description="${error.message.replace(/"/g, "'")}"`,
       );
-      throw new UnauthorizedException(error.message);
+      throw new AccessError(
+        'unauthenticated',
+        'TOKEN_REFUSED',
+        'Cần token hợp lệ của SSO Quảng Ngãi (Authorization: Bearer …)',
+        undefined,
+        { reason: error.message },
+      );
     }
     const needed = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? [];
     if (needed.length && !needed.some((role) => caller.roles.includes(role))) {
-      throw new ForbiddenException(
-        `this needs the role ${needed.join(' or ')}; the token has ${caller.roles.join(', ') || 'none'}`,
+      throw new AccessError(
+        'forbidden',
+        'ROLE_REQUIRED',
+        `Thao tác này cần vai trò ${needed.join(' hoặc ')}; token có: ${caller.roles.join(', ') || 'không có vai trò nào'}`,
+        undefined,
+        { needed, roles: caller.roles },
       );
     }
     request.caller = caller;

@@ -1,3 +1,4 @@
+import { GatewayError } from '../common/gateway-error';
 import { isPeriodId } from '../catalog/periods';
 import type { DataSource } from 'typeorm';
 import { CONTENT_AS_JSON, type EventRow } from './audit-verifier';
@@ -71,14 +72,8 @@ export async function* streamAuditEvents(
   }
 }
 
-export class AuditFilterError extends Error {
-  constructor(
-    readonly parameter: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** A filter of the audit trail the gateway refuses, naming the parameter. */
+export class AuditFilterError extends GatewayError {}
 
 /** The filters as people type them (query string, command line): checked, named on error. */
 export function parseAuditFilters(
@@ -94,14 +89,29 @@ export function parseAuditFilters(
     if (value === undefined) return undefined;
     const parsed = new Date(value);
     if (Number.isNaN(parsed.getTime()))
-      throw new AuditFilterError(name, `${name} must be an ISO 8601 instant`);
+      throw new AuditFilterError(
+        'invalid',
+        'INSTANT_INVALID',
+        `${name} phải là thời điểm theo ISO 8601, ví dụ 2026-03-17T00:00:00+07:00`,
+        name,
+      );
     return parsed;
   };
   if (raw.period !== undefined && !isPeriodId(raw.period)) {
-    throw new AuditFilterError('period', 'period must be a period id such as 2025-Q1');
+    throw new AuditFilterError(
+      'invalid',
+      'PERIOD_INVALID',
+      'period phải là mã kỳ báo cáo, ví dụ 2025-Q1',
+      'period',
+    );
   }
   if (raw.transfer !== undefined && !/^[0-9a-f-]{36}$/i.test(raw.transfer)) {
-    throw new AuditFilterError('transfer', 'transfer must be a transfer id (UUID)');
+    throw new AuditFilterError(
+      'invalid',
+      'TRANSFER_ID_INVALID',
+      'transfer phải là mã lượt chuyển (UUID)',
+      'transfer',
+    );
   }
   const filters: AuditFilters = {
     since: instant('since'),

@@ -1,16 +1,12 @@
-import { BadRequestException, Controller, Get, Query, Res } from '@nestjs/common';
+import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { CurrentCaller } from '../access/caller.decorator';
 import { Roles, type Caller } from '../access/roles.decorator';
 import { exportAudit } from './audit-export';
-import {
-  AuditFilterError,
-  parseAuditFilters,
-  queryAuditPage,
-  type AuditFilters,
-} from './audit-query';
+import { parsePage } from '../common/paging';
+import { AuditFilterError, parseAuditFilters, queryAuditPage } from './audit-query';
 import { AuditService } from './audit.service';
 
 type FilterQuery = Partial<
@@ -19,20 +15,6 @@ type FilterQuery = Partial<
     string
   >
 >;
-
-/** A bad parameter is a 400 naming it. */
-function filtersOf(query: FilterQuery): AuditFilters {
-  try {
-    return parseAuditFilters(query);
-  } catch (error) {
-    if (!(error instanceof AuditFilterError)) throw error;
-    throw new BadRequestException({
-      statusCode: 400,
-      message: error.message,
-      parameter: error.parameter,
-    });
-  }
-}
 
 const FILTERS = [
   'since',
@@ -67,21 +49,9 @@ export class AuditController {
   @ApiQuery({ name: 'after', required: false })
   @ApiQuery({ name: 'limit', required: false })
   async events(@Query() query: FilterQuery & { after?: string; limit?: string }) {
-    const limit = query.limit === undefined ? 100 : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-      throw new BadRequestException({
-        statusCode: 400,
-        message: 'limit must be an integer from 1 to 1000',
-        parameter: 'limit',
-      });
-    if (query.after !== undefined && !/^\d+$/.test(query.after))
-      throw new BadRequestException({
-        statusCode: 400,
-        message: 'after must be an event seq',
-        parameter: 'after',
-      });
+    const page = parsePage(query, 'seq');
     const { after: _after, limit: _limit, ...filters } = query;
-    return queryAuditPage(this.dataSource, filtersOf(filters), query.after, limit);
+    return queryAuditPage(this.dataSource, parseAuditFilters(filters), page.after, page.limit);
   }
 
   @Get('verify')
@@ -93,11 +63,12 @@ export class AuditController {
   @ApiOkResponse({ description: '{ ok: true, events, head, … } or { ok: false, seq, reason }' })
   verify(@Query('fromCheckpoint') fromCheckpoint?: string) {
     if (fromCheckpoint !== undefined && fromCheckpoint !== 'true' && fromCheckpoint !== 'false') {
-      throw new BadRequestException({
-        statusCode: 400,
-        message: 'fromCheckpoint must be true or false',
-        parameter: 'fromCheckpoint',
-      });
+      throw new AuditFilterError(
+        'invalid',
+        'FROM_CHECKPOINT_INVALID',
+        'fromCheckpoint phải là true hoặc false',
+        'fromCheckpoint',
+      );
     }
     return this.audit.verify({ fromCheckpoint: fromCheckpoint === 'true' });
   }
@@ -127,13 +98,14 @@ export class AuditController {
   ): Promise<void> {
     const format = query.format ?? 'jsonl';
     if (format !== 'jsonl' && format !== 'csv')
-      throw new BadRequestException({
-        statusCode: 400,
-        message: 'format must be jsonl or csv',
-        parameter: 'format',
-      });
+      throw new AuditFilterError(
+        'invalid',
+        'EXPORT_FORMAT_INVALID',
+        'format phải là jsonl hoặc csv',
+        'format',
+      );
     const { format: _format, ...filters } = query;
-    const parsed = filtersOf(filters);
+    const parsed = parseAuditFilters(filters);
     response.setHeader(
       'content-type',
       format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',

@@ -36,12 +36,54 @@ describe('CallGate', () => {
     });
     const starts: number[] = [];
     await Promise.all(
-      Array.from({ length: 10 }, () => gate.run(() => Promise.resolve(starts.push(Date.now())))),
+      Array.from({ length: 10 }, () =>
+        gate.run(async (ready) => {
+          await ready();
+          starts.push(Date.now());
+        }),
+      ),
     );
     starts.sort((a, b) => a - b);
     // Ten starts at 50 per second span at least nine gaps of 20 ms.
     expect(starts[9] - starts[0]).toBeGreaterThanOrEqual(170);
   });
+
+  it('keeps to maxPerSecond when the event loop stalls: late timers never send together', async () => {
+    const gate = new CallGate('national', {
+      maxConcurrent: 0,
+      maxPerSecond: 20,
+      failureThreshold: 5,
+      cooldownMs: 1000,
+    });
+    const starts: number[] = [];
+    const calls = Promise.all(
+      Array.from({ length: 30 }, () =>
+        gate.run(async (ready) => {
+          await ready();
+          starts.push(Date.now());
+          // A retry inside the same call (a 401 and a new token) is a request too.
+          if (starts.length % 5 === 0) {
+            await ready();
+            starts.push(Date.now());
+          }
+        }),
+      ),
+    );
+    // A busy machine: the event loop is blocked for 300 ms while starts are waiting.
+    await sleep(120);
+    const blockedUntil = Date.now() + 300;
+    while (Date.now() < blockedUntil);
+    await calls;
+    const gaps = starts.slice(1).map((start, index) => start - starts[index]);
+    // 50 ms apart at 20 per second (timers round to the millisecond).
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(49);
+    const busiest = Math.max(
+      ...starts.map(
+        (start) => starts.filter((other) => other >= start && other <= start + 1000).length,
+      ),
+    );
+    expect(busiest).toBeLessThanOrEqual(20);
+  }, 10_000);
 
   it('opens after failures in a row, fails fast (retryable, not sent), and a good probe closes it', async () => {
     let now = 1_000_000;

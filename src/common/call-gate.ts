@@ -22,7 +22,10 @@ type CircuitState = 'closed' | 'open' | 'half-open';
 export class CallGate {
   private inFlight = 0;
   private readonly waiting: Array<() => void> = [];
-  private nextSlot = 0;
+  /** When the last `maxPerSecond` requests started, oldest first. */
+  private readonly starts: number[] = [];
+  /** Starts are granted one after the other, each against the ones already made. */
+  private pacing: Promise<void> = Promise.resolve();
   private failures = 0;
   private state: CircuitState = 'closed';
   private openUntil = 0;
@@ -56,12 +59,16 @@ export class CallGate {
     };
   }
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one call through the gate. `ready` resolves when a request may start by the rate cap:
+   * the call awaits it right before each request it sends (after fetching a token, and again
+   * before a retry inside the call), so every request on the wire is counted.
+   */
+  async run<T>(work: (ready: () => Promise<void>) => Promise<T>): Promise<T> {
     const probe = this.admit();
     await this.acquire();
     try {
-      await this.pace();
-      const result = await work();
+      const result = await work(() => this.pace());
       this.succeeded();
       return result;
     } catch (error) {
@@ -109,14 +116,39 @@ export class CallGate {
     this.waiting.shift()?.();
   }
 
-  /** Evenly spaced starts: at most maxPerSecond in any second. */
-  private async pace(): Promise<void> {
-    if (!this.options.maxPerSecond) return;
-    const spacing = 1000 / this.options.maxPerSecond;
-    const now = this.now();
-    const slot = Math.max(now, this.nextSlot);
-    this.nextSlot = slot + spacing;
-    if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
+  /**
+   * At most maxPerSecond starts in any window of one second, evenly spaced, measured at the moment
+   * each start is granted. A start is granted after checking the clock again, never at a time
+   * reserved in advance: a timer that fires late (a busy machine) does not let several requests
+   * go at once, so the cap holds under load.
+   */
+  private pace(): Promise<void> {
+    if (!this.options.maxPerSecond) return Promise.resolve();
+    const granted = this.pacing.then(() => this.grant());
+    this.pacing = granted;
+    return granted;
+  }
+
+  private async grant(): Promise<void> {
+    const limit = this.options.maxPerSecond;
+    const spacing = 1000 / limit;
+    for (;;) {
+      const now = this.now();
+      const last = this.starts.at(-1);
+      // The start `limit` places back must be more than a second old.
+      const oldest =
+        this.starts.length >= limit ? this.starts[this.starts.length - limit] : undefined;
+      const wait = Math.max(
+        last === undefined ? 0 : last + spacing - now,
+        oldest === undefined ? 0 : oldest + 1000 + 1 - now,
+      );
+      if (wait <= 0) {
+        this.starts.push(now);
+        if (this.starts.length > limit) this.starts.shift();
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+    }
   }
 
   private succeeded(): void {

@@ -238,12 +238,13 @@ export class NationalClient {
     idempotencyKey?: string,
     params?: Record<string, unknown>,
   ): Promise<Exchange<T>> {
-    return this.gate.run(() =>
-      this.exchange<T>(account, method, path, body, idempotencyKey, params),
+    return this.gate.run((ready) =>
+      this.exchange<T>(ready, account, method, path, body, idempotencyKey, params),
     );
   }
 
   private async exchange<T>(
+    ready: () => Promise<void>,
     account: NationalAccount,
     method: 'GET' | 'POST',
     path: string,
@@ -253,6 +254,7 @@ export class NationalClient {
   ): Promise<Exchange<T>> {
     for (let attempt = 1; ; attempt++) {
       const token = await this.tokens.get(account.accountId);
+      await ready();
       try {
         const response = await this.http.request<T>({
           method,

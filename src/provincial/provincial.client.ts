@@ -43,13 +43,20 @@ export class ProvincialClient {
   /** Caps and circuit breaker for the provincial system, per replica. */
   readonly gate: CallGate;
 
+  private readonly signIns?: RefreshTokenStore;
+
   constructor(
     config: AppConfig,
-    outbound = Outbound.fromConfig(config),
-    sso = new ProvincialSso(config, outbound),
-    /** Where a person's sign-in is kept (the vault), for `provincial.signIn: person`. */
-    private readonly signIns?: RefreshTokenStore,
+    options: {
+      outbound?: Outbound;
+      sso?: ProvincialSso;
+      /** Where a person's sign-in is kept (the vault), for `provincial.signIn: person`. */
+      signIns?: RefreshTokenStore;
+    } = {},
   ) {
+    const outbound = options.outbound ?? Outbound.fromConfig(config);
+    const sso = options.sso ?? new ProvincialSso(config, outbound);
+    this.signIns = options.signIns;
     if (!config.provincial.baseUrl)
       throw new RemoteSystemError(
         'provincial',
@@ -132,12 +139,17 @@ export class ProvincialClient {
   }
 
   private get<T>(path: string, params?: Record<string, unknown>): Promise<T> {
-    return this.gate.run(() => this.fetchJson<T>(path, params));
+    return this.gate.run((ready) => this.fetchJson<T>(ready, path, params));
   }
 
-  private async fetchJson<T>(path: string, params?: Record<string, unknown>): Promise<T> {
+  private async fetchJson<T>(
+    ready: () => Promise<void>,
+    path: string,
+    params?: Record<string, unknown>,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const token = await this.tokens.get(SERVICE_ACCOUNT);
+      await ready();
       try {
         const response = await this.http.get<T>(path, {
           params,

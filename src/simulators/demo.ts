@@ -1,9 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AppConfig } from '../config/app-config';
 import { projectRoot } from '../config/project-root';
 import type { CredentialInput, CredentialVault } from '../vault/credential-vault';
 import { fromPem } from '../vault/signing-material';
+import { DEFAULT_CREDENTIALS_FILE, DEMO_TRUST_ANCHORS_FILE } from './demo-files';
 import { startSimulators, type RunningSimulators, type SimulatorsOptions } from './simulators';
 
 /** Simulator options from the gateway's configuration (the `simulators` section). */
@@ -44,13 +45,6 @@ export function pointAtSimulators(config: AppConfig, simulators: RunningSimulato
     },
   });
 }
-
-export const DEFAULT_CREDENTIALS_FILE = path.join(
-  projectRoot,
-  '.data',
-  'simulators',
-  'credentials.json',
-);
 
 /**
  * Writes the demo accounts (secrets, passwords, signing keys) to a file only root can read, for
@@ -144,49 +138,10 @@ export async function seedDemoVault(
   return inputs.length;
 }
 
-export const DEMO_TRUST_ANCHORS_FILE = path.join(
-  projectRoot,
-  '.data',
-  'simulators',
-  'signing-ca.pem',
-);
-
 function writeDemoTrustAnchor(simulators: RunningSimulators): string {
   mkdirSync(path.dirname(DEMO_TRUST_ANCHORS_FILE), { recursive: true });
   writeFileSync(DEMO_TRUST_ANCHORS_FILE, simulators.credentials.signingAuthority.certificatePem);
   return DEMO_TRUST_ANCHORS_FILE;
-}
-
-/**
- * For the CLI in demo mode: the configuration pointed at the simulators of the running demo
- * gateway, read from the credentials file it wrote. Undefined when no demo has been started.
- */
-export function pointAtRunningDemo(
-  config: AppConfig,
-  file = DEFAULT_CREDENTIALS_FILE,
-): AppConfig | undefined {
-  if (config.mode !== 'demo' || !existsSync(file)) return undefined;
-  const written = JSON.parse(readFileSync(file, 'utf8')) as {
-    urls: RunningSimulators['urls'];
-    provincialClient: { clientId: string; clientSecret: string };
-  };
-  return Object.freeze({
-    ...config,
-    security: { allowPlainHttpLoopback: true },
-    provincial: {
-      ...config.provincial,
-      baseUrl: written.urls.provincialReports,
-      ssoIssuer: written.urls.provincialSso,
-      clientId: written.provincialClient.clientId,
-      clientSecret: written.provincialClient.clientSecret,
-    },
-    national: {
-      ...config.national,
-      baseUrl: written.urls.nationalReports,
-      idpIssuer: written.urls.nationalIdp,
-      signingTrustAnchorsFile: DEMO_TRUST_ANCHORS_FILE,
-    },
-  });
 }
 
 /** The environment that points a gateway at running simulators, as a deployment points it at the real systems. */

@@ -4,7 +4,8 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load-config';
 import { generateDemoDataSet } from './data/demo-data';
 import { generateNationDataSet } from './data/nation-data';
-import { simulatorOptions, writeDemoCredentials, DEFAULT_CREDENTIALS_FILE } from './demo';
+import { simulatorOptions, writeDemoCredentials } from './demo';
+import { DEFAULT_CREDENTIALS_FILE } from './demo-files';
 import { startSimulators, type SimulatorName } from './simulators';
 
 // `npm run simulators`: the four simulators on loopback until Ctrl-C. Flags override the

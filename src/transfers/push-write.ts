@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { preparedQuery } from '../database/prepared';
-import { TransferEntity } from '../database/entities/transfer.entity';
+import { TransferEntity, type TransferState } from '../database/entities/transfer.entity';
 
 /** One national call of a push as `transfer_attempt` keeps it. */
 export interface AttemptRow {
@@ -34,10 +34,13 @@ export class PushWrite {
   private readonly audits: Array<[Date, string]> = [];
   private readonly change: Partial<Record<keyof TransferEntity, unknown>> = {};
 
-  /** `holder`: the replica whose lease the transfer's change needs; none for no condition. */
+  /**
+   * `guard`: the replica whose lease the transfer's change needs and the state it expects to find
+   * (TransferTransitions.step); none for no condition.
+   */
   constructor(
     private readonly transferId: string,
-    private readonly holder?: string,
+    private readonly guard?: { holder: string; state: TransferState },
   ) {}
 
   /** A parameter placeholder for `value`. */
@@ -111,8 +114,8 @@ export class PushWrite {
 
   /**
    * Writes it all. Returns false when the transfer's change was refused because its lease is no
-   * longer this replica's (the attempt and the audit records are written all the same: what was
-   * sent was sent).
+   * longer this replica's or its state moved (a cancel, new content): the attempt and the audit
+   * records are written all the same, since what was sent was sent.
    */
   async run(dataSource: DataSource): Promise<boolean> {
     const parts = [...this.parts];
@@ -128,7 +131,9 @@ export class PushWrite {
           : this.param(value);
         return `${column.databaseName} = ${placeholder}`;
       });
-      const leaseHeld = this.holder ? ` AND leased_by = ${this.param(this.holder)}` : '';
+      const leaseHeld = this.guard
+        ? ` AND leased_by = ${this.param(this.guard.holder)} AND state = ${this.param(this.guard.state)}`
+        : '';
       parts.push(
         `UPDATE transfer SET ${assignments.join(', ')}, updated_at = now()
           WHERE id = ${this.param(this.transferId)}${leaseHeld} RETURNING id`,

@@ -6,6 +6,8 @@ import type { StatusPacket, SubmissionPacket } from '../contracts/national-wire'
 import type { NationalClient } from '../national/national.client';
 import { DiscrepancyEntity, type DiscrepancyKind } from '../database/entities/discrepancy.entity';
 import { TransferEntity } from '../database/entities/transfer.entity';
+import { TransferError } from './transfer-error';
+import type { TransferTransitions } from './transfer-transitions';
 
 export interface FieldDifference {
   path: string;
@@ -59,6 +61,7 @@ export function diffPackets(sent: SubmissionPacket, held: SubmissionPacket): Fie
 export class Reconciler {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly transitions: TransferTransitions,
     private readonly national: NationalClient,
     private readonly record: (event: AuditEventInput, manager?: EntityManager) => Promise<void>,
     private readonly options: { repushMissing: boolean },
@@ -102,15 +105,11 @@ export class Reconciler {
         const status = heldByForm.get(transfer.formCode);
         if (!status) {
           await this.found(result, transfer, 'missing', { expected: transfer.contentKey }, actor);
-          if (this.options.repushMissing) {
-            await this.dataSource
-              .getRepository(TransferEntity)
-              .update(
-                { id: transfer.id },
-                { state: 'mapped', step: 'submit', attempts: 0, nextAttemptAt: new Date() },
-              );
+          if (
+            this.options.repushMissing &&
+            (await this.transitions.repush(this.dataSource.manager, transfer.id)).done
+          )
             result.repushed.push(transfer.id);
-          }
           continue;
         }
         if (status.status === 'returned') {
@@ -173,10 +172,9 @@ export class Reconciler {
     return result;
   }
 
+  /** A transfer being pushed again meanwhile is left to that push. */
   private async mark(transfer: TransferEntity, state: 'drifted' | 'returned'): Promise<void> {
-    await this.dataSource
-      .getRepository(TransferEntity)
-      .update({ id: transfer.id }, { state, nextAttemptAt: null });
+    await this.transitions.mark(transfer.id, state);
   }
 
   /** Opens a discrepancy unless the same one is open already. */
@@ -233,17 +231,35 @@ export class Reconciler {
         where: { id },
         lock: { mode: 'pessimistic_write' },
       });
-      if (!discrepancy) throw new Error(`no discrepancy ${id}`);
+      if (!discrepancy)
+        throw new TransferError(
+          'not-found',
+          'DISCREPANCY_NOT_FOUND',
+          `Không có sai lệch ${id}`,
+          'id',
+        );
       if (discrepancy.status !== 'open')
-        throw new Error(`discrepancy ${id} is already ${discrepancy.status}`);
+        throw new TransferError(
+          'conflict',
+          'DISCREPANCY_ALREADY_RESOLVED',
+          `Sai lệch ${id} đã được xử lý (${discrepancy.status})`,
+        );
       if (action === 'repush') {
         if (!discrepancy.transferId || discrepancy.kind === 'unexpected')
-          throw new Error(`discrepancy ${id} has no transfer of the gateway's to push again`);
-        await manager.update(
-          TransferEntity,
-          { id: discrepancy.transferId },
-          { state: 'mapped', step: 'submit', attempts: 0, nextAttemptAt: new Date() },
-        );
+          throw new TransferError(
+            'conflict',
+            'DISCREPANCY_NOTHING_TO_REPUSH',
+            `Sai lệch ${id} không gắn với lượt chuyển nào của cổng để đẩy lại`,
+          );
+        const repushed = await this.transitions.repush(manager, discrepancy.transferId);
+        if (!repushed.done)
+          throw new TransferError(
+            'conflict',
+            'TRANSFER_STATE_CHANGED',
+            `Lượt chuyển ${discrepancy.transferId} đang ở trạng thái ${repushed.state ?? 'không rõ'}${repushed.leasedBy ? ' và đang được đẩy' : ''}: không đẩy lại được lúc này`,
+            undefined,
+            { state: repushed.state, leasedBy: repushed.leasedBy },
+          );
       }
       discrepancy.status = action === 'repush' ? 'repushed' : 'resolved';
       discrepancy.resolvedAt = new Date();

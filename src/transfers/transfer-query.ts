@@ -1,10 +1,10 @@
 import type { DataSource } from 'typeorm';
 import { isPeriodId } from '../catalog/periods';
 import type { TransferState } from '../database/entities/transfer.entity';
+import { TransferError } from './transfer-error';
 
 export const STATES: TransferState[] = [
   'planned',
-  'extracted',
   'mapped',
   'invalid',
   'pushing',
@@ -17,16 +17,6 @@ export const STATES: TransferState[] = [
   'cancelled',
 ];
 const LEVELS = ['province', 'department', 'district', 'commune', 'district-agency'];
-
-/** A bad parameter, named. */
-export class TransferQueryError extends Error {
-  constructor(
-    readonly parameter: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface TransferFilters {
   status?: TransferState[];
@@ -42,7 +32,12 @@ export function parseTransferFilters(query: Record<string, unknown>): TransferFi
     const value = query[name];
     if (value === undefined || value === '') return undefined;
     if (typeof value !== 'string')
-      throw new TransferQueryError(name, `${name} must be given once, as text`);
+      throw new TransferError(
+        'invalid',
+        'FILTER_REPEATED',
+        `${name} chỉ được cho một lần, dạng văn bản`,
+        name,
+      );
     return value;
   };
   const filters: TransferFilters = {};
@@ -51,16 +46,23 @@ export function parseTransferFilters(query: Record<string, unknown>): TransferFi
     const states = status.split(',').map((state) => state.trim());
     const unknown = states.filter((state) => !STATES.includes(state as TransferState));
     if (unknown.length)
-      throw new TransferQueryError(
+      throw new TransferError(
+        'invalid',
+        'STATUS_UNKNOWN',
+        `Trạng thái ${unknown.join(', ')} không có; chọn trong: ${STATES.join(', ')}`,
         'status',
-        `status ${unknown.join(', ')} is not one of ${STATES.join(', ')}`,
       );
     filters.status = states as TransferState[];
   }
   const period = text('period');
   if (period) {
     if (!isPeriodId(period))
-      throw new TransferQueryError('period', `period ${period} is not a period id like 2026-Q4`);
+      throw new TransferError(
+        'invalid',
+        'PERIOD_INVALID',
+        `Kỳ ${period} không đúng dạng mã kỳ (ví dụ 2026-Q4)`,
+        'period',
+      );
     filters.period = period;
   }
   const unit = text('unit');
@@ -70,7 +72,12 @@ export function parseTransferFilters(query: Record<string, unknown>): TransferFi
   const level = text('level');
   if (level) {
     if (!LEVELS.includes(level))
-      throw new TransferQueryError('level', `level ${level} is not one of ${LEVELS.join(', ')}`);
+      throw new TransferError(
+        'invalid',
+        'LEVEL_UNKNOWN',
+        `Cấp ${level} không có; chọn trong: ${LEVELS.join(', ')}`,
+        'level',
+      );
     filters.level = level;
   }
   return filters;

@@ -44,12 +44,20 @@ export function jobIdFor(name: string): string {
 export class TransferQueue {
   readonly boss: PgBoss;
 
-  constructor(private readonly url: string) {
+  /**
+   * `sender`: only enqueues (the CLI): no maintenance, no cron of pg-boss' own, one connection;
+   * the gateway's replicas (`worker`) do those.
+   */
+  constructor(
+    private readonly url: string,
+    role: 'worker' | 'sender' = 'worker',
+  ) {
     this.boss = new PgBoss({
       connectionString: url,
       application_name: 'baocao-gateway jobs',
-      max: 4,
+      max: role === 'worker' ? 4 : 1,
       schema: 'pgboss',
+      ...(role === 'sender' ? { supervise: false, schedule: false } : {}),
     });
   }
 

@@ -1,35 +1,11 @@
-import {
-  Body,
-  Catch,
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  Post,
-  Query,
-  UseFilters,
-  type ArgumentsHost,
-  type ExceptionFilter,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { CurrentCaller } from '../access/caller.decorator';
 import { Roles, type Caller } from '../access/roles.decorator';
-import { parseTransferFilters, TransferQueryError } from './transfer-query';
-import { TransferRequestError, TransfersService, type SyncParameters } from './transfers.service';
-
-/** A refused request: its status, its message and the parameter at fault. */
-@Catch(TransferRequestError, TransferQueryError)
-class TransferErrorFilter implements ExceptionFilter {
-  catch(error: TransferRequestError | TransferQueryError, host: ArgumentsHost): void {
-    const status = error instanceof TransferRequestError ? error.status : 400;
-    host
-      .switchToHttp()
-      .getResponse<Response>()
-      .status(status)
-      .json({ statusCode: status, message: error.message, parameter: error.parameter });
-  }
-}
+import { parsePage } from '../common/paging';
+import type { SyncParameters } from './dto/transfer-requests';
+import { parseTransferFilters } from './transfer-query';
+import { TransfersService } from './transfers.service';
 
 const FILTERS = ['status', 'period', 'unit', 'form', 'level'];
 const ApiFilters = (): MethodDecorator => (target, key, descriptor) => {
@@ -40,7 +16,6 @@ const ApiFilters = (): MethodDecorator => (target, key, descriptor) => {
 @ApiTags('transfers')
 @ApiBearerAuth()
 @Roles('operator', 'admin')
-@UseFilters(TransferErrorFilter)
 @Controller('api')
 export class TransfersController {
   constructor(private readonly transfers: TransfersService) {}
@@ -65,13 +40,7 @@ export class TransfersController {
   @ApiQuery({ name: 'after', required: false })
   @ApiQuery({ name: 'limit', required: false })
   list(@Query() query: Record<string, unknown>) {
-    const limit = query.limit === undefined ? 100 : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-      throw new TransferQueryError('limit', 'limit must be an integer from 1 to 1000');
-    const after = query.after;
-    if (after !== undefined && (typeof after !== 'string' || !/^[0-9a-f-]{36}$/i.test(after)))
-      throw new TransferQueryError('after', 'after must be a transfer id from nextAfter');
-    return this.transfers.list(parseTransferFilters(query), after, limit);
+    return this.transfers.list(parseTransferFilters(query), parsePage(query, 'uuid'));
   }
 
   @Get('transfers/:id')
@@ -138,7 +107,7 @@ export class TransfersController {
   @ApiQuery({ name: 'after', required: false })
   @ApiQuery({ name: 'limit', required: false })
   discrepancies(@Query() query: Record<string, unknown>) {
-    return this.transfers.discrepancies(query);
+    return this.transfers.discrepancies(query, parsePage(query, 'uuid'));
   }
 
   @Post('discrepancies/:id/resolve')

@@ -7,17 +7,11 @@ import {
   type CredentialStatus,
   type CredentialSystem,
 } from '../database/entities/credential.entity';
+import { GatewayError } from '../common/gateway-error';
 import { VaultKey } from './vault-key';
 
-/** A refusal of the vault, with the HTTP status the admin API answers it with. */
-export class CredentialError extends Error {
-  constructor(
-    readonly status: 400 | 404 | 409,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** A refusal of the vault (never a secret in it). */
+export class CredentialError extends GatewayError {}
 
 export interface CredentialInput {
   system: CredentialSystem;
@@ -69,18 +63,35 @@ const bindingOf = (row: Pick<CredentialEntity, 'system' | 'account' | 'kind'>) =
  * admin API, every change recorded through the audit module (never the secret itself).
  */
 export class CredentialVault {
+  private readonly listeners: Array<(credential: CredentialView) => void> = [];
+
   constructor(
     private readonly dataSource: DataSource,
     private key: VaultKey,
     private readonly record: Recorder,
   ) {}
 
+  /**
+   * Called after each credential this process adds, rotates, disables or enables: the clients
+   * drop what they cached of it (another replica's change is seen when their caches expire).
+   */
+  onChange(listener: (credential: CredentialView) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(credential: CredentialView): CredentialView {
+    for (const listener of this.listeners) listener(credential);
+    return credential;
+  }
+
   get keyId(): string {
     return this.key.id;
   }
 
-  add(input: CredentialInput, actor: string, reason?: string): Promise<CredentialView> {
-    return this.dataSource.transaction((manager) => this.addWith(manager, input, actor, reason));
+  async add(input: CredentialInput, actor: string, reason?: string): Promise<CredentialView> {
+    return this.changed(
+      await this.dataSource.transaction((manager) => this.addWith(manager, input, actor, reason)),
+    );
   }
 
   /** Adds several in one transaction: all of them or none. */
@@ -99,7 +110,8 @@ export class CredentialVault {
     reason?: string,
   ): Promise<CredentialView> {
     const problems = checkInput(input);
-    if (problems.length) throw new CredentialError(400, problems.join('; '));
+    if (problems.length)
+      throw new CredentialError('invalid', 'CREDENTIAL_INPUT_INVALID', problems.join('; '));
     {
       const existing = await manager.findOneBy(CredentialEntity, {
         system: input.system,
@@ -108,8 +120,9 @@ export class CredentialVault {
       });
       if (existing)
         throw new CredentialError(
-          409,
-          `a ${input.kind} of ${input.system} account ${input.account} is already stored (id ${existing.id}): rotate it instead`,
+          'conflict',
+          'CREDENTIAL_EXISTS',
+          `Đã lưu ${input.kind} của tài khoản ${input.system} ${input.account} (mã ${existing.id}): hãy thay bí mật (rotate) thay vì thêm mới`,
         );
       const row = manager.create(CredentialEntity, {
         id: randomUUID(),
@@ -148,28 +161,33 @@ export class CredentialVault {
     actor: string,
     options: { reason?: string; details?: Record<string, unknown> } = {},
   ): Promise<CredentialView> {
-    if (!secret) throw new CredentialError(400, 'secret: must not be empty');
-    return this.change(id, actor, 'credential.rotated', options.reason, (row) => {
-      Object.assign(row, this.sealFor(row, secret));
-      row.version += 1;
-      if (options.details) row.details = options.details;
-    });
+    if (!secret)
+      throw new CredentialError('invalid', 'SECRET_EMPTY', 'secret: không được để trống', 'secret');
+    return this.changed(
+      await this.change(id, actor, 'credential.rotated', options.reason, (row) => {
+        Object.assign(row, this.sealFor(row, secret));
+        row.version += 1;
+        if (options.details) row.details = options.details;
+      }),
+    );
   }
 
-  setStatus(
+  async setStatus(
     id: string,
     status: CredentialStatus,
     actor: string,
     reason?: string,
   ): Promise<CredentialView> {
-    return this.change(
-      id,
-      actor,
-      status === 'disabled' ? 'credential.disabled' : 'credential.enabled',
-      reason,
-      (row) => {
-        row.status = status;
-      },
+    return this.changed(
+      await this.change(
+        id,
+        actor,
+        status === 'disabled' ? 'credential.disabled' : 'credential.enabled',
+        reason,
+        (row) => {
+          row.status = status;
+        },
+      ),
     );
   }
 
@@ -255,12 +273,18 @@ export class CredentialVault {
 
   private async row(manager: EntityManager, id: string, lock = false): Promise<CredentialEntity> {
     if (!/^[0-9a-f-]{36}$/i.test(id))
-      throw new CredentialError(400, `id: ${id} is not a credential id (a UUID)`);
+      throw new CredentialError(
+        'invalid',
+        'CREDENTIAL_ID_INVALID',
+        `id: ${id} không phải mã bí mật (UUID)`,
+        'id',
+      );
     const row = await manager.findOne(CredentialEntity, {
       where: { id },
       ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
     });
-    if (!row) throw new CredentialError(404, `no credential ${id}`);
+    if (!row)
+      throw new CredentialError('not-found', 'CREDENTIAL_NOT_FOUND', `Không có bí mật ${id}`, 'id');
     return row;
   }
 
@@ -287,19 +311,19 @@ export class CredentialVault {
 function checkInput(input: CredentialInput): string[] {
   const problems: string[] = [];
   if (!SYSTEMS.includes(input.system))
-    problems.push(`system: must be one of ${SYSTEMS.join(', ')}`);
-  if (!KINDS.includes(input.kind)) problems.push(`kind: must be one of ${KINDS.join(', ')}`);
+    problems.push(`system: phải là một trong ${SYSTEMS.join(', ')}`);
+  if (!KINDS.includes(input.kind)) problems.push(`kind: phải là một trong ${KINDS.join(', ')}`);
   if (!input.account || !/^[\p{L}\p{N}._@:-]{1,200}$/u.test(input.account))
-    problems.push('account: letters, digits and . _ @ : - only, 1 to 200 of them');
-  if (!input.secret) problems.push('secret: must not be empty');
+    problems.push('account: chỉ gồm chữ, số và . _ @ : -, từ 1 đến 200 ký tự');
+  if (!input.secret) problems.push('secret: không được để trống');
   const bad = (input.rights ?? []).filter((right) => !RIGHTS.includes(right));
-  if (bad.length) problems.push(`rights: ${bad.join(', ')} not among ${RIGHTS.join(', ')}`);
+  if (bad.length) problems.push(`rights: ${bad.join(', ')} không thuộc ${RIGHTS.join(', ')}`);
   if (input.system === 'national' && input.kind === 'client-secret') {
-    if (!input.unitCode) problems.push('unitCode: a national account belongs to one unit');
-    if (!input.rights?.length) problems.push('rights: a national account needs at least one right');
+    if (!input.unitCode) problems.push('unitCode: tài khoản quốc gia phải thuộc một đơn vị');
+    if (!input.rights?.length) problems.push('rights: tài khoản quốc gia cần ít nhất một quyền');
   }
   if (input.kind === 'signing-key' && !input.unitCode)
-    problems.push('unitCode: a signing key belongs to one unit');
+    problems.push('unitCode: khóa ký số phải thuộc một đơn vị');
   return problems;
 }
 

@@ -1,42 +1,18 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpException,
-  Param,
-  Post,
-  Query,
-  UseFilters,
-  type ArgumentsHost,
-  Catch,
-  type ExceptionFilter,
-} from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { CurrentCaller } from '../access/caller.decorator';
 import { Roles, type Caller } from '../access/roles.decorator';
 import { CredentialError, type CredentialFilters, type CredentialInput } from './credential-vault';
-import type { CredentialKind, CredentialStatus, CredentialSystem } from '../database/entities/credential.entity';
+import type {
+  CredentialKind,
+  CredentialStatus,
+  CredentialSystem,
+} from '../database/entities/credential.entity';
 import { VaultService } from './vault.service';
-
-/** A vault refusal is answered with its status and message (never a secret in either). */
-@Catch(CredentialError)
-export class CredentialErrorFilter implements ExceptionFilter {
-  catch(error: CredentialError, host: ArgumentsHost): void {
-    host
-      .switchToHttp()
-      .getResponse<Response>()
-      .status(error.status)
-      .json({ statusCode: error.status, message: error.message });
-  }
-}
 
 const text = (value: unknown, name: string): string => {
   if (typeof value !== 'string' || !value)
-    throw new HttpException(
-      { statusCode: 400, message: `${name} is required`, parameter: name },
-      400,
-    );
+    throw new CredentialError('invalid', 'FIELD_REQUIRED', `Cần có ${name}`, name);
   return value;
 };
 
@@ -47,7 +23,6 @@ const text = (value: unknown, name: string): string => {
 @ApiTags('credentials')
 @ApiBearerAuth()
 @Roles('admin')
-@UseFilters(CredentialErrorFilter)
 @Controller('api/admin/credentials')
 export class CredentialsController {
   constructor(private readonly service: VaultService) {}
@@ -74,13 +49,11 @@ export class CredentialsController {
       ['status', query.status, ['active', 'disabled']],
     ] as const) {
       if (value !== undefined && !(allowed as readonly string[]).includes(value))
-        throw new HttpException(
-          {
-            statusCode: 400,
-            message: `${name} must be one of ${allowed.join(', ')}`,
-            parameter: name,
-          },
-          400,
+        throw new CredentialError(
+          'invalid',
+          'FILTER_VALUE_UNKNOWN',
+          `${name} phải là một trong ${allowed.join(', ')}`,
+          name,
         );
     }
     return this.service.vault.list(filters);
@@ -122,11 +95,9 @@ export class CredentialsController {
     @Body() body: { secret?: string; reason?: string },
     @CurrentCaller() caller: Caller,
   ) {
-    return this.service.forget(
-      await this.service.vault.rotate(id, text(body.secret, 'secret'), caller.subject, {
-        reason: body.reason,
-      }),
-    );
+    return this.service.vault.rotate(id, text(body.secret, 'secret'), caller.subject, {
+      reason: body.reason,
+    });
   }
 
   @Post(':id/disable')
@@ -136,13 +107,11 @@ export class CredentialsController {
     @Body() body: { reason?: string },
     @CurrentCaller() caller: Caller,
   ) {
-    return this.service.forget(
-      await this.service.vault.setStatus(
-        id,
-        'disabled',
-        caller.subject,
-        text(body?.reason, 'reason'),
-      ),
+    return this.service.vault.setStatus(
+      id,
+      'disabled',
+      caller.subject,
+      text(body?.reason, 'reason'),
     );
   }
 
@@ -153,14 +122,7 @@ export class CredentialsController {
     @Body() body: { reason?: string },
     @CurrentCaller() caller: Caller,
   ) {
-    return this.service.forget(
-      await this.service.vault.setStatus(
-        id,
-        'active',
-        caller.subject,
-        text(body?.reason, 'reason'),
-      ),
-    );
+    return this.service.vault.setStatus(id, 'active', caller.subject, text(body?.reason, 'reason'));
   }
 
   @Post(':id/test')

@@ -1,13 +1,11 @@
-import { Controller, Get, Post, Req, UseFilters } from '@nestjs/common';
+import { Controller, Get, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { CurrentCaller } from '../access/caller.decorator';
 import { Public, Roles, type Caller } from '../access/roles.decorator';
-import { CredentialErrorFilter } from './credentials.controller';
 import { ProvincialSignInService } from './provincial-sign-in.service';
 
 @ApiTags('credentials')
-@UseFilters(CredentialErrorFilter)
 @Controller('api')
 export class ProvincialSignInController {
   constructor(private readonly signIns: ProvincialSignInService) {}

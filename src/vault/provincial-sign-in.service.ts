@@ -35,8 +35,9 @@ export class ProvincialSignInService {
   async begin(actor: string): Promise<{ authorizationUrl: string; expiresAt: string }> {
     if (this.config.provincial.signIn !== 'person')
       throw new CredentialError(
-        409,
-        'provincial.signIn is service: the gateway reads with its own account, no person signs in',
+        'conflict',
+        'PERSON_SIGN_IN_NOT_USED',
+        'provincial.signIn là service: cổng đọc bằng tài khoản dịch vụ của mình, không cần ai đăng nhập',
       );
     const request = await this.sso.authorizationRequest();
     const expiresAt = new Date(Date.now() + SIGN_IN_MINUTES * 60_000);
@@ -64,10 +65,17 @@ export class ProvincialSignInService {
     const error = callbackUrl.searchParams.get('error');
     if (error)
       throw new CredentialError(
-        400,
-        `the SSO refused the sign-in: ${error} ${callbackUrl.searchParams.get('error_description') ?? ''}`.trim(),
+        'invalid',
+        'SSO_SIGN_IN_REFUSED',
+        `SSO từ chối đăng nhập: ${error} ${callbackUrl.searchParams.get('error_description') ?? ''}`.trim(),
       );
-    if (!state) throw new CredentialError(400, 'state: missing from the callback');
+    if (!state)
+      throw new CredentialError(
+        'invalid',
+        'SIGN_IN_STATE_MISSING',
+        'state: thiếu trong lời gọi trở về từ SSO',
+        'state',
+      );
     const claimed = await this.dataSource.transaction(async (manager) => {
       const row = await manager.findOne(SignInRequestEntity, {
         where: { state },
@@ -80,8 +88,10 @@ export class ProvincialSignInService {
     });
     if (!claimed)
       throw new CredentialError(
-        400,
-        'state: unknown, already used or expired: start the sign-in again',
+        'invalid',
+        'SIGN_IN_STATE_UNKNOWN',
+        'state: không rõ, đã dùng hoặc đã hết hạn: hãy bắt đầu đăng nhập lại',
+        'state',
       );
     const codeVerifier = this.key.open(claimed, `sign-in|${state}`);
     try {
@@ -106,7 +116,7 @@ export class ProvincialSignInService {
         outcome: 'failed',
         details: { error: failure.message },
       });
-      throw new CredentialError(400, failure.message);
+      throw new CredentialError('invalid', 'SSO_SIGN_IN_FAILED', `SSO: ${failure.message}`);
     }
   }
 }

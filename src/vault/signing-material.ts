@@ -22,8 +22,9 @@ export function fromPkcs12(der: Buffer, passphrase: string): PreparedSigningKey 
     p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(der.toString('binary')), passphrase);
   } catch {
     throw new CredentialError(
-      400,
-      'the PKCS#12 file cannot be opened: wrong passphrase or not PKCS#12',
+      'invalid',
+      'PKCS12_UNREADABLE',
+      'Không mở được tệp PKCS#12: sai mật khẩu (passphrase) hoặc không phải PKCS#12',
     );
   }
   const keyBag =
@@ -35,7 +36,8 @@ export function fromPkcs12(der: Buffer, passphrase: string): PreparedSigningKey 
   )
     .map((bag) => (bag.cert ? forge.pki.certificateToPem(bag.cert) : undefined))
     .filter((pem): pem is string => Boolean(pem));
-  if (!keyBag?.key) throw new CredentialError(400, 'the PKCS#12 file holds no private key');
+  if (!keyBag?.key)
+    throw new CredentialError('invalid', 'PKCS12_NO_KEY', 'Tệp PKCS#12 không chứa khóa riêng');
   return fromPem(forge.pki.privateKeyToPem(keyBag.key), certificates.join('\n'));
 }
 
@@ -45,12 +47,20 @@ export function fromPem(keyPem: string, chainText: string): PreparedSigningKey {
   try {
     key = createPrivateKey(keyPem);
   } catch {
-    throw new CredentialError(400, 'the signing key is not a PEM private key');
+    throw new CredentialError(
+      'invalid',
+      'SIGNING_KEY_NOT_PEM',
+      'Khóa ký số không phải khóa riêng dạng PEM',
+    );
   }
   const certificates = splitPemBundle(chainText).map((pem) => new X509Certificate(pem));
   const leaf = certificates.find((certificate) => certificate.checkPrivateKey(key));
   if (!leaf)
-    throw new CredentialError(400, 'no certificate in the chain belongs to the signing key');
+    throw new CredentialError(
+      'invalid',
+      'CHAIN_WITHOUT_KEY_CERTIFICATE',
+      'Không chứng thư nào trong chuỗi khớp với khóa ký số',
+    );
   const ordered = [leaf];
   for (;;) {
     const last = ordered[ordered.length - 1];

@@ -4,19 +4,14 @@ import { AuditService } from '../audit/audit.service';
 import { RemoteSystemError } from '../common/remote-system-error';
 import { type AppConfig, InjectConfig } from '../config/app-config';
 import { NationalClient } from '../national/national.client';
-import { CredentialError, CredentialVault, type CredentialView } from './credential-vault';
-import { UnitSigner } from '../national/unit-signer';
+import { CredentialError, CredentialVault } from './credential-vault';
 import { VaultKey } from './vault-key';
-import { VaultSigningKeys } from './vault-signing-keys';
 import { VaultNationalAccounts } from './vault-national-accounts';
 
 /** The vault inside the gateway: the CLI and the admin API manage credentials through this. */
 @Injectable()
 export class VaultService {
   readonly vault: CredentialVault;
-  private national?: NationalClient;
-  private signer?: UnitSigner;
-  private signingKeys?: VaultSigningKeys;
 
   constructor(
     dataSource: DataSource,
@@ -28,34 +23,17 @@ export class VaultService {
     );
   }
 
-  /** Signs units' packets with their keys from the vault, after checking their certificates. */
-  unitSigner(): UnitSigner {
-    this.signingKeys ??= new VaultSigningKeys(this.vault);
-    this.signer ??= new UnitSigner(this.signingKeys, UnitSigner.trustAnchorsFrom(this.config));
-    return this.signer;
-  }
-
-  /** The national client over the vault's accounts (one per gateway process). */
-  nationalClient(): NationalClient {
-    this.national ??= new NationalClient(this.config, new VaultNationalAccounts(this.vault));
-    return this.national;
-  }
-
   /**
    * Signs in with a stored account, as the gateway would, and notes the outcome on the
    * credential (and in the audit trail). The secret never leaves the vault.
    */
   testLogin(id: string, actor: string): Promise<{ ok: boolean; message: string }> {
-    return testNationalLogin(this.vault, () => this.nationalClient(), id, actor);
-  }
-
-  /** After a change the national client must not keep using what it cached. */
-  forget(credential: CredentialView): CredentialView {
-    if (credential.system === 'national') {
-      this.national?.forget(credential.account);
-      if (credential.kind === 'signing-key') this.signingKeys?.invalidate();
-    }
-    return credential;
+    return testNationalLogin(
+      this.vault,
+      () => new NationalClient(this.config, new VaultNationalAccounts(this.vault)),
+      id,
+      actor,
+    );
   }
 }
 
@@ -73,11 +51,16 @@ export async function testNationalLogin(
 ): Promise<{ ok: boolean; message: string }> {
   const credential = await vault.get(id);
   if (credential.status !== 'active')
-    throw new CredentialError(409, `credential ${id} is disabled: enable it before testing`);
+    throw new CredentialError(
+      'conflict',
+      'CREDENTIAL_DISABLED',
+      `Bí mật ${id} đang tạm ngừng: hãy bật lại (enable) trước khi thử`,
+    );
   if (credential.system !== 'national' || credential.kind !== 'client-secret')
     throw new CredentialError(
-      400,
-      'test login is for national unit accounts; a provincial sign-in is tested by using it',
+      'invalid',
+      'CREDENTIAL_NOT_TESTABLE',
+      'Chỉ thử đăng nhập được tài khoản quốc gia của đơn vị; đăng nhập cấp tỉnh được thử khi dùng',
     );
   const opened = await vault.open(credential.system, credential.account, credential.kind);
   let outcome: { ok: boolean; message: string };
@@ -88,7 +71,7 @@ export async function testNationalLogin(
       rights: credential.rights,
       secret: opened!.secret,
     });
-    outcome = { ok: true, message: `account ${credential.account} signed in` };
+    outcome = { ok: true, message: `Tài khoản ${credential.account} đăng nhập được` };
   } catch (error) {
     if (!(error instanceof RemoteSystemError)) throw error;
     outcome = { ok: false, message: error.message };

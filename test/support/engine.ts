@@ -1,27 +1,16 @@
 import { DataSource } from 'typeorm';
 import { AuditLog } from '../../src/audit/audit-log';
 import { AuditSigner } from '../../src/audit/audit-signer';
-import { FormCatalogue } from '../../src/catalog/forms';
 import { loadConfig } from '../../src/config/load-config';
 import { dataSourceOptions } from '../../src/database/data-source-options';
-import { MappingTables } from '../../src/mapping/mapping-tables';
-import { SatisfactionLevels } from '../../src/mapping/satisfaction';
-import { NationalClient } from '../../src/national/national.client';
-import { UnitSigner } from '../../src/national/unit-signer';
-import { ProvincialClient } from '../../src/provincial/provincial.client';
 import { remoteSystemsEnv, seedDemoVault } from '../../src/simulators/demo';
 import type { RunningSimulators } from '../../src/simulators/simulators';
-import {
-  TransferEngine,
-  type RetryPolicy,
-  type SummaryPolicy,
-} from '../../src/transfers/transfer-engine';
+import type { RetryPolicy } from '../../src/transfers/retry-policy';
+import { buildTransferEngine } from '../../src/transfers/transfer-engine';
+import type { SummaryPolicy } from '../../src/transfers/transfer-planner';
 import { CredentialVault } from '../../src/vault/credential-vault';
 import { VaultKey } from '../../src/vault/vault-key';
-import { VaultNationalAccounts } from '../../src/vault/vault-national-accounts';
-import { VaultSigningKeys } from '../../src/vault/vault-signing-keys';
 import { freshDatabaseUrl } from './database';
-
 /** A transfer engine wired as the gateway wires it, on its own database, against running simulators. */
 export async function engineAgainst(
   sims: RunningSimulators,
@@ -48,25 +37,19 @@ export async function engineAgainst(
     audit.record(event, manager),
   );
   await seedDemoVault(vault, sims);
-  const national = new NationalClient(config, new VaultNationalAccounts(vault));
-  const engine = new TransferEngine({
+  const engine = buildTransferEngine({
+    config,
     dataSource,
-    provincial: new ProvincialClient(config),
-    national,
-    signer: new UnitSigner(new VaultSigningKeys(vault), [
-      sims.credentials.signingAuthority.certificatePem,
-    ]),
-    forms: FormCatalogue.load(),
-    tables: MappingTables.load(),
-    satisfaction: SatisfactionLevels.load(),
-    record: (event, manager) => audit.record(event, manager),
-    auditRow: (event) => audit.pendingRow(event),
+    audit,
+    vault,
+    trustAnchors: [sims.credentials.signingAuthority.certificatePem],
     policy: options.policy,
     summaryPolicy: options.summaryPolicy,
   });
   return {
     engine,
-    national,
+    config,
+    national: engine.national,
     dataSource,
     audit,
     vault,

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+'use strict';
+// `npm run cli`: the command line runs from the build (dist/), as the gateway does; when a
+// source is newer than the build (or there is none yet), it builds first, once.
+const { existsSync, readdirSync, statSync } = require('node:fs');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+
+const root = path.resolve(__dirname, '..');
+const entry = path.join(root, 'dist', 'src', 'cli', 'cli.js');
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const item of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, item.name);
+    if (item.isDirectory()) newest = Math.max(newest, newestSource(full));
+    else if (item.name.endsWith('.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+const built = existsSync(entry) ? statSync(entry).mtimeMs : 0;
+const sources = Math.max(
+  newestSource(path.join(root, 'src')),
+  newestSource(path.join(root, 'migrations')),
+  statSync(path.join(root, 'tsconfig.json')).mtimeMs,
+);
+if (sources > built) {
+  process.stderr.write('Mã nguồn mới hơn bản dựng: đang dựng lại (nest build)…\n');
+  const build = spawnSync(process.execPath, [require.resolve('@nestjs/cli/bin/nest.js'), 'build'], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+require(entry)
+  .runCli(process.argv.slice(2))
+  .then((code) => process.exit(code));

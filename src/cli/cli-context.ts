@@ -1,0 +1,155 @@
+import os from 'node:os';
+import { DataSource } from 'typeorm';
+import { AuditLog } from '../audit/audit-log';
+import { AuditSigner } from '../audit/audit-signer';
+import { GatewayError } from '../common/gateway-error';
+import type { AppConfig } from '../config/app-config';
+import { loadConfig } from '../config/load-config';
+import { dataSourceOptions } from '../database/data-source-options';
+import { pendingMigrations } from '../database/migrations';
+import { openDatabase } from '../database/open-database';
+import { engineWhenConfigured } from '../transfers/transfer-engine';
+import { TransferQueue } from '../transfers/transfer-queue';
+import { TransfersService } from '../transfers/transfers.service';
+import { CredentialVault } from '../vault/credential-vault';
+import { VaultKey } from '../vault/vault-key';
+
+// What every verb of the CLI shares: output, who acts, the configuration and the one way to the
+// database. Each verb is thin: it opens what it needs here, calls one service, prints.
+
+export const print = (text: string): void => void process.stdout.write(`${text}\n`);
+export const note = (text: string): void => void process.stderr.write(`${text}\n`);
+
+/** A refusal of the CLI's own (a bad option): printed with its code, exit 2. */
+export class CliError extends GatewayError {
+  constructor(code: string, message: string, parameter?: string) {
+    super('invalid', code, message, parameter);
+  }
+}
+
+/** The CLI cannot go on as things are (exit 1). */
+class GatewayErrorOfCli extends GatewayError {
+  constructor(code: string, message: string) {
+    super('unavailable', code, message);
+  }
+}
+
+/** Who the CLI acts as in the audit trail: the operating-system user at this host. */
+export const cliActor = (): string => `cli:${os.userInfo().username}@${os.hostname()}`;
+
+/**
+ * The configuration the verbs run with. In demo mode, the verbs that reach the remote systems are
+ * pointed at the simulators of the running demo gateway; that lookup lives with the demo code and
+ * is loaded only in demo mode.
+ */
+export async function cliConfig(options: { remoteSystems?: boolean } = {}): Promise<AppConfig> {
+  const config = loadConfig();
+  if (!options.remoteSystems || config.mode !== 'demo') return config;
+  const { pointAtRunningDemo } = await import('../simulators/demo-files');
+  const running = pointAtRunningDemo(config);
+  if (!running)
+    throw new CliError(
+      'DEMO_NOT_RUNNING',
+      'Chế độ demo: hãy khởi động cổng trước (npm start) để các hệ thống mô phỏng chạy',
+    );
+  return running;
+}
+
+/**
+ * The database: DATABASE_URL, the running demo's embedded PostgreSQL, or one started for the
+ * verb. Its migrations must all be applied (the gateway applies them at start), except for the
+ * verbs that manage them.
+ */
+export async function withDataSource<T>(
+  config: AppConfig,
+  work: (dataSource: DataSource) => Promise<T>,
+  options: { migrated: boolean } = { migrated: true },
+): Promise<T> {
+  const database = await openDatabase(config, note);
+  const dataSource = new DataSource(dataSourceOptions(database.url, 2));
+  try {
+    await dataSource.initialize();
+    if (options.migrated) {
+      const pending = await pendingMigrations(dataSource);
+      if (pending.length)
+        throw new GatewayErrorOfCli(
+          'DATABASE_NOT_MIGRATED',
+          `Cơ sở dữ liệu còn ${pending.length} migration chưa áp dụng: chạy \`npm run cli -- db migrate\` hoặc khởi động cổng (npm start)`,
+        );
+    }
+    return await work(dataSource);
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await database.close();
+  }
+}
+
+/** The audit log as the gateway keeps it, for the verbs that write to it. */
+export function auditLog(dataSource: DataSource, config: AppConfig): AuditLog {
+  return new AuditLog(dataSource, AuditSigner.fromConfig(config), {
+    checkpointEvery: config.audit.checkpointEvery,
+  });
+}
+
+/** The vault with its changes audited; what it recorded is chained before the verb ends. */
+export async function withVault<T>(
+  work: (vault: CredentialVault, config: AppConfig) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig();
+  return withDataSource(config, async (dataSource) => {
+    const log = auditLog(dataSource, config);
+    const vault = new CredentialVault(dataSource, VaultKey.fromConfig(config), (event, manager) =>
+      log.record(event, manager),
+    );
+    try {
+      return await work(vault, config);
+    } finally {
+      await log.flush();
+    }
+  });
+}
+
+/**
+ * The transfers service as the gateway has it, over the engine from the one builder; what it
+ * enqueues, the running replicas work.
+ */
+export async function withTransfers<T>(
+  options: { remoteSystems: boolean },
+  work: (service: TransfersService) => Promise<T>,
+): Promise<T> {
+  const config = await cliConfig(options);
+  return withDataSource(config, async (dataSource) => {
+    const audit = auditLog(dataSource, config);
+    const vault = new CredentialVault(dataSource, VaultKey.fromConfig(config), (event, manager) =>
+      audit.record(event, manager),
+    );
+    const url = (dataSource.options as { url: string }).url;
+    const queue = new TransferQueue(url, 'sender');
+    const service = new TransfersService({
+      config,
+      dataSource,
+      audit,
+      queue,
+      engine: engineWhenConfigured({ config, dataSource, audit, vault }),
+    });
+    let started = false;
+    try {
+      if (options.remoteSystems) {
+        await queue.start((error) => note(`hàng đợi: ${error.message}`));
+        started = true;
+      }
+      return await work(service);
+    } finally {
+      await audit.flush();
+      if (started) await queue.stop(1000);
+    }
+  });
+}
+
+export const cliList = (value?: string): string[] | undefined =>
+  value
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+    : undefined;

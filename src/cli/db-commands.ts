@@ -1,0 +1,80 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load-config';
+import { projectRoot } from '../config/project-root';
+import { EmbeddedPostgres } from '../database/embedded-postgres';
+import { GatewayNodeEntity } from '../database/entities/gateway-node.entity';
+import { findLiveNodes } from '../database/gateway-node.service';
+import { generateMigration } from '../database/migration-generator';
+import { pendingMigrations, runMigrationsLocked, schemaDrift } from '../database/migrations';
+import { print, withDataSource } from './cli-context';
+
+/** db migrate|status|generate. */
+export function addDatabaseCommands(program: Command): void {
+  const db = program.command('db').description('cơ sở dữ liệu: migration và kiểm tra lược đồ');
+  db.command('migrate')
+    .description('áp dụng các migration còn chờ (dưới cùng khóa tư vấn như lúc khởi động)')
+    .action(async () => {
+      await withDataSource(
+        loadConfig(),
+        async (dataSource) => {
+          const outcome = await runMigrationsLocked(dataSource);
+          print(
+            outcome.applied.length
+              ? `đã áp dụng: ${outcome.applied.join(', ')}`
+              : 'không có migration nào đang chờ',
+          );
+        },
+        { migrated: false },
+      );
+    });
+  db.command('status')
+    .description('migration đang chờ, entity lệch migration, các bản sao đang chạy')
+    .action(async () => {
+      const healthy = await withDataSource(
+        loadConfig(),
+        async (dataSource) => {
+          const pending = await pendingMigrations(dataSource);
+          const drift = pending.length === 0 ? await schemaDrift(dataSource) : [];
+          const nodes =
+            pending.length === 0
+              ? await findLiveNodes(dataSource.getRepository(GatewayNodeEntity))
+              : [];
+          print(`migration đang chờ: ${pending.length ? pending.join(', ') : 'không có'}`);
+          print(`entity lệch migration: ${drift.length ? `có\n  ${drift.join('\n  ')}` : 'không'}`);
+          print(`bản sao đang chạy: ${nodes.length}`);
+          for (const node of nodes)
+            print(
+              `  ${node.id} ${node.hostname} pid ${node.pid} từ ${node.startedAt.toISOString()}`,
+            );
+          return pending.length === 0 && drift.length === 0;
+        },
+        { migrated: false },
+      );
+      if (!healthy) process.exitCode = 1;
+    });
+  db.command('generate')
+    .argument('<name>', 'tên dạng PascalCase, ví dụ AddAuditEvents')
+    .description('viết migration cho phần entity khác với các migration đã có')
+    .action(async (name: string) => {
+      const scratch = await mkdtemp(path.join(os.tmpdir(), 'baocao-migration-'));
+      const server = await EmbeddedPostgres.start({
+        dataDir: scratch,
+        ephemeral: true,
+        database: 'scratch',
+      });
+      try {
+        const file = await generateMigration(server.url, name);
+        print(
+          file
+            ? `đã viết ${path.relative(projectRoot, file)}`
+            : 'entity và migration khớp nhau: không có gì để viết',
+        );
+      } finally {
+        await server.stop();
+        await rm(scratch, { recursive: true, force: true });
+      }
+    });
+}

@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load-config';
+import { DEFAULT_CREDENTIALS_FILE } from './demo-files';
+import { signIn } from './demo-sign-in';
+
+/** A demo-only refusal, with its code: the CLI prints it as it prints its own. */
+export class DemoCliError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Demo-only verbs, added to the CLI in demo mode only (a production CLI never loads the
+ * simulators): `token` signs a demo person in at the simulated SSO.
+ */
+export function addDemoCommands(program: Command): void {
+  program
+    .command('token')
+    .description(
+      'chế độ demo: đăng nhập một người dùng mẫu ở SSO mô phỏng và in access token cho API của cổng',
+    )
+    .requiredOption('--role <role>', 'operator, auditor hoặc admin')
+    .action(async (options: { role: string }) => {
+      if (loadConfig().mode !== 'demo')
+        throw new DemoCliError(
+          'DEMO_ONLY',
+          'token chỉ dùng ở chế độ demo: SSO thật có trang đăng nhập riêng',
+        );
+      if (!['operator', 'auditor', 'admin'].includes(options.role))
+        throw new DemoCliError('ROLE_INVALID', '--role phải là operator, auditor hoặc admin');
+      if (!existsSync(DEFAULT_CREDENTIALS_FILE))
+        throw new DemoCliError(
+          'DEMO_NOT_RUNNING',
+          'Chưa có tài khoản demo: hãy khởi động cổng ở chế độ demo trước (npm start)',
+        );
+      const demo = JSON.parse(readFileSync(DEFAULT_CREDENTIALS_FILE, 'utf8')) as {
+        urls: { provincialSso: string; gatewayApiResource: string };
+        consoleClient: { clientId: string; clientSecret: string; redirectUris: string[] };
+        people: Array<{ username: string; password: string; role: string }>;
+      };
+      const person = demo.people.find((candidate) => candidate.role === options.role)!;
+      const tokens = await signIn(
+        demo.urls.provincialSso,
+        {
+          id: demo.consoleClient.clientId,
+          secret: demo.consoleClient.clientSecret,
+          redirectUri: demo.consoleClient.redirectUris[0],
+        },
+        person,
+        demo.urls.gatewayApiResource,
+      ).catch((error: unknown) => {
+        throw new DemoCliError(
+          'DEMO_SIGN_IN_FAILED',
+          `Không đăng nhập được ở ${demo.urls.provincialSso}: cổng có đang chạy ở chế độ demo không (npm start)? ${(error as Error).message}`,
+        );
+      });
+      process.stderr.write(
+        `${person.username} (${options.role}), hiệu lực ${tokens.expires_in} giây\n`,
+      );
+      process.stdout.write(`${tokens.access_token}\n`);
+    });
+}

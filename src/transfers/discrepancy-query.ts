@@ -1,0 +1,31 @@
+import type { DataSource } from 'typeorm';
+import type { DiscrepancyFilters } from './dto/transfer-requests';
+
+/** One page of discrepancies in the order they were found; `after` is the last id shown. */
+export async function queryDiscrepancies(
+  dataSource: DataSource,
+  filters: DiscrepancyFilters,
+  page: { limit: number; after: string | undefined },
+): Promise<{ items: Array<Record<string, unknown>>; nextAfter: string | null }> {
+  const parameters: unknown[] = [];
+  const conditions: string[] = [];
+  if (filters.status) conditions.push(`status = $${parameters.push(filters.status)}`);
+  if (filters.kind) conditions.push(`kind = $${parameters.push(filters.kind)}`);
+  if (filters.period) conditions.push(`period_id = $${parameters.push(filters.period)}`);
+  if (filters.unit) conditions.push(`unit_code = $${parameters.push(filters.unit)}`);
+  if (page.after)
+    conditions.push(
+      `(detected_at, id) > (SELECT detected_at, id FROM discrepancy WHERE id = $${parameters.push(page.after)})`,
+    );
+  const items = await dataSource.query<Array<Record<string, unknown>>>(
+    `SELECT id, period_id AS "periodId", unit_code AS "unitCode", form_code AS "formCode",
+            transfer_id AS "transferId", kind, details, status, detected_at AS "detectedAt",
+            resolved_at AS "resolvedAt", resolved_by AS "resolvedBy", resolution
+       FROM discrepancy ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+      ORDER BY detected_at, id LIMIT $${parameters.push(page.limit + 1)}`,
+    parameters,
+  );
+  const more = items.length > page.limit;
+  if (more) items.pop();
+  return { items, nextAfter: more ? String(items[items.length - 1].id) : null };
+}

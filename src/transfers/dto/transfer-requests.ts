@@ -1,0 +1,192 @@
+import type { FormCatalogue } from '../../catalog/forms';
+import { isPeriodId, parsePeriod } from '../../catalog/periods';
+import { isUuid } from '../../common/paging';
+import type {
+  DiscrepancyKind,
+  DiscrepancyStatus,
+} from '../../database/entities/discrepancy.entity';
+import { TransferError } from '../transfer-error';
+
+/** What an operator sends to start a sync (API body or CLI options), unchecked. */
+export interface SyncParameters {
+  periodId?: unknown;
+  units?: unknown;
+  forms?: unknown;
+  dryRun?: unknown;
+  reason?: unknown;
+}
+
+export interface SyncCommand {
+  periodId: string;
+  units?: string[];
+  forms?: string[];
+  dryRun: boolean;
+  reason?: string;
+}
+
+export function periodIdOf(value: unknown, parameter = 'periodId'): string {
+  if (typeof value !== 'string' || !isPeriodId(value))
+    throw new TransferError(
+      'invalid',
+      'PERIOD_INVALID',
+      `${parameter} phải là mã kỳ báo cáo, ví dụ 2026-Q4`,
+      parameter,
+    );
+  return value;
+}
+
+function codesOf(value: unknown, parameter: string): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || !item))
+    throw new TransferError(
+      'invalid',
+      'CODES_INVALID',
+      `${parameter} phải là danh sách mã (chuỗi không rỗng)`,
+      parameter,
+    );
+  return value as string[];
+}
+
+/** A sync request checked: the period, the units and forms in force for it. */
+export function syncCommandOf(parameters: SyncParameters, forms: FormCatalogue): SyncCommand {
+  const periodId = periodIdOf(parameters.periodId);
+  if (parameters.dryRun !== undefined && typeof parameters.dryRun !== 'boolean')
+    throw new TransferError(
+      'invalid',
+      'DRY_RUN_INVALID',
+      'dryRun phải là true hoặc false',
+      'dryRun',
+    );
+  const formCodes = codesOf(parameters.forms, 'forms');
+  const inForce = forms.formsFor(parsePeriod(periodId));
+  const unknownForms = (formCodes ?? []).filter(
+    (code) => !inForce.some((form) => form.code === code),
+  );
+  if (unknownForms.length)
+    throw new TransferError(
+      'invalid',
+      'FORM_NOT_IN_FORCE',
+      `Biểu ${unknownForms.join(', ')} không áp dụng cho kỳ ${periodId}`,
+      'forms',
+    );
+  return {
+    periodId,
+    units: codesOf(parameters.units, 'units'),
+    forms: formCodes,
+    dryRun: parameters.dryRun === true,
+    reason: typeof parameters.reason === 'string' ? parameters.reason : undefined,
+  };
+}
+
+export function reconcileCommandOf(parameters: { periodId?: unknown; units?: unknown }): {
+  periodId: string;
+  units?: string[];
+} {
+  return {
+    periodId: periodIdOf(parameters.periodId),
+    units: codesOf(parameters.units, 'units'),
+  };
+}
+
+/** Every operator action says why, for the audit trail. */
+export function reasonOf(reason: unknown): string {
+  if (typeof reason !== 'string' || !reason.trim())
+    throw new TransferError(
+      'invalid',
+      'REASON_REQUIRED',
+      'Cần ghi lý do (reason) để lưu vào nhật ký kiểm toán',
+      'reason',
+    );
+  return reason.trim();
+}
+
+export function transferIdOf(id: string): string {
+  if (!isUuid(id))
+    throw new TransferError(
+      'invalid',
+      'TRANSFER_ID_INVALID',
+      `${id} không phải mã lượt chuyển (UUID)`,
+      'id',
+    );
+  return id;
+}
+
+export function discrepancyIdOf(id: string): string {
+  if (!isUuid(id))
+    throw new TransferError(
+      'invalid',
+      'DISCREPANCY_ID_INVALID',
+      `${id} không phải mã sai lệch (UUID)`,
+      'id',
+    );
+  return id;
+}
+
+const DISCREPANCY_STATUSES: DiscrepancyStatus[] = ['open', 'resolved', 'repushed'];
+const DISCREPANCY_KINDS: DiscrepancyKind[] = ['missing', 'different', 'unexpected', 'returned'];
+
+export interface DiscrepancyFilters {
+  status?: DiscrepancyStatus;
+  kind?: DiscrepancyKind;
+  period?: string;
+  unit?: string;
+}
+
+export function discrepancyFiltersOf(query: Record<string, unknown>): DiscrepancyFilters {
+  const text = (name: string) => {
+    const value = query[name];
+    if (value === undefined || value === '') return undefined;
+    if (typeof value !== 'string')
+      throw new TransferError(
+        'invalid',
+        'FILTER_REPEATED',
+        `${name} chỉ được cho một lần, dạng văn bản`,
+        name,
+      );
+    return value;
+  };
+  const filters: DiscrepancyFilters = {};
+  const status = text('status');
+  if (status) {
+    if (!DISCREPANCY_STATUSES.includes(status as DiscrepancyStatus))
+      throw new TransferError(
+        'invalid',
+        'DISCREPANCY_STATUS_UNKNOWN',
+        `status phải là một trong: ${DISCREPANCY_STATUSES.join(', ')}`,
+        'status',
+      );
+    filters.status = status as DiscrepancyStatus;
+  }
+  const kind = text('kind');
+  if (kind) {
+    if (!DISCREPANCY_KINDS.includes(kind as DiscrepancyKind))
+      throw new TransferError(
+        'invalid',
+        'DISCREPANCY_KIND_UNKNOWN',
+        `kind phải là một trong: ${DISCREPANCY_KINDS.join(', ')}`,
+        'kind',
+      );
+    filters.kind = kind as DiscrepancyKind;
+  }
+  const period = text('period');
+  if (period) filters.period = periodIdOf(period, 'period');
+  const unit = text('unit');
+  if (unit) filters.unit = unit;
+  return filters;
+}
+
+export function resolutionOf(body: { reason?: unknown; action?: unknown }): {
+  reason: string;
+  action: 'accept' | 'repush';
+} {
+  const reason = reasonOf(body.reason);
+  const action = body.action ?? 'accept';
+  if (action !== 'accept' && action !== 'repush')
+    throw new TransferError(
+      'invalid',
+      'RESOLUTION_ACTION_INVALID',
+      'action phải là accept (chấp nhận bản quốc gia) hoặc repush (đẩy lại)',
+      'action',
+    );
+  return { reason, action };
+}

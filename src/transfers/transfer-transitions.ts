@@ -1,0 +1,246 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/prepared';
+import {
+  TransferEntity,
+  type TransferState,
+  type TransferStep,
+} from '../database/entities/transfer.entity';
+import { PushWrite } from './push-write';
+
+/** States a push works on: what the lease takes and each step's write expects. */
+export const PUSHABLE: readonly TransferState[] = ['mapped', 'pushing', 'unknown', 'pushed'];
+/** States reconciliation compares with the national copy, and a re-push starts from. */
+export const RECONCILED: readonly TransferState[] = ['confirmed', 'drifted', 'returned'];
+
+/**
+ * Every change of a transfer's state, the states it starts from and what it does with a push's
+ * lease. The SQL of each transition below checks both; a change whose transfer is not in one of
+ * its states (or whose lease is not as it needs) changes nothing and says so.
+ *
+ * lease: 'free' needs no replica pushing it (no lease, or one that ran out); 'held' needs the
+ * lease of the replica that writes; 'taken' ends any push in flight: the lease is cleared, so
+ * that push's next write is refused (its attempt and audit records are kept all the same).
+ */
+export const TRANSITIONS = {
+  /** A new transfer, or a new content version of one: the planner's. */
+  version: { from: 'any', to: ['mapped', 'planned', 'invalid'], lease: 'taken' },
+  /** A waiting summary goes, once its children are confirmed or its deadline came. */
+  release: { from: ['planned'], to: ['mapped'], lease: 'free' },
+  /** A replica takes a transfer to push it. */
+  lease: { from: PUSHABLE, to: 'unchanged', lease: 'free' },
+  /** One step of a push: its attempt, audit records and next state in one statement. */
+  step: {
+    from: PUSHABLE,
+    to: ['pushing', 'pushed', 'unknown', 'confirmed', 'returned', 'invalid', 'failed'],
+    lease: 'held',
+  },
+  /** A push cut short by an unexpected error gives its lease back. */
+  unlease: { from: 'any', to: 'unchanged', lease: 'held' },
+  /** An operator tries a failed, lost or waiting transfer again now. */
+  retry: {
+    from: ['failed', 'unknown', 'mapped', 'pushing', 'pushed'],
+    to: ['pushing', 'unknown', 'mapped', 'pushed'],
+    lease: 'free',
+  },
+  /** Reconciliation or an operator sends a confirmed content again (a missing or drifted copy). */
+  repush: { from: RECONCILED, to: ['mapped'], lease: 'free' },
+  /** Reconciliation found the national copy different from what was confirmed. */
+  drift: { from: RECONCILED, to: ['drifted'], lease: 'free' },
+  /** Reconciliation found the national copy sent back for correction. */
+  return: { from: RECONCILED, to: ['returned'], lease: 'free' },
+  /** An operator stops a transfer that is not confirmed; a push in flight stops at its next write. */
+  cancel: {
+    from: [
+      'planned',
+      'mapped',
+      'invalid',
+      'pushing',
+      'pushed',
+      'failed',
+      'unknown',
+      'drifted',
+      'returned',
+    ],
+    to: ['cancelled'],
+    lease: 'taken',
+  },
+} as const satisfies Record<
+  string,
+  {
+    from: 'any' | readonly TransferState[];
+    to: 'unchanged' | readonly TransferState[];
+    lease: 'free' | 'held' | 'taken';
+  }
+>;
+
+export type TransitionName = keyof typeof TRANSITIONS;
+
+/** What a guarded change found: done, or the state (and holder) that kept it from happening. */
+export type TransitionOutcome =
+  | { done: true; from: TransferState; stoppedPush: string | null }
+  | { done: false; state: TransferState | null; leasedBy: string | null };
+
+const FREE_LEASE = '(leased_until IS NULL OR leased_until < now())';
+
+/**
+ * The one place a transfer's state is written. Planner, pusher, reconciler and operators ask for a
+ * named transition; each is one guarded UPDATE that also returns the state it started from.
+ */
+export class TransferTransitions {
+  /** The lease statement, written once: its columns by name (see preparedQuery). */
+  private leaseStatement?: string;
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Takes the transfer for `node` until `until`, and returns its row, in one round trip; nothing
+   * when it is not pushable or another replica holds it.
+   */
+  async lease(
+    transferId: string,
+    node: string,
+    until: Date,
+    now: Date,
+  ): Promise<TransferEntity | undefined> {
+    const metadata = this.dataSource.getMetadata(TransferEntity);
+    this.leaseStatement ??= `UPDATE transfer SET leased_until = $2, leased_by = $3
+        WHERE id = $1 AND state = ANY($5::text[])
+          AND (leased_until IS NULL OR leased_until < $4)
+        RETURNING ${metadata.columns.map((column) => column.databaseName).join(', ')}`;
+    const rows = await preparedQuery<Record<string, unknown>>(
+      this.dataSource,
+      this.leaseStatement,
+      [transferId, until, node, now, TRANSITIONS.lease.from],
+    );
+    if (!rows.length) return undefined;
+    const transfer = metadata.create() as TransferEntity;
+    for (const column of metadata.columns)
+      column.setEntityValue(transfer, rows[0][column.databaseName]);
+    return transfer;
+  }
+
+  /**
+   * The write of one push step, guarded by the lease of `node` and by the state the step starts
+   * from: refused when the transfer was cancelled or given new content meanwhile.
+   */
+  step(transfer: TransferEntity, node: string): PushWrite {
+    return new PushWrite(transfer.id, { holder: node, state: transfer.state });
+  }
+
+  /** Gives the lease back after a push that stopped on an unexpected error. */
+  async unlease(transferId: string, node: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE transfer SET leased_until = NULL, leased_by = NULL WHERE id = $1 AND leased_by = $2`,
+      [transferId, node],
+    );
+  }
+
+  /** A waiting summary goes now; false when it is no longer waiting. */
+  async release(manager: EntityManager, transferId: string, now: Date): Promise<boolean> {
+    const outcome = await this.change(manager, 'release', transferId, {
+      state: 'mapped',
+      step: 'submit',
+      nextAttemptAt: now,
+    });
+    return outcome.done;
+  }
+
+  /**
+   * A new transfer or a new content version, written whole (the planner holds the row locked).
+   * A push of the earlier content still in flight loses its lease and stops at its next write.
+   */
+  async version(manager: EntityManager, transfer: TransferEntity): Promise<void> {
+    transfer.leasedUntil = null;
+    transfer.leasedBy = null;
+    await manager.save(TransferEntity, transfer);
+  }
+
+  /** Tries again now: a failed one goes back to pushing with a fresh retry budget. */
+  retry(transferId: string, from: TransferState): Promise<TransitionOutcome> {
+    return this.change(this.dataSource.manager, 'retry', transferId, {
+      state: from === 'failed' ? 'pushing' : from,
+      attempts: 0,
+      nextAttemptAt: new Date(),
+      expect: from,
+    });
+  }
+
+  /** The confirmed content goes again from its first step. */
+  repush(manager: EntityManager, transferId: string): Promise<TransitionOutcome> {
+    return this.change(manager, 'repush', transferId, {
+      state: 'mapped',
+      step: 'submit',
+      attempts: 0,
+      nextAttemptAt: new Date(),
+    });
+  }
+
+  /** What reconciliation found: the national copy differs, or was sent back. */
+  mark(transferId: string, to: 'drifted' | 'returned'): Promise<TransitionOutcome> {
+    return this.change(this.dataSource.manager, to === 'drifted' ? 'drift' : 'return', transferId, {
+      state: to,
+      nextAttemptAt: null,
+    });
+  }
+
+  cancel(manager: EntityManager, transferId: string): Promise<TransitionOutcome> {
+    return this.change(manager, 'cancel', transferId, {
+      state: 'cancelled',
+      step: null,
+      nextAttemptAt: null,
+    });
+  }
+
+  /**
+   * One guarded UPDATE: the row changes only from the transition's states (or exactly `expect`)
+   * and with the lease as the transition needs it. Returns the state it started from, or what
+   * stood in the way.
+   */
+  private async change(
+    manager: EntityManager,
+    name: TransitionName,
+    transferId: string,
+    change: {
+      state: TransferState;
+      step?: TransferStep | null;
+      attempts?: number;
+      nextAttemptAt: Date | null;
+      expect?: TransferState;
+    },
+  ): Promise<TransitionOutcome> {
+    const transition = TRANSITIONS[name];
+    const from = transition.from === 'any' ? null : [...transition.from];
+    const parameters: unknown[] = [transferId, change.state, change.nextAttemptAt];
+    const sets = ['state = $2', 'next_attempt_at = $3', 'updated_at = now()'];
+    if (change.step !== undefined) sets.push(`step = $${parameters.push(change.step)}`);
+    if (change.attempts !== undefined) sets.push(`attempts = $${parameters.push(change.attempts)}`);
+    const guards: string[] = [];
+    if (from) guards.push(`before.state = ANY($${parameters.push(from)}::text[])`);
+    if (change.expect) guards.push(`before.state = $${parameters.push(change.expect)}`);
+    if (transition.lease === 'free') guards.push(FREE_LEASE.replace(/leased_/g, 'before.leased_'));
+    if (transition.lease === 'taken') sets.push('leased_until = NULL', 'leased_by = NULL');
+    // TypeORM answers an UPDATE with [rows, affected].
+    const [rows] = await manager.query<
+      [Array<{ from: TransferState; stoppedPush: string | null }>, number]
+    >(
+      `UPDATE transfer SET ${sets.join(', ')}
+         FROM (SELECT id, state, leased_until, leased_by FROM transfer WHERE id = $1 FOR UPDATE) before
+        WHERE transfer.id = before.id${guards.map((guard) => ` AND ${guard}`).join('')}
+        RETURNING before.state AS "from",
+                  CASE WHEN NOT ${FREE_LEASE.replace(/leased_/g, 'before.leased_')} THEN before.leased_by END AS "stoppedPush"`,
+      parameters,
+    );
+    if (rows.length) return { done: true, from: rows[0].from, stoppedPush: rows[0].stoppedPush };
+    const [found] = await manager.query<
+      Array<{ state: TransferState; leasedBy: string | null; held: boolean }>
+    >(
+      `SELECT state, leased_by AS "leasedBy", NOT ${FREE_LEASE} AS held FROM transfer WHERE id = $1`,
+      [transferId],
+    );
+    return {
+      done: false,
+      state: found?.state ?? null,
+      leasedBy: found?.held ? found.leasedBy : null,
+    };
+  }
+}
