@@ -7,14 +7,14 @@ import { verifyExportFile } from '../src/audit/export-verifier';
 async function main(): Promise<number> {
   const [file, keyFile] = process.argv.slice(2);
   if (!file) {
-    process.stderr.write('usage: verify-audit-export <export.jsonl> [public-key.pem]\n');
+    process.stderr.write('cách dùng: verify-audit-export <tệp-xuất.jsonl> [khóa-công-khai.pem]\n');
     return 2;
   }
   const result = await verifyExportFile(file, keyFile ? readFileSync(keyFile, 'utf8') : undefined);
-  process.stdout.write(`${result.ok ? 'OK' : 'BROKEN'}: ${result.summary}\n`);
+  process.stdout.write(`${result.ok ? 'HỢP LỆ' : 'HỎNG'} [${result.code}]: ${result.summary}\n`);
   if (!result.keyTrusted)
     process.stdout.write(
-      'note: checked against the key inside the export; pass your own copy of the public key to check the signer too\n',
+      'lưu ý: đã kiểm tra bằng khóa nằm trong tệp xuất; hãy đưa bản khóa công khai của riêng bạn để kiểm tra cả người ký\n',
     );
   return result.ok ? 0 : 1;
 }

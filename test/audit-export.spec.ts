@@ -91,18 +91,23 @@ describe('audit export and offline verification', () => {
     writeFileSync(path.join(dir, 'altered.jsonl'), `${altered.join('\n')}\n`);
     expect(
       await verifyExportFile(path.join(dir, 'altered.jsonl'), signer.publicKeyPem),
-    ).toMatchObject({ ok: false, summary: expect.stringContaining('event 5 was altered') });
+    ).toMatchObject({
+      ok: false,
+      code: 'EVENT_ALTERED',
+      summary: expect.stringContaining('sự kiện 5'),
+    });
     writeFileSync(
       path.join(dir, 'cut.jsonl'),
       `${[...lines.slice(0, 9), ...lines.slice(10)].join('\n')}\n`,
     );
     expect(await verifyExportFile(path.join(dir, 'cut.jsonl'), signer.publicKeyPem)).toMatchObject({
       ok: false,
-      summary: expect.stringContaining('event 9 is missing'),
+      code: 'EVENT_MISSING',
+      summary: expect.stringContaining('Thiếu sự kiện 9'),
     });
     expect(await verifyExportFile(file, AuditSigner.generate().publicKeyPem)).toMatchObject({
       ok: false,
-      summary: expect.stringContaining('not a trusted key'),
+      code: 'CHECKPOINT_KEY_UNTRUSTED',
     });
   });
 
@@ -125,7 +130,8 @@ describe('audit export and offline verification', () => {
     expect(await verifyExportFile(file, signer.publicKeyPem)).toMatchObject({
       ok: true,
       complete: false,
-      summary: expect.stringContaining('cannot prove'),
+      code: 'EXPORT_EVENTS_INTACT',
+      summary: expect.stringContaining('không chứng minh được'),
     });
   });
 
@@ -173,11 +179,11 @@ describe('audit export and offline verification', () => {
       );
     expect(script(path.join(dir, 'all.jsonl'))).toMatchObject({
       status: 0,
-      stdout: expect.stringContaining('OK: complete chain of 40 events'),
+      stdout: expect.stringContaining('HỢP LỆ [EXPORT_INTACT]: Chuỗi đầy đủ 40 sự kiện'),
     });
     expect(script(path.join(dir, 'altered.jsonl'))).toMatchObject({
       status: 1,
-      stdout: expect.stringContaining('BROKEN'),
+      stdout: expect.stringContaining('HỎNG [EVENT_ALTERED]'),
     });
 
     const client = new Client({ connectionString: url });
@@ -187,7 +193,7 @@ describe('audit export and offline verification', () => {
     await client.end();
     const broken = cli('audit', 'verify');
     expect(broken.status).toBe(1);
-    expect(broken.stdout).toContain('HỎNG [AUDIT_CHAIN_BROKEN] tại sự kiện 3');
+    expect(broken.stdout).toContain('HỎNG [EVENT_ALTERED] tại sự kiện 3');
   });
 });
 

@@ -76,7 +76,11 @@ describe('audit trail', () => {
       ).toMatchObject({ ok: true, events: 4, from: '21' });
       expect(
         await verifyAuditChain(dataSource, { trustedKeys: [AuditSigner.generate().publicKeyPem] }),
-      ).toMatchObject({ ok: false, reason: expect.stringContaining('not a trusted key') });
+      ).toMatchObject({
+        ok: false,
+        code: 'CHECKPOINT_KEY_UNTRUSTED',
+        reason: expect.stringContaining('không phải khóa được tin cậy'),
+      });
     } finally {
       await dataSource.destroy();
     }
@@ -152,7 +156,8 @@ describe('audit trail', () => {
     const altered = (seq: string) => ({
       ok: false,
       seq,
-      reason: expect.stringContaining('altered') as unknown,
+      code: 'EVENT_ALTERED',
+      reason: expect.stringContaining(`Nội dung sự kiện ${seq} đã bị sửa`) as unknown,
     });
     const prepared = async (count = 30, eventAt = event) => {
       const url = await freshDatabaseUrl({ fromTemplate: true });
@@ -208,7 +213,7 @@ describe('audit trail', () => {
       expect(await verdictAfter('DELETE FROM audit_event WHERE seq = 12')).toMatchObject({
         ok: false,
         seq: '12',
-        reason: expect.stringContaining('missing'),
+        code: 'EVENT_MISSING',
       });
     });
 
@@ -216,7 +221,7 @@ describe('audit trail', () => {
       expect(await verdictAfter('DELETE FROM audit_event WHERE seq = 10')).toMatchObject({
         ok: false,
         seq: '10',
-        reason: expect.stringContaining('missing'),
+        code: 'EVENT_MISSING',
       });
     });
 
@@ -256,7 +261,8 @@ describe('audit trail', () => {
         const result = await verify(dataSource);
         expect(result).toMatchObject({
           ok: false,
-          reason: expect.stringContaining('checkpoint covers event 21'),
+          code: 'EVENTS_REMOVED',
+          reason: expect.stringContaining('bao tới sự kiện 21'),
         });
       } finally {
         await dataSource.destroy();
@@ -281,7 +287,7 @@ describe('audit trail', () => {
         expect(await verify(dataSource)).toMatchObject({
           ok: false,
           seq: '12',
-          reason: expect.stringContaining('checkpoint'),
+          code: 'CHECKPOINT_MISMATCH',
         });
       } finally {
         await dataSource.destroy();

@@ -46,7 +46,18 @@ export type VerifyResult =
       checkpointsChecked: number;
       lastCheckpoint: string | null;
     }
-  | { ok: false; seq: string; reason: string; events: number };
+  | { ok: false; seq: string; code: ChainProblem; reason: string; events: number };
+
+/** Why a chain does not verify: a stable code beside the Vietnamese reason. */
+export type ChainProblem =
+  | 'CHECKPOINT_KEY_UNTRUSTED'
+  | 'CHECKPOINT_SIGNATURE_INVALID'
+  | 'EVENT_MISSING'
+  | 'EVENT_OUT_OF_ORDER'
+  | 'EVENT_LINK_BROKEN'
+  | 'EVENT_ALTERED'
+  | 'CHECKPOINT_MISMATCH'
+  | 'EVENTS_REMOVED';
 
 /** An event's content columns, bodies and details read through `stored` (as kept, or as JSON). */
 const contentColumns = (stored: (column: 'bodies' | 'details') => string) =>
@@ -99,7 +110,7 @@ export class ChainVerifier {
   private head: { seq: string; hash: string } | null = null;
   private readonly checkpoints: Map<string, CheckpointRow>;
   private checkpointsChecked = 0;
-  failure?: { seq: string; reason: string };
+  failure?: { seq: string; code: ChainProblem; reason: string };
 
   constructor(
     checkpoints: CheckpointRow[],
@@ -114,15 +125,20 @@ export class ChainVerifier {
     for (const checkpoint of checkpoints) {
       const problem = this.checkpointProblem(checkpoint);
       if (problem) {
-        this.failure = { seq: String(checkpoint.seq), reason: problem };
+        this.failure = { seq: String(checkpoint.seq), ...problem };
         break;
       }
     }
   }
 
-  private checkpointProblem(checkpoint: CheckpointRow): string | undefined {
+  private checkpointProblem(
+    checkpoint: CheckpointRow,
+  ): { code: ChainProblem; reason: string } | undefined {
     if (!this.trustedKeys.includes(normalisePem(checkpoint.public_key)))
-      return `checkpoint at event ${checkpoint.seq} is signed by key ${checkpoint.key_id}, which is not a trusted key`;
+      return {
+        code: 'CHECKPOINT_KEY_UNTRUSTED',
+        reason: `Điểm kiểm tra tại sự kiện ${checkpoint.seq} được ký bằng khóa ${checkpoint.key_id}, không phải khóa được tin cậy`,
+      };
     const statement = {
       seq: String(checkpoint.seq),
       hash: checkpoint.hash,
@@ -130,7 +146,10 @@ export class ChainVerifier {
       keyId: checkpoint.key_id,
     };
     if (!verifyCheckpointSignature(statement, checkpoint.signature, checkpoint.public_key))
-      return `the signature of the checkpoint at event ${checkpoint.seq} does not verify: the checkpoint was altered`;
+      return {
+        code: 'CHECKPOINT_SIGNATURE_INVALID',
+        reason: `Chữ ký của điểm kiểm tra tại sự kiện ${checkpoint.seq} không hợp lệ: điểm kiểm tra đã bị sửa`,
+      };
     return undefined;
   }
 
@@ -143,18 +162,21 @@ export class ChainVerifier {
         seq > this.expectedSeq
           ? {
               seq: this.expectedSeq.toString(),
-              reason: `event ${this.expectedSeq} is missing: the next event present is ${seq}`,
+              code: 'EVENT_MISSING',
+              reason: `Thiếu sự kiện ${this.expectedSeq}: sự kiện tiếp theo còn lại là ${seq}`,
             }
           : {
               seq: String(row.seq),
-              reason: `event ${seq} appears out of order or twice (expected ${this.expectedSeq})`,
+              code: 'EVENT_OUT_OF_ORDER',
+              reason: `Sự kiện ${seq} sai thứ tự hoặc lặp lại (cần sự kiện ${this.expectedSeq})`,
             };
       return false;
     }
     if (row.prev_hash !== this.prevHash) {
       this.failure = {
         seq: String(row.seq),
-        reason: `event ${seq} does not link to the event before it: prev_hash differs from that event's hash`,
+        code: 'EVENT_LINK_BROKEN',
+        reason: `Sự kiện ${seq} không nối với sự kiện trước nó: prev_hash khác mã băm của sự kiện đó`,
       };
       return false;
     }
@@ -162,7 +184,8 @@ export class ChainVerifier {
     if (recomputed !== row.hash) {
       this.failure = {
         seq: String(row.seq),
-        reason: `the content of event ${seq} was altered: its hash does not match what it holds`,
+        code: 'EVENT_ALTERED',
+        reason: `Nội dung sự kiện ${seq} đã bị sửa: mã băm không khớp với nội dung`,
       };
       return false;
     }
@@ -171,7 +194,8 @@ export class ChainVerifier {
       if (checkpoint.hash !== row.hash) {
         this.failure = {
           seq: String(row.seq),
-          reason: `event ${seq} differs from its signed checkpoint: the chain was rewritten from here or before`,
+          code: 'CHECKPOINT_MISMATCH',
+          reason: `Sự kiện ${seq} khác với điểm kiểm tra có ký của nó: chuỗi đã bị viết lại từ đây hoặc trước đó`,
         };
         return false;
       }
@@ -192,7 +216,8 @@ export class ChainVerifier {
     if (!this.failure && through !== undefined && this.expectedSeq <= BigInt(through)) {
       this.failure = {
         seq: this.expectedSeq.toString(),
-        reason: `event ${this.expectedSeq} is missing: the log skips to a later event`,
+        code: 'EVENT_MISSING',
+        reason: `Thiếu sự kiện ${this.expectedSeq}: nhật ký nhảy tới một sự kiện sau`,
       };
     }
     if (!this.failure) {
@@ -203,7 +228,8 @@ export class ChainVerifier {
       if (beyond.length) {
         this.failure = {
           seq: this.expectedSeq.toString(),
-          reason: `the log ends at event ${this.expectedSeq - 1n} but a signed checkpoint covers event ${beyond[beyond.length - 1]}: events after ${this.expectedSeq - 1n} were removed`,
+          code: 'EVENTS_REMOVED',
+          reason: `Nhật ký dừng ở sự kiện ${this.expectedSeq - 1n} nhưng một điểm kiểm tra có ký bao tới sự kiện ${beyond[beyond.length - 1]}: các sự kiện sau ${this.expectedSeq - 1n} đã bị xóa`,
         };
       }
     }
@@ -273,7 +299,8 @@ export async function verifyAuditChain(
       return {
         ok: false,
         seq: String(latest.seq),
-        reason: `event ${latest.seq} no longer matches its signed checkpoint`,
+        code: 'CHECKPOINT_MISMATCH',
+        reason: `Sự kiện ${latest.seq} không còn khớp với điểm kiểm tra có ký của nó`,
         events: 0,
       };
     }
@@ -308,7 +335,8 @@ export async function verifyAuditChain(
         return Promise.resolve<VerifyResult>({
           ok: false,
           seq: segment.after,
-          reason: `event ${segment.after} is missing`,
+          code: 'EVENT_MISSING',
+          reason: `Thiếu sự kiện ${segment.after}`,
           events: 0,
         });
       }

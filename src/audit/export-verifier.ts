@@ -14,7 +14,9 @@ export interface ExportVerification {
   ok: boolean;
   events: number;
   complete: boolean;
-  /** What was proven, or the first fault, in words. */
+  /** A stable code of the outcome: EXPORT_INTACT, EXPORT_EVENTS_INTACT, or the first fault's. */
+  code: string;
+  /** What was proven, or the first fault, in words (Vietnamese). */
   summary: string;
   keyTrusted: boolean;
 }
@@ -41,10 +43,11 @@ export async function verifyExportFile(
   let previousSeq = 0n;
   let trailer: { kind: string; events: number } | undefined;
   let keyTrusted = false;
-  const fail = (summary: string): ExportVerification => ({
+  const fail = (code: string, summary: string): ExportVerification => ({
     ok: false,
     events,
     complete: Boolean(header?.complete),
+    code,
     summary,
     keyTrusted,
   });
@@ -55,7 +58,10 @@ export async function verifyExportFile(
       const read = record as Header;
       header = read;
       if (read.kind !== EXPORT_KIND)
-        return fail(`not an audit export (kind ${String(header.kind)})`);
+        return fail(
+          'EXPORT_NOT_AUDIT',
+          `Không phải tệp xuất nhật ký kiểm toán (kind ${String(header.kind)})`,
+        );
       const checkpoint = read.checkpoint;
       const key = trustedPublicKeyPem
         ? normalisePem(trustedPublicKeyPem)
@@ -64,7 +70,7 @@ export async function verifyExportFile(
           : '';
       keyTrusted = Boolean(trustedPublicKeyPem);
       verifier = new ChainVerifier(checkpoint ? [checkpoint] : [], [key], read.start);
-      if (verifier.failure) return fail(verifier.failure.reason);
+      if (verifier.failure) return fail(verifier.failure.code, verifier.failure.reason);
       continue;
     }
     if (record.kind === 'end') {
@@ -74,35 +80,41 @@ export async function verifyExportFile(
     const row = record as unknown as EventRow;
     events += 1;
     if (header.complete) {
-      if (!verifier!.accept(row)) return fail(verifier!.failure!.reason);
+      if (!verifier!.accept(row)) return fail(verifier!.failure!.code, verifier!.failure!.reason);
     } else {
-      if (BigInt(row.seq) <= previousSeq) return fail(`event ${row.seq} is out of order`);
+      if (BigInt(row.seq) <= previousSeq)
+        return fail('EVENT_OUT_OF_ORDER', `Sự kiện ${row.seq} sai thứ tự`);
       if (eventHash(row.prev_hash, contentOf(row)) !== row.hash)
         return fail(
-          `the content of event ${row.seq} was altered: its hash does not match what it holds`,
+          'EVENT_ALTERED',
+          `Nội dung sự kiện ${row.seq} đã bị sửa: mã băm không khớp với nội dung`,
         );
       if (
         header.checkpoint &&
         String(row.seq) === String(header.checkpoint.seq) &&
         row.hash !== header.checkpoint.hash
       )
-        return fail(`event ${row.seq} differs from the signed checkpoint`);
+        return fail('CHECKPOINT_MISMATCH', `Sự kiện ${row.seq} khác với điểm kiểm tra có ký`);
       previousSeq = BigInt(row.seq);
     }
   }
-  if (!header) return fail('the file is empty');
-  if (!trailer) return fail('the file ends before its trailer: it was cut short');
+  if (!header) return fail('EXPORT_EMPTY', 'Tệp trống');
+  if (!trailer) return fail('EXPORT_TRUNCATED', 'Tệp dừng trước dòng kết thúc: tệp đã bị cắt ngắn');
   if (trailer.events !== events)
-    return fail(`the trailer counts ${trailer.events} events, the file holds ${events}`);
+    return fail(
+      'EXPORT_COUNT_MISMATCH',
+      `Dòng kết thúc đếm ${trailer.events} sự kiện, tệp chứa ${events}`,
+    );
   if (header.complete) {
     const result = verifier!.finish(header.start?.seq ?? '0');
-    if (!result.ok) return fail(result.reason);
+    if (!result.ok) return fail(result.code, result.reason);
     return {
       ok: true,
       events,
       complete: true,
       keyTrusted,
-      summary: `complete chain of ${events} events intact, up to the signed checkpoint at event ${header.checkpoint?.seq ?? '(none)'}`,
+      code: 'EXPORT_INTACT',
+      summary: `Chuỗi đầy đủ ${events} sự kiện còn nguyên vẹn, tới điểm kiểm tra có ký tại sự kiện ${header.checkpoint?.seq ?? '(chưa có)'}`,
     };
   }
   return {
@@ -110,6 +122,7 @@ export async function verifyExportFile(
     events,
     complete: false,
     keyTrusted,
-    summary: `${events} events intact (each hash matches its content); a filtered export cannot prove that nothing between them is missing: verify a complete export for that`,
+    code: 'EXPORT_EVENTS_INTACT',
+    summary: `${events} sự kiện còn nguyên vẹn (mỗi mã băm khớp với nội dung); tệp xuất có lọc không chứng minh được rằng không thiếu sự kiện nào ở giữa: hãy kiểm tra một tệp xuất đầy đủ`,
   };
 }

@@ -39,7 +39,7 @@ export function addAuditCommands(program: Command): void {
           `HỢP LỆ [AUDIT_CHAIN_OK]: ${result.events} sự kiện đã kiểm tra từ sự kiện ${Number(result.from) + 1}, ${result.checkpointsChecked} điểm kiểm tra khớp; đầu chuỗi ${result.head ? `${result.head.seq} ${result.head.hash}` : '(trống)'}`,
         );
       } else {
-        print(`HỎNG [AUDIT_CHAIN_BROKEN] tại sự kiện ${result.seq}: ${result.reason}`);
+        print(`HỎNG [${result.code}] tại sự kiện ${result.seq}: ${result.reason}`);
         process.exitCode = 1;
       }
     });
