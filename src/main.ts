@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\nSee docs/configuration.md.\n`);
+    process.stderr.write(`[${error.code}] ${error.message}\nXem docs/configuration.md.\n`);
     process.exit(EXIT_CONFIG);
   }
   const logger = pino({ ...pinoOptions(config), transport: pinoTransport(config) });

@@ -116,7 +116,8 @@ describe('the national client, one unit account per step', () => {
     await expect(national.submit(packet, { idempotencyKey: 'x050' })).rejects.toMatchObject({
       name: 'RemoteSystemError',
       retryable: false,
-      message: 'unit QNG-X-050 has no active national account with the right "nhap"',
+      code: 'UNIT_ACCOUNT_MISSING',
+      message: 'Đơn vị QNG-X-050 không có tài khoản quốc gia đang hoạt động có quyền "nhap"',
     });
     expect((await counters(sims.nationalReports.origin)).byStatus ?? {}).toEqual({});
   });

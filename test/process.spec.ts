@@ -84,7 +84,7 @@ describe('the gateway process', () => {
     const exit = await gateway.exited;
     expect(exit.code).toBe(78);
     const output = gateway.output();
-    expect(output).toContain('Configuration is invalid (6 problems)');
+    expect(output).toContain('Cấu hình không hợp lệ (6 lỗi)');
     for (const variable of [
       '(PORT)',
       '(LOG_LEVEL)',

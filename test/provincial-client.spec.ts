@@ -139,13 +139,13 @@ describe('the provincial client against the simulated provincial system and SSO'
 
   it('refuses plain http unless allowed, and then only to loopback', () => {
     expect(() => new ProvincialClient(configFor({ ALLOW_PLAIN_HTTP_LOOPBACK: 'false' }))).toThrow(
-      /only https/,
+      /chỉ cho phép https/,
     );
     expect(
       () =>
         new ProvincialClient(
           configFor({ PROVINCIAL_BASE_URL: 'http://baocao.quangngai.gov.vn/api' }),
         ),
-    ).toThrow(/only https, or http to loopback/);
+    ).toThrow(expect.objectContaining({ code: 'OUTBOUND_NOT_HTTPS' }));
   });
 });

@@ -81,7 +81,8 @@ describe("a person's provincial sign-in kept by the gateway", () => {
       });
       await expect(client.periods()).rejects.toMatchObject({
         retryable: false,
-        message: expect.stringContaining('no one has signed in'),
+        code: 'SSO_NO_SIGN_IN',
+        message: expect.stringContaining('Chưa ai đăng nhập SSO Quảng Ngãi'),
       });
 
       const started = await request(gateway.url)

@@ -96,9 +96,9 @@ describe('the credential vault', () => {
     await raw(
       `UPDATE credential SET (key_id, nonce, ciphertext, tag) = (SELECT key_id, nonce, ciphertext, tag FROM credential WHERE id = '${a.id}') WHERE account = 'QNG-X-003.canbo'`,
     );
-    await expect(vault.open('national', 'QNG-X-003.canbo', 'client-secret')).rejects.toThrow(
-      /altered or moved/,
-    );
+    await expect(vault.open('national', 'QNG-X-003.canbo', 'client-secret')).rejects.toMatchObject({
+      code: 'SECRET_TAMPERED',
+    });
   });
 
   it('refuses bad input naming each field, duplicates with 409, unknown ids with 404', async () => {
@@ -192,8 +192,12 @@ describe('the credential vault', () => {
   });
 
   it('a vault key must be 32 bytes of base64', () => {
-    expect(() => VaultKey.parse('c2hvcnQ=')).toThrow(/32 bytes/);
-    expect(() => VaultKey.parse('not base64 at all!')).toThrow(/base64/);
+    expect(() => VaultKey.parse('c2hvcnQ=')).toThrow(
+      expect.objectContaining({ code: 'VAULT_KEY_LENGTH' }),
+    );
+    expect(() => VaultKey.parse('not base64 at all!')).toThrow(
+      expect.objectContaining({ code: 'VAULT_KEY_NOT_BASE64' }),
+    );
     const key = VaultKey.generate();
     expect(VaultKey.parse(key.toText()).id).toBe(key.id);
   });

@@ -13,7 +13,16 @@ import type { AppConfig } from '../config/app-config';
 import { projectRoot } from '../config/project-root';
 import { checkpointPayload, type CheckpointStatement } from './audit-chain';
 
-export class AuditKeyError extends Error {}
+/** The audit signing key is missing or not one the gateway can sign with. */
+export class AuditKeyError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AuditKeyError';
+  }
+}
 
 /** The Ed25519 key that signs checkpoints. Its public half goes with every exported checkpoint. */
 export class AuditSigner {
@@ -23,7 +32,8 @@ export class AuditSigner {
   constructor(private readonly privateKey: KeyObject) {
     if (privateKey.asymmetricKeyType !== 'ed25519')
       throw new AuditKeyError(
-        `the audit signing key must be Ed25519, not ${privateKey.asymmetricKeyType}`,
+        'AUDIT_KEY_NOT_ED25519',
+        `Khóa ký nhật ký kiểm toán phải là Ed25519, không phải ${privateKey.asymmetricKeyType}`,
       );
     const publicKey = createPublicKey(privateKey);
     this.publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -40,19 +50,24 @@ export class AuditSigner {
         pem = readFileSync(path.resolve(projectRoot, signingKeyFile), 'utf8');
       } catch (error) {
         throw new AuditKeyError(
-          `audit.signingKeyFile ${signingKeyFile} cannot be read: ${(error as Error).message}`,
+          'AUDIT_KEY_FILE_UNREADABLE',
+          `Không đọc được audit.signingKeyFile ${signingKeyFile}: ${(error as Error).message}`,
         );
       }
     } else if (config.mode === 'demo') pem = demoKey();
     else
       throw new AuditKeyError(
-        'audit.signingKey or audit.signingKeyFile is required outside demo mode',
+        'AUDIT_KEY_REQUIRED',
+        'Ngoài chế độ demo cần có audit.signingKey hoặc audit.signingKeyFile',
       );
     try {
       return new AuditSigner(createPrivateKey(pem));
     } catch (error) {
       if (error instanceof AuditKeyError) throw error;
-      throw new AuditKeyError('the audit signing key is not a PEM private key');
+      throw new AuditKeyError(
+        'AUDIT_KEY_NOT_PEM',
+        'Khóa ký nhật ký kiểm toán không phải khóa riêng dạng PEM',
+      );
     }
   }
 

@@ -93,8 +93,8 @@ export class CallGate {
       this.system,
       null,
       true,
-      `${this.system} paused after ${this.failures} failures in a row (circuit open): trying again in ${wait} s`,
-      { retryAfterSeconds: wait, ambiguous: false },
+      `Tạm ngừng gọi ${this.system} sau ${this.failures} lần lỗi liên tiếp (mạch ngắt): thử lại sau ${wait} giây`,
+      { retryAfterSeconds: wait, ambiguous: false, code: 'CIRCUIT_OPEN' },
     );
   }
 

@@ -19,6 +19,7 @@ export function checkOutboundUrl(
     system,
     null,
     false,
-    `${system}: refusing ${parsed.protocol}//${parsed.host}: only https${allowPlainHttpLoopback ? ', or http to loopback,' : ''} is allowed`,
+    `${system}: từ chối ${parsed.protocol}//${parsed.host}: chỉ cho phép https${allowPlainHttpLoopback ? ', hoặc http tới loopback' : ''}`,
+    { code: 'OUTBOUND_NOT_HTTPS' },
   );
 }

@@ -2,7 +2,8 @@ export type RemoteSystem = 'provincial' | 'provincial-sso' | 'national' | 'natio
 
 /**
  * The one error a client class lets out: which system, the HTTP status if there was one, and
- * whether trying again can help. The library's own error stays as `cause`, never exposed.
+ * whether trying again can help; a stable code and a Vietnamese message for the operator who
+ * reads it on the transfer. The library's own error stays as `cause`, never exposed.
  */
 export class RemoteSystemError extends Error {
   constructor(
@@ -15,6 +16,8 @@ export class RemoteSystemError extends Error {
       retryAfterSeconds?: number;
       account?: string;
       ambiguous?: boolean;
+      /** Otherwise one of the status: REMOTE_NO_ANSWER, REMOTE_THROTTLED, REMOTE_SERVER_ERROR, … */
+      code?: string;
     } = {},
   ) {
     super(message, { cause: options.cause });
@@ -22,7 +25,11 @@ export class RemoteSystemError extends Error {
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.account = options.account;
     this.ambiguous = options.ambiguous ?? false;
+    this.code = options.code ?? codeOfStatus(status);
   }
+
+  /** A stable code for machines (the message may be reworded). */
+  readonly code: string;
 
   /**
    * The request may have reached the system and been acted on, though no answer came back (a
@@ -33,6 +40,14 @@ export class RemoteSystemError extends Error {
   readonly retryAfterSeconds?: number;
   /** The account whose credentials failed, when that is the problem. */
   readonly account?: string;
+}
+
+function codeOfStatus(status: number | null): string {
+  if (status === null) return 'REMOTE_NO_ANSWER';
+  if (status === 429) return 'REMOTE_THROTTLED';
+  if (status === 401 || status === 403) return 'REMOTE_ACCOUNT_REFUSED';
+  if (status >= 500) return 'REMOTE_SERVER_ERROR';
+  return 'REMOTE_REFUSED';
 }
 
 /** Whether a status is worth retrying: timeouts, throttling and server-side failures are; the rest is not. */
@@ -69,8 +84,12 @@ export function identityProviderError(
       system,
       answer.status,
       !refused && answer.status >= 500,
-      `${label} refused account ${account}: ${answer.error}${answer.error_description ? ` (${answer.error_description})` : ''}`,
-      { cause: error, account: refused ? account : undefined },
+      `${label} từ chối tài khoản ${account}: ${answer.error}${answer.error_description ? ` (${answer.error_description})` : ''}`,
+      {
+        cause: error,
+        account: refused ? account : undefined,
+        code: refused ? 'REMOTE_ACCOUNT_REFUSED' : undefined,
+      },
     );
   }
   const status =
@@ -81,7 +100,7 @@ export function identityProviderError(
     system,
     status,
     status === null || status >= 500 || status === 429,
-    `${label} unreachable or failing: ${(error as Error).message}`,
+    `${label} không kết nối được hoặc đang lỗi: ${(error as Error).message}`,
     { cause: error },
   );
 }

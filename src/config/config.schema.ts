@@ -12,7 +12,7 @@ const flag = z.preprocess((value) => {
 const httpUrl = z
   .string()
   .url()
-  .refine((value) => /^https?:\/\//.test(value), 'must be an http or https URL');
+  .refine((value) => /^https?:\/\//.test(value), 'phải là URL http hoặc https');
 const optionalUrl = httpUrl.nullable().default(null);
 const optionalText = z.string().min(1).nullable().default(null);
 
@@ -62,7 +62,7 @@ export const configSchema = z
       .object({
         url: z
           .string()
-          .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// URL')
+          .refine((value) => /^postgres(ql)?:\/\//.test(value), 'phải là URL postgres://')
           .nullable()
           .default(null),
         poolSize: positiveInt.default(10),

@@ -70,8 +70,8 @@ describe('loadConfig', () => {
       'server.port PORT',
       'shutdown.graceMs SHUTDOWN_GRACE_MS',
     ]);
-    expect(error.message).toContain('4 problems');
-    expect(error.message).toContain('(got "eighty")');
+    expect(error.message).toContain('4 lỗi');
+    expect(error.message).toContain('(nhận được "eighty")');
   });
 
   it('refuses half a remote configuration instead of falling back to demo mode', () => {
@@ -109,7 +109,7 @@ describe('loadConfig', () => {
       loadConfig({ env: { CONFIG_FILE: path.join(dir, 'nope.yaml') } }),
     );
     expect(missing.problems).toEqual([
-      expect.objectContaining({ env: 'CONFIG_FILE', message: 'no such file' }),
+      expect.objectContaining({ env: 'CONFIG_FILE', message: 'không có tệp này' }),
     ]);
   });
 });

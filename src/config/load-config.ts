@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
 import type { AppConfig } from './app-config';
 import { configSchema, environmentKeys, remoteSystemKeys, secretKeys } from './config.schema';
 import { projectRoot } from './project-root';
@@ -11,10 +12,13 @@ export interface ConfigProblem {
   message: string;
 }
 
+/** A configuration the gateway cannot run with: every problem at once (code CONFIG_INVALID). */
 export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+
   constructor(readonly problems: readonly ConfigProblem[]) {
     super(
-      `Configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+      `Cấu hình không hợp lệ (${problems.length} lỗi):\n` +
         problems
           .map(
             (problem) =>
@@ -62,12 +66,12 @@ function readYaml(file: string, problems: ConfigProblem[]): Tree {
     const parsed: unknown = parseYaml(readFileSync(file, 'utf8'));
     if (parsed === null || parsed === undefined) return {};
     if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-      problems.push({ key: file, message: 'must hold a mapping of keys at its top level' });
+      problems.push({ key: file, message: 'phải chứa một bảng khóa ở mức trên cùng' });
       return {};
     }
     return parsed as Tree;
   } catch (error) {
-    problems.push({ key: file, message: `cannot be read: ${(error as Error).message}` });
+    problems.push({ key: file, message: `không đọc được: ${(error as Error).message}` });
     return {};
   }
 }
@@ -94,7 +98,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   for (const file of files) {
     if (!existsSync(file)) {
       if (file !== files[0])
-        problems.push({ key: file, env: 'CONFIG_FILE', message: 'no such file' });
+        problems.push({ key: file, env: 'CONFIG_FILE', message: 'không có tệp này' });
       continue;
     }
     mergeInto(tree, readYaml(file, problems));
@@ -108,7 +112,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     if (value !== undefined && value !== '') setPath(tree, key, value);
   }
 
-  const result = configSchema.safeParse(tree);
+  // zod's own words in Vietnamese, for this parse only.
+  const result = configSchema.safeParse(tree, { error: z.locales.vi().localeError });
   if (!result.success) {
     for (const issue of result.error.issues) {
       const key = issue.path.join('.') || '(root)';
@@ -117,14 +122,14 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
         for (const unknown of issue.keys) {
           problems.push({
             key: key === '(root)' ? unknown : `${key}.${unknown}`,
-            message: 'is not a known key',
+            message: 'không phải khóa cấu hình đã biết',
           });
         }
         continue;
       }
       const received = readPath(tree, issue.path);
       if (received !== undefined && !secretKeys.has(key))
-        message += ` (got ${JSON.stringify(received)})`;
+        message += ` (nhận được ${JSON.stringify(received)})`;
       problems.push({ key, env: envOf.get(key), message });
     }
   }
@@ -143,7 +148,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       key: 'provincial.redirectUri',
       env: 'PROVINCIAL_REDIRECT_URI',
       message:
-        "is required when provincial.signIn is person: the gateway's /api/auth/provincial/callback as registered at the SSO",
+        'bắt buộc khi provincial.signIn là person: địa chỉ /api/auth/provincial/callback của cổng, như đã đăng ký ở SSO',
     });
   }
   // Outside demo mode the deployment brings its own keys: nothing generated on the spot.
@@ -153,14 +158,14 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       inline: 'signingKey',
       file: 'signingKeyFile',
       env: 'AUDIT_SIGNING_KEY_FILE',
-      what: 'the Ed25519 key that signs audit checkpoints',
+      what: 'khóa Ed25519 ký các điểm kiểm tra của nhật ký kiểm toán',
     },
     {
       section: 'vault',
       inline: 'key',
       file: 'keyFile',
       env: 'VAULT_KEY_FILE',
-      what: 'the AES-256 key (32 bytes, base64) that encrypts stored credentials',
+      what: 'khóa AES-256 (32 byte, base64) mã hóa các bí mật đã lưu',
     },
   ];
   for (const required of keysRequired) {
@@ -172,7 +177,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       problems.push({
         key: `${required.section}.${required.file}`,
         env: required.env,
-        message: `is required outside demo mode (or ${required.section}.${required.inline}): ${required.what}`,
+        message: `bắt buộc ngoài chế độ demo (hoặc ${required.section}.${required.inline}): ${required.what}`,
       });
     }
   }
@@ -203,7 +208,7 @@ function remoteSystemProblems(tree: Tree, envOf: Map<string, string>): ConfigPro
       problems.push({
         key: `${system}.${key}`,
         env: envOf.get(`${system}.${key}`),
-        message: `is required once any ${system}.* key is set (set: ${present.join(', ')})`,
+        message: `bắt buộc khi đã đặt một khóa ${system}.* (đã đặt: ${present.join(', ')})`,
       });
     }
   }
@@ -212,7 +217,7 @@ function remoteSystemProblems(tree: Tree, envOf: Map<string, string>): ConfigPro
     problems.push({
       key: `${missing}.baseUrl`,
       env: envOf.get(`${missing}.baseUrl`),
-      message: `is required: ${described[0]} is configured, so the gateway is not in demo mode and needs both systems`,
+      message: `bắt buộc: đã cấu hình ${described[0]}, nên cổng không ở chế độ demo và cần cả hai hệ thống`,
     });
   }
   return problems;

@@ -25,7 +25,13 @@ export class NationalIdp {
     const { idpIssuer } = this.config.national;
     if (!idpIssuer)
       return Promise.reject(
-        new RemoteSystemError('national-idp', null, false, 'the national IdP is not configured'),
+        new RemoteSystemError(
+          'national-idp',
+          null,
+          false,
+          'Chưa cấu hình hệ thống định danh của Hệ thống báo cáo Chính phủ',
+          { code: 'REMOTE_NOT_CONFIGURED' },
+        ),
       );
     this.metadata ??= (async () => {
       const issuer = checkOutboundUrl(
@@ -74,7 +80,7 @@ export class NationalIdp {
 function translate(error: unknown, account: string): RemoteSystemError {
   return identityProviderError(
     'national-idp',
-    'national IdP',
+    'Hệ thống định danh quốc gia',
     error,
     account,
     error instanceof oidc.ResponseBodyError ? error : undefined,

@@ -38,7 +38,7 @@ export class NationalRejection extends RemoteSystemError {
     readonly warnings: FieldError[],
     account: string,
   ) {
-    super('national', 422, false, message, { account });
+    super('national', 422, false, message, { account, code: 'CONTENT_REFUSED' });
     this.name = 'NationalRejection';
   }
 }
@@ -76,7 +76,13 @@ export class NationalClient {
     idp = new NationalIdp(config, outbound),
   ) {
     if (!config.national.baseUrl)
-      throw new RemoteSystemError('national', null, false, 'the national system is not configured');
+      throw new RemoteSystemError(
+        'national',
+        null,
+        false,
+        'Chưa cấu hình Hệ thống báo cáo Chính phủ',
+        { code: 'REMOTE_NOT_CONFIGURED' },
+      );
     const base = checkOutboundUrl(
       'national',
       config.national.baseUrl,
@@ -117,8 +123,9 @@ export class NationalClient {
         null,
         false,
         right === 'read'
-          ? `unit ${unitCode} has no active national account`
-          : `unit ${unitCode} has no active national account with the right "${right}"`,
+          ? `Đơn vị ${unitCode} không có tài khoản quốc gia nào đang hoạt động`
+          : `Đơn vị ${unitCode} không có tài khoản quốc gia đang hoạt động có quyền "${right}"`,
+        { code: 'UNIT_ACCOUNT_MISSING' },
       );
     this.secrets.set(chosen.accountId, chosen.secret);
     return chosen;
@@ -300,7 +307,7 @@ function translate(
           'national',
           null,
           true,
-          `national system: ${(error as Error).message}`,
+          `Hệ thống báo cáo Chính phủ: ${(error as Error).message}`,
           {
             cause: error,
           },
@@ -311,7 +318,7 @@ function translate(
     | undefined;
   if (status === 422 && Array.isArray(body?.errors)) {
     return new NationalRejection(
-      `national system refused the content (${body.errors.length} problem${body.errors.length === 1 ? '' : 's'}): ${body.errors.map((problem) => `${problem.field}: ${problem.message}`).join('; ')}`,
+      `Hệ thống báo cáo Chính phủ không nhận nội dung (${body.errors.length} lỗi): ${body.errors.map((problem) => `${problem.field}: ${problem.message}`).join('; ')}`,
       body.errors,
       body.warnings ?? [],
       account,
@@ -331,13 +338,14 @@ function translate(
     'national',
     status,
     retryableStatus(status) || keyReused,
-    `national system answered ${status ?? 'nothing'} to ${method} ${path} under account ${account}${detail}`,
+    `Hệ thống báo cáo Chính phủ ${status === null ? 'không trả lời' : `trả lời ${status}`} cho ${method} ${path} dưới tài khoản ${account}${detail}`,
     {
       cause: error,
       retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
       account: status === 401 || status === 403 ? account : undefined,
       // No answer, and the connection had been made: it may have been acted on.
       ambiguous: (status === null && !NOT_SENT.has(error.code ?? '')) || keyReused,
+      code: keyReused ? 'IDEMPOTENCY_KEY_REUSED' : undefined,
     },
   );
 }

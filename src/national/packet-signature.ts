@@ -57,18 +57,18 @@ export interface CertificateCheck {
 /** Checks a chain (leaf first) against the anchors, the clock and the unit. Throws SignatureError. */
 export function checkCertificateChain(chain: X509Certificate[], check: CertificateCheck): void {
   if (chain.length === 0)
-    throw new SignatureError('SIGNATURE_MALFORMED', 'no certificate in the signature');
+    throw new SignatureError('SIGNATURE_MALFORMED', 'Chữ ký số không kèm chứng thư nào');
   for (const certificate of chain) {
     if (Date.parse(certificate.validTo) < check.at.getTime()) {
       throw new SignatureError(
         'CERTIFICATE_EXPIRED',
-        `certificate "${oneLine(certificate.subject)}" expired on ${new Date(certificate.validTo).toISOString()}`,
+        `Chứng thư "${oneLine(certificate.subject)}" đã hết hạn ngày ${new Date(certificate.validTo).toISOString()}`,
       );
     }
     if (Date.parse(certificate.validFrom) > check.at.getTime()) {
       throw new SignatureError(
         'CERTIFICATE_NOT_YET_VALID',
-        `certificate "${oneLine(certificate.subject)}" is valid only from ${new Date(certificate.validFrom).toISOString()}`,
+        `Chứng thư "${oneLine(certificate.subject)}" chỉ có hiệu lực từ ${new Date(certificate.validFrom).toISOString()}`,
       );
     }
   }
@@ -79,7 +79,7 @@ export function checkCertificateChain(chain: X509Certificate[], check: Certifica
     ) {
       throw new SignatureError(
         'CERTIFICATE_UNTRUSTED',
-        `certificate "${oneLine(chain[index].subject)}" is not issued by the next one in the chain`,
+        `Chứng thư "${oneLine(chain[index].subject)}" không do chứng thư kế tiếp trong chuỗi cấp`,
       );
     }
   }
@@ -93,14 +93,14 @@ export function checkCertificateChain(chain: X509Certificate[], check: Certifica
   if (!anchored)
     throw new SignatureError(
       'CERTIFICATE_UNTRUSTED',
-      `certificate "${oneLine(top.subject)}" does not lead to a trusted root`,
+      `Chứng thư "${oneLine(top.subject)}" không dẫn tới một gốc được tin cậy`,
     );
   if (check.unitCode) {
     const names = chain[0].subject.split('\n');
     if (!names.includes(`CN=${check.unitCode}`) && !names.includes(`OU=${check.unitCode}`)) {
       throw new SignatureError(
         'CERTIFICATE_WRONG_UNIT',
-        `the signing certificate "${oneLine(chain[0].subject)}" is not issued to unit ${check.unitCode}`,
+        `Chứng thư ký "${oneLine(chain[0].subject)}" không cấp cho đơn vị ${check.unitCode}`,
       );
     }
   }
@@ -112,27 +112,24 @@ export async function verifyPacketSignature(
 ): Promise<{ signer: string; thumbprint: string }> {
   const signature = packet.signature;
   if (!signature)
-    throw new SignatureError(
-      'SIGNATURE_MISSING',
-      'the submission must be digitally signed and carries no signature',
-    );
+    throw new SignatureError('SIGNATURE_MISSING', 'Báo cáo phải được ký số nhưng không có chữ ký');
   const parts = typeof signature.value === 'string' ? signature.value.split('.') : [];
   if (signature.format !== 'jws-x5c' || parts.length !== 3 || parts[1] !== '') {
-    throw new SignatureError('SIGNATURE_MALFORMED', 'the signature is not a detached jws-x5c');
+    throw new SignatureError('SIGNATURE_MALFORMED', 'Chữ ký không phải dạng jws-x5c tách rời');
   }
   let header: { alg?: string; x5c?: string[] };
   try {
     header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as typeof header;
   } catch {
-    throw new SignatureError('SIGNATURE_MALFORMED', 'the signature header is not JSON');
+    throw new SignatureError('SIGNATURE_MALFORMED', 'Phần đầu của chữ ký không phải JSON');
   }
   if (!Array.isArray(header.x5c) || header.x5c.length === 0)
-    throw new SignatureError('SIGNATURE_MALFORMED', 'the signature has no x5c chain');
+    throw new SignatureError('SIGNATURE_MALFORMED', 'Chữ ký không có chuỗi chứng thư x5c');
   let chain: X509Certificate[];
   try {
     chain = header.x5c.map((der) => new X509Certificate(Buffer.from(der, 'base64')));
   } catch {
-    throw new SignatureError('SIGNATURE_MALFORMED', 'a certificate in x5c cannot be read');
+    throw new SignatureError('SIGNATURE_MALFORMED', 'Không đọc được một chứng thư trong x5c');
   }
   checkCertificateChain(chain, check);
   const payload = Buffer.from(signedContent(packet)).toString('base64url');
@@ -143,7 +140,7 @@ export async function verifyPacketSignature(
   } catch {
     throw new SignatureError(
       'SIGNATURE_INVALID',
-      'the signature does not match the content: it was altered or signed with another key',
+      'Chữ ký không khớp với nội dung: nội dung đã bị sửa hoặc được ký bằng khóa khác',
     );
   }
   return {

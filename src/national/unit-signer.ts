@@ -46,12 +46,12 @@ export class UnitSigner {
     if (!material)
       throw new SignatureError(
         'SIGNATURE_MISSING',
-        `unit ${unitCode} must sign ${packet.header.formCode} but holds no active signing key`,
+        `Đơn vị ${unitCode} phải ký số biểu ${packet.header.formCode} nhưng không có khóa ký số nào đang hoạt động`,
       );
     if (this.trustAnchors.length === 0)
       throw new SignatureError(
         'CERTIFICATE_UNTRUSTED',
-        'no trust anchors are configured (national.signingTrustAnchorsFile): the certificate cannot be checked',
+        'Chưa cấu hình chứng thư gốc tin cậy (national.signingTrustAnchorsFile): không kiểm tra được chứng thư',
       );
     const chain = material.chainPem.map((pem) => new X509Certificate(pem));
     checkCertificateChain(chain, { trustAnchors: this.trustAnchors, at: this.now(), unitCode });
@@ -59,7 +59,7 @@ export class UnitSigner {
     if (!chain[0].checkPrivateKey(key))
       throw new SignatureError(
         'SIGNATURE_INVALID',
-        `the signing key of unit ${unitCode} does not belong to its certificate`,
+        `Khóa ký số của đơn vị ${unitCode} không khớp với chứng thư của đơn vị`,
       );
     return { ...packet, signature: await signPacket(packet, key, material.chainPem) };
   }

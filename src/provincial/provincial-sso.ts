@@ -22,12 +22,9 @@ export class ProvincialSso {
     const { ssoIssuer, clientId, clientSecret } = this.config.provincial;
     if (!ssoIssuer || !clientId || !clientSecret) {
       return Promise.reject(
-        new RemoteSystemError(
-          'provincial-sso',
-          null,
-          false,
-          'the provincial SSO is not configured',
-        ),
+        new RemoteSystemError('provincial-sso', null, false, 'Chưa cấu hình SSO Quảng Ngãi', {
+          code: 'REMOTE_NOT_CONFIGURED',
+        }),
       );
     }
     this.configuration ??= (async () => {
@@ -81,8 +78,8 @@ export class ProvincialSso {
           'provincial-sso',
           null,
           false,
-          `the SSO gave no refresh token for ${account}: the gateway could not keep the sign-in (offline_access not granted)`,
-          { account },
+          `SSO không cấp refresh token cho ${account}: cổng không giữ được phiên đăng nhập (chưa cấp offline_access)`,
+          { account, code: 'SSO_NO_REFRESH_TOKEN' },
         );
       return {
         account,
@@ -129,7 +126,8 @@ export class ProvincialSso {
         'provincial-sso',
         null,
         false,
-        'provincial.redirectUri is not configured: a person cannot sign in',
+        'Chưa cấu hình provincial.redirectUri: không ai đăng nhập được',
+        { code: 'REMOTE_NOT_CONFIGURED' },
       );
     return uri;
   }
@@ -155,7 +153,7 @@ export class ProvincialSso {
 function translate(error: unknown, account: string): RemoteSystemError {
   return identityProviderError(
     'provincial-sso',
-    'provincial SSO',
+    'SSO Quảng Ngãi',
     error,
     account,
     error instanceof oidc.ResponseBodyError ? error : undefined,

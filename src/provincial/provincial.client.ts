@@ -62,7 +62,8 @@ export class ProvincialClient {
         'provincial',
         null,
         false,
-        'the provincial report system is not configured',
+        'Chưa cấu hình hệ thống báo cáo tỉnh Quảng Ngãi',
+        { code: 'REMOTE_NOT_CONFIGURED' },
       );
     const base = checkOutboundUrl(
       'provincial',
@@ -95,7 +96,8 @@ export class ProvincialClient {
         'provincial-sso',
         null,
         false,
-        'no one has signed in to the provincial SSO yet: an admin signs in once (POST /api/admin/provincial/sign-in)',
+        'Chưa ai đăng nhập SSO Quảng Ngãi cho cổng: quản trị viên đăng nhập một lần (POST /api/admin/provincial/sign-in)',
+        { code: 'SSO_NO_SIGN_IN' },
       );
     const refreshed = await sso.refresh(kept.account, kept.refreshToken);
     if (refreshed.refreshToken) await this.signIns!.replace(kept.account, refreshed.refreshToken);
@@ -175,7 +177,7 @@ function translate(error: unknown, path: string): RemoteSystemError {
           'provincial',
           null,
           true,
-          `provincial report system: ${(error as Error).message}`,
+          `Hệ thống báo cáo tỉnh: ${(error as Error).message}`,
           { cause: error },
         );
   const status = error.response?.status ?? null;
@@ -191,7 +193,7 @@ function translate(error: unknown, path: string): RemoteSystemError {
     'provincial',
     status,
     retryableStatus(status),
-    `provincial report system answered ${status ?? 'nothing'} to GET ${path}${detail}`,
+    `Hệ thống báo cáo tỉnh ${status === null ? 'không trả lời' : `trả lời ${status}`} cho GET ${path}${detail}`,
     {
       cause: error,
       retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,

@@ -358,7 +358,14 @@ export class TransferPusher {
     });
     if (error instanceof NationalRejection) {
       this.change(write, transfer, { problems: error.errors });
-      return this.settle(transfer, 'invalid', null, null, { step, message }, write);
+      return this.settle(
+        transfer,
+        'invalid',
+        null,
+        null,
+        { step, code: error.code, message },
+        write,
+      );
     }
     if (error instanceof SignatureError)
       return this.settle(
@@ -379,6 +386,7 @@ export class TransferPusher {
         null,
         {
           step,
+          code: remote!.retryable ? 'RETRY_BUDGET_SPENT' : remote!.code,
           message,
           ...(remote!.retryable
             ? { attempts }
@@ -395,7 +403,7 @@ export class TransferPusher {
     this.change(write, transfer, {
       state,
       attempts,
-      lastError: { step, message, status: remote!.status },
+      lastError: { step, code: remote!.code, message, status: remote!.status },
       nextAttemptAt: new Date(
         this.now().getTime() +
           backoffMs(this.policy, attempts, this.deps.random, remote!.retryAfterSeconds),

@@ -4,7 +4,16 @@ import path from 'node:path';
 import type { AppConfig } from '../config/app-config';
 import { projectRoot } from '../config/project-root';
 
-export class VaultKeyError extends Error {}
+/** The vault key is missing, malformed, or not the one a secret was sealed with. */
+export class VaultKeyError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'VaultKeyError';
+  }
+}
 
 /** A secret as stored: which key sealed it, the 96-bit nonce, the ciphertext and the GCM tag. */
 export interface Sealed {
@@ -25,7 +34,8 @@ export class VaultKey {
   constructor(private readonly key: Buffer) {
     if (key.length !== 32)
       throw new VaultKeyError(
-        `the vault key must be 32 bytes (AES-256); this one is ${key.length}`,
+        'VAULT_KEY_LENGTH',
+        `Khóa kho bí mật phải dài 32 byte (AES-256); khóa này dài ${key.length} byte`,
       );
     this.id = createHash('sha256').update(key).digest('hex').slice(0, 16);
   }
@@ -34,7 +44,10 @@ export class VaultKey {
   static parse(text: string): VaultKey {
     const trimmed = text.trim();
     if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed))
-      throw new VaultKeyError('the vault key must be base64 text of 32 random bytes');
+      throw new VaultKeyError(
+        'VAULT_KEY_NOT_BASE64',
+        'Khóa kho bí mật phải là chuỗi base64 của 32 byte ngẫu nhiên',
+      );
     return new VaultKey(Buffer.from(trimmed, 'base64'));
   }
 
@@ -48,7 +61,10 @@ export class VaultKey {
     if (key) return VaultKey.parse(key);
     if (keyFile) return VaultKey.parse(readKeyFile(path.resolve(projectRoot, keyFile)));
     if (config.mode === 'demo') return VaultKey.parse(demoKey());
-    throw new VaultKeyError('vault.key or vault.keyFile is required outside demo mode');
+    throw new VaultKeyError(
+      'VAULT_KEY_REQUIRED',
+      'Ngoài chế độ demo cần có vault.key hoặc vault.keyFile',
+    );
   }
 
   /** The key as base64 text, for writing a newly generated key to its file. */
@@ -67,7 +83,8 @@ export class VaultKey {
   open(sealed: Sealed, binding: string): string {
     if (sealed.keyId !== this.id)
       throw new VaultKeyError(
-        `the secret was sealed with vault key ${sealed.keyId}, but the configured key is ${this.id}`,
+        'VAULT_KEY_MISMATCH',
+        `Bí mật được niêm phong bằng khóa kho ${sealed.keyId}, nhưng khóa đang cấu hình là ${this.id}`,
       );
     const decipher = createDecipheriv('aes-256-gcm', this.key, sealed.nonce);
     decipher.setAAD(Buffer.from(binding, 'utf8'));
@@ -76,7 +93,8 @@ export class VaultKey {
       return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]).toString('utf8');
     } catch {
       throw new VaultKeyError(
-        'a stored secret does not authenticate: it was altered or moved to another row',
+        'SECRET_TAMPERED',
+        'Một bí mật đã lưu không xác thực được: nó đã bị sửa hoặc chuyển sang dòng khác',
       );
     }
   }
@@ -86,7 +104,10 @@ function readKeyFile(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new VaultKeyError(`vault.keyFile ${file} cannot be read: ${(error as Error).message}`);
+    throw new VaultKeyError(
+      'VAULT_KEY_FILE_UNREADABLE',
+      `Không đọc được vault.keyFile ${file}: ${(error as Error).message}`,
+    );
   }
 }
 
