@@ -20,6 +20,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config
+# The command line over the same build: docker exec … node bin/cli.js --help
+COPY bin ./bin
 # Without DATABASE_URL the embedded PostgreSQL keeps its data here; mount a volume to keep it.
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node

@@ -1,4 +1,5 @@
 import { auditBench } from './audit.bench';
+import { cliBench } from './cli.bench';
 import { loggingBench } from './logging.bench';
 import { mappingBench } from './mapping.bench';
 import { nationBench } from './nation.bench';
@@ -14,6 +15,7 @@ const benches: Record<string, () => Record<string, number> | Promise<Record<stri
   audit: () => auditBench(),
   sync: () => syncBench(),
   nation: () => nationBench(),
+  cli: () => cliBench(),
 };
 
 async function main(): Promise<void> {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
-// `npm run cli`: the command line runs from the build (dist/), as the gateway does; when a
-// source is newer than the build (or there is none yet), it builds first, once.
+// `npm run cli`: the command line runs from the build (dist/), as the gateway does; in a checkout,
+// when a source is newer than the build (or there is none yet), it builds first, once. Where
+// there are no sources (the container image), it runs what was built.
 const { existsSync, readdirSync, statSync } = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
@@ -20,11 +21,14 @@ function newestSource(dir) {
 }
 
 const built = existsSync(entry) ? statSync(entry).mtimeMs : 0;
-const sources = Math.max(
-  newestSource(path.join(root, 'src')),
-  newestSource(path.join(root, 'migrations')),
-  statSync(path.join(root, 'tsconfig.json')).mtimeMs,
-);
+const checkout = existsSync(path.join(root, 'src'));
+const sources = !checkout
+  ? 0
+  : Math.max(
+      newestSource(path.join(root, 'src')),
+      newestSource(path.join(root, 'migrations')),
+      statSync(path.join(root, 'tsconfig.json')).mtimeMs,
+    );
 if (sources > built) {
   process.stderr.write('Mã nguồn mới hơn bản dựng: đang dựng lại (nest build)…\n');
   const build = spawnSync(process.execPath, [require.resolve('@nestjs/cli/bin/nest.js'), 'build'], {

@@ -77,7 +77,7 @@ describe('a sync through short-lived tokens and an identity-provider outage', ()
       const failedTries = await dataSource.query<Array<{ error: string }>>(
         "SELECT error FROM transfer_attempt WHERE outcome = 'failed' LIMIT 1",
       );
-      expect(failedTries[0]?.error ?? '').toMatch(/national IdP|circuit open/);
+      expect(failedTries[0]?.error ?? '').toMatch(/Hệ thống định danh quốc gia|mạch ngắt/);
     } finally {
       await close();
     }

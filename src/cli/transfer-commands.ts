@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parsePage } from '../common/paging';
-import { parseTransferFilters } from '../transfers/transfer-query';
+import { parseTransferFilters } from '../transfers/dto/transfer-requests';
 import { cliActor, cliList, note, print, withTransfers } from './cli-context';
 
 /** sync, reconcile, transfers list|show|rerun|cancel, discrepancies list|resolve. */

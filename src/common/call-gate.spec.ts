@@ -100,7 +100,8 @@ describe('CallGate', () => {
       retryable: true,
       ambiguous: false,
       retryAfterSeconds: 30,
-      message: expect.stringContaining('circuit open'),
+      code: 'CIRCUIT_OPEN',
+      message: expect.stringContaining('mạch ngắt'),
     });
     expect(work).toHaveBeenCalledTimes(3);
     // Throttling and refusals are answers from a working system: they do not count.

@@ -4,7 +4,7 @@ import { CurrentCaller } from '../access/caller.decorator';
 import { Roles, type Caller } from '../access/roles.decorator';
 import { parsePage } from '../common/paging';
 import type { SyncParameters } from './dto/transfer-requests';
-import { parseTransferFilters } from './transfer-query';
+import { parseTransferFilters } from './dto/transfer-requests';
 import { TransfersService } from './transfers.service';
 
 const FILTERS = ['status', 'period', 'unit', 'form', 'level'];

@@ -18,12 +18,13 @@ import {
   syncCommandOf,
   transferIdOf,
   type SyncParameters,
+  type TransferFilters,
 } from './dto/transfer-requests';
 import type { ReconcileResult } from './reconciler';
 import type { TransferEngine } from './transfer-engine';
 import { TransferError } from './transfer-error';
 import type { SyncResult } from './transfer-planner';
-import { queryTransfers, whereOf, type TransferFilters } from './transfer-query';
+import { queryTransfers, whereOf } from './transfer-query';
 import type { SyncJob, TransferQueue } from './transfer-queue';
 import { TransferTransitions, type TransitionOutcome } from './transfer-transitions';
 

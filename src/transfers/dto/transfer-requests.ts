@@ -5,6 +5,7 @@ import type {
   DiscrepancyKind,
   DiscrepancyStatus,
 } from '../../database/entities/discrepancy.entity';
+import type { TransferState } from '../../database/entities/transfer.entity';
 import { TransferError } from '../transfer-error';
 
 /** What an operator sends to start a sync (API body or CLI options), unchecked. */
@@ -133,46 +134,90 @@ export interface DiscrepancyFilters {
 }
 
 export function discrepancyFiltersOf(query: Record<string, unknown>): DiscrepancyFilters {
-  const text = (name: string) => {
-    const value = query[name];
-    if (value === undefined || value === '') return undefined;
-    if (typeof value !== 'string')
-      throw new TransferError(
-        'invalid',
-        'FILTER_REPEATED',
-        `${name} chỉ được cho một lần, dạng văn bản`,
-        name,
-      );
-    return value;
-  };
   const filters: DiscrepancyFilters = {};
-  const status = text('status');
-  if (status) {
-    if (!DISCREPANCY_STATUSES.includes(status as DiscrepancyStatus))
-      throw new TransferError(
-        'invalid',
-        'DISCREPANCY_STATUS_UNKNOWN',
-        `status phải là một trong: ${DISCREPANCY_STATUSES.join(', ')}`,
-        'status',
-      );
-    filters.status = status as DiscrepancyStatus;
-  }
-  const kind = text('kind');
-  if (kind) {
-    if (!DISCREPANCY_KINDS.includes(kind as DiscrepancyKind))
-      throw new TransferError(
-        'invalid',
-        'DISCREPANCY_KIND_UNKNOWN',
-        `kind phải là một trong: ${DISCREPANCY_KINDS.join(', ')}`,
-        'kind',
-      );
-    filters.kind = kind as DiscrepancyKind;
-  }
-  const period = text('period');
+  const status = queryText(query, 'status');
+  if (status)
+    filters.status = oneOf(status, DISCREPANCY_STATUSES, 'DISCREPANCY_STATUS_UNKNOWN', 'status');
+  const kind = queryText(query, 'kind');
+  if (kind) filters.kind = oneOf(kind, DISCREPANCY_KINDS, 'DISCREPANCY_KIND_UNKNOWN', 'kind');
+  const period = queryText(query, 'period');
   if (period) filters.period = periodIdOf(period, 'period');
-  const unit = text('unit');
+  const unit = queryText(query, 'unit');
   if (unit) filters.unit = unit;
   return filters;
+}
+
+export const STATES: TransferState[] = [
+  'planned',
+  'mapped',
+  'invalid',
+  'pushing',
+  'pushed',
+  'confirmed',
+  'failed',
+  'unknown',
+  'drifted',
+  'returned',
+  'cancelled',
+];
+const LEVELS = ['province', 'department', 'district', 'commune', 'district-agency'] as const;
+
+export interface TransferFilters {
+  status?: TransferState[];
+  period?: string;
+  unit?: string[];
+  form?: string;
+  level?: string;
+}
+
+/** Transfer filters from query text (API or CLI): status and unit may be comma-separated lists. */
+export function parseTransferFilters(query: Record<string, unknown>): TransferFilters {
+  const filters: TransferFilters = {};
+  const status = queryText(query, 'status');
+  if (status)
+    filters.status = status
+      .split(',')
+      .map((state) => oneOf(state.trim(), STATES, 'STATUS_UNKNOWN', 'status'));
+  const period = queryText(query, 'period');
+  if (period) filters.period = periodIdOf(period, 'period');
+  const unit = queryText(query, 'unit');
+  if (unit) filters.unit = unit.split(',').map((code) => code.trim());
+  const form = queryText(query, 'form');
+  if (form) filters.form = form;
+  const level = queryText(query, 'level');
+  if (level) filters.level = oneOf(level, LEVELS, 'LEVEL_UNKNOWN', 'level');
+  return filters;
+}
+
+/** One query parameter as text, or nothing; given twice (an array) it is refused. */
+function queryText(query: Record<string, unknown>, name: string): string | undefined {
+  const value = query[name];
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string')
+    throw new TransferError(
+      'invalid',
+      'FILTER_REPEATED',
+      `${name} chỉ được cho một lần, dạng văn bản`,
+      name,
+    );
+  return value;
+}
+
+/** A value from a closed set, or a refusal that lists the set. */
+function oneOf<T extends string>(
+  value: string,
+  allowed: readonly T[],
+  code: string,
+  parameter: string,
+): T {
+  if (!(allowed as readonly string[]).includes(value))
+    throw new TransferError(
+      'invalid',
+      code,
+      `${parameter} ${value} không có; chọn một trong: ${allowed.join(', ')}`,
+      parameter,
+    );
+  return value as T;
 }
 
 export function resolutionOf(body: { reason?: unknown; action?: unknown }): {
