@@ -147,7 +147,20 @@ export class FormCatalogue {
     readonly forms: FormDefinition[],
   ) {}
 
-  static load(directory = path.join(projectRoot, 'config', 'forms')): FormCatalogue {
+  /**
+   * The project's own catalogue, read once per process (its files do not change while it runs);
+   * another directory is read each time.
+   */
+  static load(directory?: string): FormCatalogue {
+    if (directory) return FormCatalogue.read(directory);
+    return (FormCatalogue.project ??= FormCatalogue.read(
+      path.join(projectRoot, 'config', 'forms'),
+    ));
+  }
+
+  private static project?: FormCatalogue;
+
+  private static read(directory: string): FormCatalogue {
     const problems: string[] = [];
     const read = (file: string): unknown => {
       try {

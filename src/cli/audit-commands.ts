@@ -7,9 +7,9 @@ import { exportAudit, type ExportFormat } from '../audit/audit-export';
 import { parseAuditFilters } from '../audit/audit-query';
 import { AuditSigner } from '../audit/audit-signer';
 import { verifyAuditChain } from '../audit/audit-verifier';
-import { loadConfig } from '../config/load-config';
 import { projectRoot } from '../config/project-root';
-import { auditLog, CliError, print, withDataSource } from './cli-context';
+import { auditLog, withDataSource } from './cli-context';
+import { CliError, print, verbConfig } from './cli-output';
 
 /** audit verify|checkpoint|archive|public-key|export. */
 export function addAuditCommands(program: Command): void {
@@ -24,7 +24,7 @@ export function addAuditCommands(program: Command): void {
     .option('--from-checkpoint', 'bắt đầu từ điểm kiểm tra có ký mới nhất thay vì sự kiện đầu tiên')
     .option('--key <file>', 'khóa công khai để tin (PEM); mặc định: khóa ký đã cấu hình')
     .action(async (options: { fromCheckpoint?: boolean; key?: string }) => {
-      const config = loadConfig();
+      const config = verbConfig();
       const trusted = options.key
         ? readFileSync(options.key, 'utf8')
         : AuditSigner.fromConfig(config).publicKeyPem;
@@ -47,7 +47,7 @@ export function addAuditCommands(program: Command): void {
     .command('checkpoint')
     .description('nối chuỗi các sự kiện đang chờ và ký đầu chuỗi ngay')
     .action(async () => {
-      const config = loadConfig();
+      const config = verbConfig();
       const head = await withDataSource(config, (dataSource) =>
         auditLog(dataSource, config).checkpoint(),
       );
@@ -62,7 +62,7 @@ export function addAuditCommands(program: Command): void {
     .description('lưu trữ: chuyển các sự kiện quá hạn lưu giữ ra tệp, rồi khỏi cơ sở dữ liệu')
     .option('--older-than-days <days>', 'thay cho audit.retentionDays')
     .action(async (options: { olderThanDays?: string }) => {
-      const config = loadConfig();
+      const config = verbConfig();
       const days =
         options.olderThanDays !== undefined
           ? Number(options.olderThanDays)
@@ -89,7 +89,7 @@ export function addAuditCommands(program: Command): void {
   audit
     .command('public-key')
     .description('in khóa công khai mà kiểm toán viên giữ để kiểm tra điểm kiểm tra và tệp xuất')
-    .action(() => print(AuditSigner.fromConfig(loadConfig()).publicKeyPem.trim()));
+    .action(() => print(AuditSigner.fromConfig(verbConfig()).publicKeyPem.trim()));
   audit
     .command('export')
     .description('xuất các sự kiện ra tệp (JSON Lines hoặc CSV), kèm điểm kiểm tra để đối chiếu')
@@ -107,7 +107,7 @@ export function addAuditCommands(program: Command): void {
       if (options.format !== 'jsonl' && options.format !== 'csv')
         throw new CliError('EXPORT_FORMAT_INVALID', '--format phải là jsonl hoặc csv', 'format');
       const filters = parseAuditFilters(options);
-      const config = loadConfig();
+      const config = verbConfig();
       const output = createWriteStream(options.out!);
       const result = await withDataSource(config, (dataSource) =>
         exportAudit(dataSource, auditLog(dataSource, config), {

@@ -1,31 +1,21 @@
-import os from 'node:os';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '../audit/audit-log';
 import { AuditSigner } from '../audit/audit-signer';
 import { GatewayError } from '../common/gateway-error';
 import type { AppConfig } from '../config/app-config';
-import { loadConfig } from '../config/load-config';
 import { dataSourceOptions } from '../database/data-source-options';
 import { pendingMigrations } from '../database/migrations';
 import { openDatabase } from '../database/open-database';
-import { engineWhenConfigured } from '../transfers/transfer-engine';
+import type { TransferEngine } from '../transfers/transfer-engine';
+import { TransferError } from '../transfers/transfer-error';
 import { TransferQueue } from '../transfers/transfer-queue';
 import { TransfersService } from '../transfers/transfers.service';
 import { CredentialVault } from '../vault/credential-vault';
 import { VaultKey } from '../vault/vault-key';
+import { CliError, note, verbConfig } from './cli-output';
 
-// What every verb of the CLI shares: output, who acts, the configuration and the one way to the
-// database. Each verb is thin: it opens what it needs here, calls one service, prints.
-
-export const print = (text: string): void => void process.stdout.write(`${text}\n`);
-export const note = (text: string): void => void process.stderr.write(`${text}\n`);
-
-/** A refusal of the CLI's own (a bad option): printed with its code, exit 2. */
-export class CliError extends GatewayError {
-  constructor(code: string, message: string, parameter?: string) {
-    super('invalid', code, message, parameter);
-  }
-}
+// What the verbs that reach the database share: the configuration, the one way to the database,
+// the vault and the transfers service from the same builder as the gateway's.
 
 /** The CLI cannot go on as things are (exit 1). */
 class GatewayErrorOfCli extends GatewayError {
@@ -34,16 +24,13 @@ class GatewayErrorOfCli extends GatewayError {
   }
 }
 
-/** Who the CLI acts as in the audit trail: the operating-system user at this host. */
-export const cliActor = (): string => `cli:${os.userInfo().username}@${os.hostname()}`;
-
 /**
  * The configuration the verbs run with. In demo mode, the verbs that reach the remote systems are
  * pointed at the simulators of the running demo gateway; that lookup lives with the demo code and
  * is loaded only in demo mode.
  */
 export async function cliConfig(options: { remoteSystems?: boolean } = {}): Promise<AppConfig> {
-  const config = loadConfig();
+  const config = verbConfig();
   if (!options.remoteSystems || config.mode !== 'demo') return config;
   const { pointAtRunningDemo } = await import('../simulators/demo-files');
   const running = pointAtRunningDemo(config);
@@ -95,7 +82,7 @@ export function auditLog(dataSource: DataSource, config: AppConfig): AuditLog {
 export async function withVault<T>(
   work: (vault: CredentialVault, config: AppConfig) => Promise<T>,
 ): Promise<T> {
-  const config = loadConfig();
+  const config = verbConfig();
   return withDataSource(config, async (dataSource) => {
     const log = auditLog(dataSource, config);
     const vault = new CredentialVault(dataSource, VaultKey.fromConfig(config), (event, manager) =>
@@ -114,7 +101,8 @@ export async function withVault<T>(
  * enqueues, the running replicas work.
  */
 export async function withTransfers<T>(
-  options: { remoteSystems: boolean },
+  /** remoteSystems: the verb reaches them (the engine); enqueues: it puts jobs on the queue. */
+  options: { remoteSystems: boolean; enqueues?: boolean },
   work: (service: TransfersService) => Promise<T>,
 ): Promise<T> {
   const config = await cliConfig(options);
@@ -125,16 +113,25 @@ export async function withTransfers<T>(
     );
     const url = (dataSource.options as { url: string }).url;
     const queue = new TransferQueue(url, 'sender');
-    const service = new TransfersService({
-      config,
-      dataSource,
-      audit,
-      queue,
-      engine: engineWhenConfigured({ config, dataSource, audit, vault }),
-    });
+    // The engine and both clients are loaded only by the verbs that reach the remote systems.
+    const engine = options.remoteSystems
+      ? (await import('../transfers/transfer-engine')).engineWhenConfigured({
+          config,
+          dataSource,
+          audit,
+          vault,
+        })
+      : (): TransferEngine => {
+          throw new TransferError(
+            'unavailable',
+            'VERB_WITHOUT_REMOTE_SYSTEMS',
+            'Lệnh này không dùng tới các hệ thống bên ngoài',
+          );
+        };
+    const service = new TransfersService({ config, dataSource, audit, queue, engine });
     let started = false;
     try {
-      if (options.remoteSystems) {
+      if (options.enqueues) {
         await queue.start((error) => note(`hàng đợi: ${error.message}`));
         started = true;
       }
@@ -145,11 +142,3 @@ export async function withTransfers<T>(
     }
   });
 }
-
-export const cliList = (value?: string): string[] | undefined =>
-  value
-    ? value
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean)
-    : undefined;

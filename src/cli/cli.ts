@@ -1,32 +1,53 @@
 import { Command, CommanderError } from 'commander';
 import { GatewayError } from '../common/gateway-error';
-import { ConfigError, loadConfig } from '../config/load-config';
-import { addAuditCommands } from './audit-commands';
-import { note } from './cli-context';
-import { addConfigCommands } from './config-commands';
-import { addCredentialCommands } from './credential-commands';
-import { addDatabaseCommands } from './db-commands';
-import { addTransferCommands } from './transfer-commands';
+import { ConfigError } from '../config/load-config';
+import { CliError, note, verbConfig } from './cli-output';
 
 // The command line: one file per group of verbs, each verb a thin call into a service. It runs
-// from the build (bin/cli.js); the demo-only verbs are loaded in demo mode only.
+// from the build (bin/cli.js). A verb loads only its own group (and that group only what the verb
+// uses): help lists them all. The demo-only verbs are loaded in demo mode only.
+
+type Group = (program: Command) => void;
+
+/** Each group of verbs, by the first words that call it. */
+const GROUPS: Array<{ verbs: string[]; load: () => Promise<Group> }> = [
+  {
+    verbs: ['config', 'openapi'],
+    load: async () => (await import('./config-commands')).addConfigCommands,
+  },
+  { verbs: ['db'], load: async () => (await import('./db-commands')).addDatabaseCommands },
+  { verbs: ['audit'], load: async () => (await import('./audit-commands')).addAuditCommands },
+  {
+    verbs: ['credentials', 'vault'],
+    load: async () => (await import('./credential-commands')).addCredentialCommands,
+  },
+  {
+    verbs: ['sync', 'reconcile', 'transfers', 'discrepancies'],
+    load: async () => (await import('./transfer-commands')).addTransferCommands,
+  },
+];
 
 // sysexits.h EX_CONFIG, as the gateway's own start uses.
 const EXIT_CONFIG = 78;
 
-export async function buildCli(): Promise<Command> {
+/** The CLI with the groups a verb needs: the one its first word names, or all of them. */
+export async function buildCli(argv: string[] = []): Promise<Command> {
   const program = new Command('baocao-gateway')
     .description('Dòng lệnh của baocao-gateway: npm run cli -- <lệnh>')
     .exitOverride()
     .showHelpAfterError()
     .helpOption('-h, --help', 'xem hướng dẫn')
     .addHelpCommand('help [command]', 'xem hướng dẫn của một lệnh');
-  addConfigCommands(program);
-  addDatabaseCommands(program);
-  addAuditCommands(program);
-  addCredentialCommands(program);
-  addTransferCommands(program);
-  if (demoMode()) {
+  const verb = argv.find((word) => !word.startsWith('-'));
+  const named = GROUPS.filter((group) => verb !== undefined && group.verbs.includes(verb));
+  const demoVerb = verb === 'token';
+  for (const group of demoVerb ? [] : named.length ? named : GROUPS) (await group.load())(program);
+  if (demoVerb && !demoMode())
+    throw new CliError(
+      'DEMO_ONLY',
+      'token chỉ dùng ở chế độ demo: SSO thật có trang đăng nhập riêng',
+    );
+  if ((demoVerb || !named.length) && demoMode()) {
     const { addDemoCommands } = await import('../simulators/demo-cli');
     addDemoCommands(program);
   }
@@ -36,7 +57,7 @@ export async function buildCli(): Promise<Command> {
 /** Whether the configuration (if it loads) is demo mode; a bad one is reported by the verb. */
 function demoMode(): boolean {
   try {
-    return loadConfig().mode === 'demo';
+    return verbConfig().mode === 'demo';
   } catch {
     return false;
   }
@@ -48,7 +69,7 @@ function demoMode(): boolean {
  */
 export async function runCli(argv: string[]): Promise<number> {
   try {
-    await (await buildCli()).parseAsync(argv, { from: 'user' });
+    await (await buildCli(argv)).parseAsync(argv, { from: 'user' });
     return Number(process.exitCode ?? 0);
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;

@@ -2,10 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { AppConfig } from '../config/app-config';
-import { describeConfig, loadConfig } from '../config/load-config';
+import { describeConfig } from '../config/load-config';
 import { projectRoot } from '../config/project-root';
 import { openDatabase } from '../database/open-database';
-import { note, print } from './cli-context';
+import { note, print, verbConfig } from './cli-output';
 
 /** config, openapi. */
 export function addConfigCommands(program: Command): void {
@@ -13,7 +13,7 @@ export function addConfigCommands(program: Command): void {
     .command('config')
     .description('kiểm tra cấu hình và in ra, các bí mật được che')
     .action(() => {
-      const config = loadConfig();
+      const config = verbConfig();
       print(JSON.stringify({ mode: config.mode, ...describeConfig(config) }, null, 2));
     });
 
@@ -24,7 +24,7 @@ export function addConfigCommands(program: Command): void {
     .action(async (options: { out: string }) => {
       // The whole application describes its routes: loaded for this verb only.
       const { createGateway, openApiDocument } = await import('../bootstrap');
-      const config = loadConfig();
+      const config = verbConfig();
       const database = await openDatabase(config, note);
       const app = await createGateway({ config: quietConfig(config), databaseUrl: database.url });
       try {

@@ -1,13 +1,18 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { NationalClient } from '../national/national.client';
 import type { CredentialView } from '../vault/credential-vault';
 import type { CredentialKind, CredentialSystem } from '../database/entities/credential.entity';
-import { fromPem, fromPkcs12 } from '../vault/signing-material';
 import { VaultKey } from '../vault/vault-key';
-import { VaultNationalAccounts } from '../vault/vault-national-accounts';
-import { testNationalLogin } from '../vault/vault.service';
-import { CliError, cliActor, note, print, withVault } from './cli-context';
+import type { CredentialVault } from '../vault/credential-vault';
+import type { AppConfig } from '../config/app-config';
+import { CliError, cliActor, note, print } from './cli-output';
+
+/** The vault, loaded for the verb that uses it (not for `vault generate-key` or the help). */
+async function withVault<T>(
+  work: (vault: CredentialVault, config: AppConfig) => Promise<T>,
+): Promise<T> {
+  return (await import('./cli-context')).withVault(work);
+}
 
 /** A secret from a variable or a file, never from the command line (it would show in `ps`). */
 function secretFrom(options: { secretEnv?: string; secretFile?: string }): string {
@@ -129,6 +134,7 @@ export function addCredentialCommands(program: Command): void {
         chain?: string;
         reason?: string;
       }) => {
+        const { fromPem, fromPkcs12 } = await import('../vault/signing-material');
         let prepared;
         if (options.p12) {
           prepared = fromPkcs12(
@@ -208,6 +214,12 @@ export function addCredentialCommands(program: Command): void {
     .command('test <id>')
     .description('đăng nhập thử bằng một tài khoản quốc gia của đơn vị; thoát mã 1 nếu bị từ chối')
     .action(async (id: string) => {
+      const [{ NationalClient }, { VaultNationalAccounts }, { testNationalLogin }] =
+        await Promise.all([
+          import('../national/national.client'),
+          import('../vault/vault-national-accounts'),
+          import('../vault/vault.service'),
+        ]);
       const outcome = await withVault((vault, config) =>
         testNationalLogin(
           vault,

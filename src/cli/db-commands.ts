@@ -2,14 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load-config';
 import { projectRoot } from '../config/project-root';
 import { EmbeddedPostgres } from '../database/embedded-postgres';
 import { GatewayNodeEntity } from '../database/entities/gateway-node.entity';
 import { findLiveNodes } from '../database/gateway-node.service';
 import { generateMigration } from '../database/migration-generator';
 import { pendingMigrations, runMigrationsLocked, schemaDrift } from '../database/migrations';
-import { print, withDataSource } from './cli-context';
+import { withDataSource } from './cli-context';
+import { print, verbConfig } from './cli-output';
 
 /** db migrate|status|generate. */
 export function addDatabaseCommands(program: Command): void {
@@ -18,7 +18,7 @@ export function addDatabaseCommands(program: Command): void {
     .description('áp dụng các migration còn chờ (dưới cùng khóa tư vấn như lúc khởi động)')
     .action(async () => {
       await withDataSource(
-        loadConfig(),
+        verbConfig(),
         async (dataSource) => {
           const outcome = await runMigrationsLocked(dataSource);
           print(
@@ -34,7 +34,7 @@ export function addDatabaseCommands(program: Command): void {
     .description('migration đang chờ, entity lệch migration, các bản sao đang chạy')
     .action(async () => {
       const healthy = await withDataSource(
-        loadConfig(),
+        verbConfig(),
         async (dataSource) => {
           const pending = await pendingMigrations(dataSource);
           const drift = pending.length === 0 ? await schemaDrift(dataSource) : [];

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { parsePage } from '../common/paging';
 import { parseTransferFilters } from '../transfers/dto/transfer-requests';
-import { cliActor, cliList, note, print, withTransfers } from './cli-context';
+import { withTransfers } from './cli-context';
+import { cliActor, cliList, note, print } from './cli-output';
 
 /** sync, reconcile, transfers list|show|rerun|cancel, discrepancies list|resolve. */
 export function addTransferCommands(program: Command): void {
@@ -26,17 +27,19 @@ export function addTransferCommands(program: Command): void {
         dryRun?: boolean;
         reason?: string;
       }) => {
-        const result = await withTransfers({ remoteSystems: true }, (service) =>
-          service.startSync(
-            {
-              periodId: options.period,
-              units: cliList(options.units),
-              forms: cliList(options.forms),
-              dryRun: Boolean(options.dryRun),
-              reason: options.reason,
-            },
-            cliActor(),
-          ),
+        const result = await withTransfers(
+          { remoteSystems: true, enqueues: !options.dryRun },
+          (service) =>
+            service.startSync(
+              {
+                periodId: options.period,
+                units: cliList(options.units),
+                forms: cliList(options.forms),
+                dryRun: Boolean(options.dryRun),
+                reason: options.reason,
+              },
+              cliActor(),
+            ),
         );
         if (result.dryRunItems) {
           for (const item of result.dryRunItems)
@@ -60,7 +63,7 @@ export function addTransferCommands(program: Command): void {
     .requiredOption('--period <id>', 'kỳ báo cáo, ví dụ 2026-Q4')
     .option('--units <codes>', 'chỉ các đơn vị này, cách nhau bởi dấu phẩy')
     .action(async (options: { period: string; units?: string }) => {
-      const result = await withTransfers({ remoteSystems: true }, (service) =>
+      const result = await withTransfers({ remoteSystems: true, enqueues: true }, (service) =>
         service.reconcile({ periodId: options.period, units: cliList(options.units) }, cliActor()),
       );
       for (const unreachable of result.unreachable)
@@ -121,13 +124,13 @@ export function addTransferCommands(program: Command): void {
     .action(async (id: string | undefined, options: Record<string, string | undefined>) => {
       const { reason, ...filters } = options;
       if (id) {
-        const done = await withTransfers({ remoteSystems: true }, (service) =>
+        const done = await withTransfers({ remoteSystems: true, enqueues: true }, (service) =>
           service.rerun(id, cliActor(), reason),
         );
         print(`${done.id} ${done.state}`);
         return;
       }
-      const batch = await withTransfers({ remoteSystems: true }, (service) =>
+      const batch = await withTransfers({ remoteSystems: true, enqueues: true }, (service) =>
         service.rerunBatch(parseTransferFilters(filters), cliActor(), reason),
       );
       for (const result of batch.results)
@@ -179,7 +182,7 @@ export function addTransferCommands(program: Command): void {
     .requiredOption('--reason <text>', 'lý do, ghi vào nhật ký kiểm toán')
     .option('--action <action>', 'accept hoặc repush', 'accept')
     .action(async (id: string, options: { reason: string; action: string }) => {
-      const resolved = await withTransfers({ remoteSystems: true }, (service) =>
+      const resolved = await withTransfers({ remoteSystems: true, enqueues: true }, (service) =>
         service.resolveDiscrepancy(id, cliActor(), options),
       );
       print(`${resolved.id} ${resolved.status}`);

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load-config';
 import { DEFAULT_CREDENTIALS_FILE } from './demo-files';
 import { signIn } from './demo-sign-in';
 
@@ -26,11 +25,6 @@ export function addDemoCommands(program: Command): void {
     )
     .requiredOption('--role <role>', 'operator, auditor hoặc admin')
     .action(async (options: { role: string }) => {
-      if (loadConfig().mode !== 'demo')
-        throw new DemoCliError(
-          'DEMO_ONLY',
-          'token chỉ dùng ở chế độ demo: SSO thật có trang đăng nhập riêng',
-        );
       if (!['operator', 'auditor', 'admin'].includes(options.role))
         throw new DemoCliError('ROLE_INVALID', '--role phải là operator, auditor hoặc admin');
       if (!existsSync(DEFAULT_CREDENTIALS_FILE))
