@@ -1,4 +1,3 @@
-import { Reconciler } from '../src/transfers/reconciler';
 import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
 import { engineAgainst } from './support/engine';
 import { ii06aPacket } from './support/national-fixtures';
@@ -24,18 +23,8 @@ describe('reconciliation', () => {
   afterAll(() => sims?.stop());
 
   it('finds a missing, a different, a returned and an unexpected submission, and resolves them', async () => {
-    const { engine, national, dataSource, close } = await engineAgainst(sims);
-    const recorded: string[] = [];
-    const reconciler = new Reconciler(
-      dataSource,
-      engine.transitions,
-      national,
-      (event) => {
-        recorded.push(event.action);
-        return Promise.resolve();
-      },
-      { repushMissing: true },
-    );
+    const { engine, dataSource, audit, close } = await engineAgainst(sims);
+    const { reconciler, national } = engine;
     try {
       const units = ['QNG-X-011', 'QNG-X-012', 'QNG-X-013', 'QNG-X-014'];
       const planned = await engine.planner.sync({ periodId: '2025-Q4', units, actor: 'test' });
@@ -120,6 +109,10 @@ describe('reconciliation', () => {
       await expect(
         reconciler.resolve(different.id, 'vanthu', 'again', 'accept'),
       ).rejects.toMatchObject({ code: 'DISCREPANCY_ALREADY_RESOLVED', kind: 'conflict' });
+      await audit.flush();
+      const recorded = (
+        await dataSource.query<Array<{ action: string }>>('SELECT action FROM audit_event')
+      ).map((event) => event.action);
       expect(recorded).toEqual(
         expect.arrayContaining(['reconcile.missing', 'discrepancy.resolved']),
       );

@@ -134,5 +134,5 @@ describe('no secret in any log line or answer after a full demo sync', () => {
     // What was searched holds the accounts the secrets belong to (so the search could find them).
     expect(haystack).toContain('QNG-SO-TC.nhap');
     expect(haystack).toContain(sims.credentials.provincialClient.clientId);
-  });
+  }, 300_000);
 });

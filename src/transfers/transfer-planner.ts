@@ -390,12 +390,12 @@ export class TransferPlanner {
       transfer.sourceReportId = report.reportId;
       transfer.sourceUpdatedAt = new Date(report.updatedAt);
       const waits = form.valid && !gate.ready;
-      transfer.state = !form.valid ? 'invalid' : waits ? 'planned' : 'mapped';
-      transfer.step = form.valid && !waits ? 'submit' : null;
-      transfer.attempts = 0;
-      transfer.nextAttemptAt = form.valid && !waits ? this.now() : null;
-      transfer.lastError = null;
-      await this.deps.transitions.version(manager, transfer);
+      await this.deps.transitions.version(
+        manager,
+        transfer,
+        !form.valid ? 'invalid' : waits ? 'planned' : 'mapped',
+        this.now(),
+      );
       await manager.save(TransferVersionEntity, {
         transferId: transfer.id,
         version: transfer.version,

@@ -146,10 +146,22 @@ export class TransferTransitions {
   }
 
   /**
-   * A new transfer or a new content version, written whole (the planner holds the row locked).
-   * A push of the earlier content still in flight loses its lease and stops at its next write.
+   * A new transfer or a new content version, written whole with the planner's content (the
+   * planner holds the row locked): `mapped` to be pushed from its first step now, `planned` (a
+   * summary waiting for its children) or `invalid` (never pushed). A push of the earlier content
+   * still in flight loses its lease and stops at its next write.
    */
-  async version(manager: EntityManager, transfer: TransferEntity): Promise<void> {
+  async version(
+    manager: EntityManager,
+    transfer: TransferEntity,
+    to: (typeof TRANSITIONS.version.to)[number],
+    now: Date,
+  ): Promise<void> {
+    transfer.state = to;
+    transfer.step = to === 'mapped' ? 'submit' : null;
+    transfer.attempts = 0;
+    transfer.nextAttemptAt = to === 'mapped' ? now : null;
+    transfer.lastError = null;
     transfer.leasedUntil = null;
     transfer.leasedBy = null;
     await manager.save(TransferEntity, transfer);

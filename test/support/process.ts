@@ -21,6 +21,12 @@ export function spawnGateway(env: Record<string, string>): GatewayProcess {
       HOME: process.env.HOME ?? '/root',
       LOG_FORMAT: 'json',
       PORT: '0',
+      // The demo's simulators on ports of their own: nothing else on the machine (another suite,
+      // a demo someone runs) may hold 4010–4021.
+      SIMULATOR_PROVINCIAL_REPORTS_PORT: '0',
+      SIMULATOR_PROVINCIAL_SSO_PORT: '0',
+      SIMULATOR_NATIONAL_REPORTS_PORT: '0',
+      SIMULATOR_NATIONAL_IDP_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
