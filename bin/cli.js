@@ -38,6 +38,11 @@ if (sources > built) {
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
+// Each verb is a new process that compiles the same few hundred modules again; Node's code cache
+// (in the system temp folder) keeps them compiled between calls: --help took 0.46 s with it,
+// 0.59 s without, on Node 24 here.
+require('node:module').enableCompileCache?.();
+
 require(entry)
   .runCli(process.argv.slice(2))
   .then((code) => process.exit(code));
