@@ -1,5 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { isAlive } from '../src/database/embedded-postgres';
@@ -94,6 +95,31 @@ describe('the gateway process', () => {
       '(PROVINCIAL_BASE_URL)',
     ]) {
       expect(output).toContain(variable);
+    }
+  });
+
+  it('in demo mode, a simulator port already taken: says which, stops what it started, exits 1', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const ownDir = await fs.mkdtemp(path.join(os.tmpdir(), 'baocao-process-port-'));
+    try {
+      const gateway = spawnGateway({
+        EMBEDDED_PG_DATA_DIR: ownDir,
+        SIMULATOR_NATIONAL_IDP_PORT: String(port),
+      });
+      const exit = await gateway.exited;
+      expect(exit.code).toBe(1);
+      const output = gateway.output();
+      expect(output).toContain('SIMULATOR_PORT_IN_USE');
+      expect(output).toContain(`127.0.0.1:${port}`);
+      // The embedded PostgreSQL it had started is stopped, not left behind.
+      expect(output).toContain('"msg":"could not start"');
+      expect(existsSync(path.join(ownDir, 'owner.json'))).toBe(false);
+      expect(existsSync(path.join(ownDir, 'cluster', 'postmaster.pid'))).toBe(false);
+    } finally {
+      taken.close();
+      await fs.rm(ownDir, { recursive: true, force: true });
     }
   });
 });

@@ -9,12 +9,48 @@ export interface Listening {
   origin: string;
 }
 
-export async function listen(app: Express, port = 0): Promise<Listening> {
-  const server = http.createServer(app);
+/** A simulator that cannot listen, naming its port (code SIMULATOR_PORT_IN_USE when taken). */
+export class SimulatorListenError extends Error {
+  constructor(
+    readonly code: string,
+    readonly simulator: string,
+    readonly port: number,
+    cause: Error,
+  ) {
+    super(
+      code === 'SIMULATOR_PORT_IN_USE'
+        ? `Cổng 127.0.0.1:${port} của ${simulator} mô phỏng đã có chương trình khác dùng: dừng chương trình đó, hoặc đặt cổng khác (SIMULATOR_*_PORT, 0 để tự chọn)`
+        : `${simulator} mô phỏng không mở được cổng 127.0.0.1:${port}: ${cause.message}`,
+      { cause },
+    );
+    this.name = 'SimulatorListenError';
+  }
+}
+
+/** Starts listening on loopback; a port that cannot be had rejects, naming it. */
+export async function listenOn(
+  server: http.Server,
+  port: number,
+  simulator: string,
+): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new SimulatorListenError(
+          error.code === 'EADDRINUSE' ? 'SIMULATOR_PORT_IN_USE' : 'SIMULATOR_LISTEN_FAILED',
+          simulator,
+          port,
+          error,
+        ),
+      ),
+    );
     server.listen(port, '127.0.0.1', () => resolve());
   });
+}
+
+export async function listen(app: Express, port = 0, simulator = 'simulator'): Promise<Listening> {
+  const server = http.createServer(app);
+  await listenOn(server, port, simulator);
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 

@@ -6,6 +6,7 @@ import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, type JWTPaylo
 import type Provider from 'oidc-provider';
 import type { Adapter, AdapterPayload, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { FaultInjector, type FaultSettings } from './fault-injector';
+import { listenOn } from './http-helpers';
 
 /** A machine account: OIDC client using client credentials, with the claims its tokens carry. */
 export interface IdpClient {
@@ -82,7 +83,7 @@ export class SimulatedIdentityProvider {
 
   static async start(options: IdentityProviderOptions): Promise<SimulatedIdentityProvider> {
     const server = http.createServer();
-    await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+    await listenOn(server, options.port ?? 0, options.name);
     const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const idp = new SimulatedIdentityProvider(options, server, issuer);
     await idp.mount();

@@ -95,7 +95,7 @@ export class NationalReportSystem extends HttpSimulator {
 
   static async start(options: NationalReportSystemOptions): Promise<NationalReportSystem> {
     const app = express();
-    const listening = await listen(app, options.port);
+    const listening = await listen(app, options.port, 'national-reports');
     const system = new NationalReportSystem(options, listening);
     system.mount(app);
     return system;

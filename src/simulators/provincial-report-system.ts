@@ -56,7 +56,7 @@ export class ProvincialReportSystem extends HttpSimulator {
 
   static async start(options: ProvincialReportSystemOptions): Promise<ProvincialReportSystem> {
     const app = express();
-    const listening = await listen(app, options.port);
+    const listening = await listen(app, options.port, 'provincial-reports');
     const system = new ProvincialReportSystem(options, listening);
     system.mount(app);
     return system;
