@@ -22,6 +22,7 @@ describe('health', () => {
       lifecycle: { status: 'up' },
       database: { status: 'up' },
       migrations: { status: 'up' },
+      faults: { status: 'up' },
     });
   });
 

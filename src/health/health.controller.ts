@@ -14,6 +14,7 @@ import {
 import { DataSource } from 'typeorm';
 import { Public } from '../access/roles.decorator';
 import { LifecycleService } from '../common/lifecycle.service';
+import { StandingFaults } from '../common/standing-faults.service';
 import { pendingMigrations } from '../database/migrations';
 
 @ApiTags('health')
@@ -26,6 +27,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly dataSource: DataSource,
     private readonly lifecycle: LifecycleService,
+    private readonly faults: StandingFaults,
   ) {}
 
   @Get()
@@ -38,7 +40,8 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({
-    summary: 'Readiness: database reachable, migrations applied, not shutting down.',
+    summary:
+      'Readiness: database reachable, migrations applied, no standing fault (such as a vault key that does not open the stored secrets), not shutting down.',
   })
   @ApiOkResponse({ description: 'Ready to take work.' })
   @ApiServiceUnavailableResponse({ description: 'Not ready; the body says which check failed.' })
@@ -55,6 +58,16 @@ export class HealthController {
         const indicator = this.indicators.check('migrations');
         const pending = await pendingMigrations(this.dataSource);
         return pending.length === 0 ? indicator.up() : indicator.down({ pending });
+      },
+      () => {
+        // A fault that retrying cannot mend: this replica is up, but it cannot do its work.
+        const indicator = this.indicators.check('faults');
+        const standing = this.faults.all();
+        return standing.length
+          ? indicator.down({
+              standing: standing.map(({ code, message, pauses }) => ({ code, message, pauses })),
+            })
+          : indicator.up();
       },
     ]);
   }

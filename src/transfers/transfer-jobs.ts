@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
+import type { StandingFaults } from '../common/standing-faults.service';
 import type { AppConfig } from '../config/app-config';
 import type { TransferEngine } from './transfer-engine';
 import { QUEUES, type SyncJob, type TickJob, type TransferQueue } from './transfer-queue';
@@ -20,11 +21,21 @@ export class TransferJobs implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly engine: () => TransferEngine,
     private readonly schedules: SchedulerRegistry,
     private readonly config: AppConfig,
+    private readonly faults: StandingFaults,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.queue.start((error) => this.logger.error({ err: error }, 'job queue error'));
     if (!this.config.transfers.workers) return;
+    const paused = this.faults.pausing('pushes');
+    if (paused.length) {
+      // Said once by the fault itself; every push would only meet it again.
+      this.logger.warn(
+        { codes: paused.map((fault) => fault.code) },
+        'pushes, plans and schedule paused on this replica until the fault is fixed',
+      );
+      return;
+    }
     await this.queue.boss.work<TickJob>(QUEUES.tick, async ([job]) => this.onTick(job.data));
     await this.queue.boss.work<SyncJob>(QUEUES.sync, async ([job]) => {
       await this.transfers.runSync(job.data);

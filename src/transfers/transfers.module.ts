@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { AuditService } from '../audit/audit.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { StandingFaults } from '../common/standing-faults.service';
 import { GatewayNodeService } from '../database/gateway-node.service';
 import { VaultModule } from '../vault/vault.module';
 import { VaultService } from '../vault/vault.service';
@@ -59,14 +60,22 @@ type EngineRef = () => TransferEngine;
     },
     {
       provide: TransferJobs,
-      inject: [TransferQueue, TransfersService, TRANSFER_ENGINE, SchedulerRegistry, APP_CONFIG],
+      inject: [
+        TransferQueue,
+        TransfersService,
+        TRANSFER_ENGINE,
+        SchedulerRegistry,
+        APP_CONFIG,
+        StandingFaults,
+      ],
       useFactory: (
         queue: TransferQueue,
         transfers: TransfersService,
         engine: EngineRef,
         schedules: SchedulerRegistry,
         config: AppConfig,
-      ) => new TransferJobs(queue, transfers, engine, schedules, config),
+        faults: StandingFaults,
+      ) => new TransferJobs(queue, transfers, engine, schedules, config, faults),
     },
   ],
   exports: [TransfersService, TRANSFER_ENGINE],

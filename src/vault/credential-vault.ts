@@ -88,6 +88,16 @@ export class CredentialVault {
     return this.key.id;
   }
 
+  /** The keys other than the configured one that stored secrets are sealed with, and how many. */
+  async sealedWithOtherKeys(): Promise<Array<{ keyId: string; credentials: number }>> {
+    const rows = await this.dataSource.query<Array<{ keyId: string; credentials: string }>>(
+      `SELECT key_id AS "keyId", count(*)::text AS credentials FROM credential
+        WHERE key_id <> $1 GROUP BY key_id ORDER BY key_id`,
+      [this.key.id],
+    );
+    return rows.map((row) => ({ keyId: row.keyId, credentials: Number(row.credentials) }));
+  }
+
   async add(input: CredentialInput, actor: string, reason?: string): Promise<CredentialView> {
     return this.changed(
       await this.dataSource.transaction((manager) => this.addWith(manager, input, actor, reason)),

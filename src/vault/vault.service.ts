@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { StandingFaults } from '../common/standing-faults.service';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { RemoteSystemError } from '../common/remote-system-error';
@@ -10,17 +11,39 @@ import { VaultNationalAccounts } from './vault-national-accounts';
 
 /** The vault inside the gateway: the CLI and the admin API manage credentials through this. */
 @Injectable()
-export class VaultService {
+export class VaultService implements OnApplicationBootstrap {
   readonly vault: CredentialVault;
 
   constructor(
     dataSource: DataSource,
     audit: AuditService,
+    private readonly faults: StandingFaults,
     @InjectConfig() private readonly config: AppConfig,
   ) {
     this.vault = new CredentialVault(dataSource, VaultKey.fromConfig(config), (event, manager) =>
       audit.record(event, manager),
     );
+  }
+
+  /**
+   * Secrets sealed with another key than the configured one cannot be opened: said once, at
+   * start, with both keys and what to do; the pushes pause and the replica does not report ready.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const others = await this.vault.sealedWithOtherKeys();
+    if (!others.length) return;
+    const sealed = others.map((other) => `${other.keyId} (${other.credentials})`).join(', ');
+    this.faults.report({
+      code: 'VAULT_KEY_MISMATCH',
+      pauses: 'pushes',
+      message:
+        `Các bí mật trong kho được niêm phong bằng khóa ${sealed}, nhưng khóa đang cấu hình là ${this.vault.keyId}: ` +
+        'không mở được tài khoản nào của đơn vị, nên việc gửi báo cáo tạm dừng. ' +
+        (this.config.mode === 'demo'
+          ? 'Chế độ demo: khóa demo nằm trong .data/vault/key; nếu đã xóa .data/, hãy xóa cả cơ sở dữ liệu demo (nơi nhật ký khởi động ghi) để bắt đầu lại.'
+          : 'Đặt vault.keyFile (VAULT_KEY_FILE) về khóa đã niêm phong chúng rồi khởi động lại; muốn đổi khóa thì dùng `npm run cli -- vault rotate-key`.'),
+      details: { sealedWith: others, configured: this.vault.keyId },
+    });
   }
 
   /**
