@@ -1,3 +1,5 @@
+import type { AppConfig } from '../config/app-config';
+
 /** How a push is retried: the one place that says how often, how long apart, and for how long. */
 export interface RetryPolicy {
   /** Tries of one content version before it is failed and dead-lettered. */
@@ -10,13 +12,16 @@ export interface RetryPolicy {
   leaseMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  retryLimit: 8,
-  backoffBaseMs: 2_000,
-  backoffMaxMs: 10 * 60_000,
-  confirmDelayMs: 5_000,
-  leaseMs: 120_000,
-};
+/** The policy as configured (`transfers.*`; their defaults are in the configuration schema). */
+export function retryPolicyOf(config: AppConfig): RetryPolicy {
+  return {
+    retryLimit: config.transfers.retryLimit,
+    backoffBaseMs: config.transfers.backoffBaseMs,
+    backoffMaxMs: config.transfers.backoffMaxMs,
+    confirmDelayMs: 5_000,
+    leaseMs: config.transfers.leaseSeconds * 1000,
+  };
+}
 
 /**
  * Exponential backoff with jitter (half the ceiling plus a random half), never sooner than the

@@ -15,7 +15,7 @@ import { VaultRefreshTokens } from '../vault/vault-refresh-tokens';
 import { VaultSigningKeys } from '../vault/vault-signing-keys';
 import { Reconciler } from './reconciler';
 import { TransferError } from './transfer-error';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
+import { retryPolicyOf, type RetryPolicy } from './retry-policy';
 import { TransferPlanner, type SummaryPolicy } from './transfer-planner';
 import { TransferPusher } from './transfer-pusher';
 import { TransferTransitions } from './transfer-transitions';
@@ -93,14 +93,7 @@ export function buildTransferEngine(options: EngineOptions): TransferEngine {
     signer,
     forms,
     auditRow: (event) => audit.pendingRow(event),
-    policy: {
-      ...DEFAULT_RETRY_POLICY,
-      retryLimit: config.transfers.retryLimit,
-      backoffBaseMs: config.transfers.backoffBaseMs,
-      backoffMaxMs: config.transfers.backoffMaxMs,
-      leaseMs: config.transfers.leaseSeconds * 1000,
-      ...options.policy,
-    },
+    policy: { ...retryPolicyOf(config), ...options.policy },
     node: options.node ?? randomUUID(),
     now,
     random: options.random ?? Math.random,
