@@ -7,7 +7,7 @@ import type { NationalClient } from '../national/national.client';
 import { DiscrepancyEntity, type DiscrepancyKind } from '../database/entities/discrepancy.entity';
 import { TransferEntity } from '../database/entities/transfer.entity';
 import { TransferError } from './transfer-error';
-import type { TransferTransitions } from './transfer-transitions';
+import { refuseUnlessDone, type TransferTransitions } from './transfer-transitions';
 
 export interface FieldDifference {
   path: string;
@@ -120,7 +120,7 @@ export class Reconciler {
             { submissionId: status.submissionId, reason: status.returnedReason },
             actor,
           );
-          await this.mark(transfer, 'returned');
+          await this.transitions.mark(transfer.id, 'returned');
           continue;
         }
         const detail = await this.national.submission(unitCode, status.submissionId);
@@ -141,7 +141,7 @@ export class Reconciler {
             },
             actor,
           );
-          await this.mark(transfer, 'drifted');
+          await this.transitions.mark(transfer.id, 'drifted');
         }
       }
       const known = new Set(mine.map((transfer) => transfer.formCode));
@@ -170,11 +170,6 @@ export class Reconciler {
       },
     });
     return result;
-  }
-
-  /** A transfer being pushed again meanwhile is left to that push. */
-  private async mark(transfer: TransferEntity, state: 'drifted' | 'returned'): Promise<void> {
-    await this.transitions.mark(transfer.id, state);
   }
 
   /** Opens a discrepancy unless the same one is open already. */
@@ -251,15 +246,10 @@ export class Reconciler {
             'DISCREPANCY_NOTHING_TO_REPUSH',
             `Sai lệch ${id} không gắn với lượt chuyển nào của cổng để đẩy lại`,
           );
-        const repushed = await this.transitions.repush(manager, discrepancy.transferId);
-        if (!repushed.done)
-          throw new TransferError(
-            'conflict',
-            'TRANSFER_STATE_CHANGED',
-            `Lượt chuyển ${discrepancy.transferId} đang ở trạng thái ${repushed.state ?? 'không rõ'}${repushed.leasedBy ? ' và đang được đẩy' : ''}: không đẩy lại được lúc này`,
-            undefined,
-            { state: repushed.state, leasedBy: repushed.leasedBy },
-          );
+        refuseUnlessDone(
+          discrepancy.transferId,
+          await this.transitions.repush(manager, discrepancy.transferId),
+        );
       }
       discrepancy.status = action === 'repush' ? 'repushed' : 'resolved';
       discrepancy.resolvedAt = new Date();

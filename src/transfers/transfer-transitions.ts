@@ -6,6 +6,7 @@ import {
   type TransferStep,
 } from '../database/entities/transfer.entity';
 import { PushWrite } from './push-write';
+import { TransferError } from './transfer-error';
 
 /** States a push works on: what the lease takes and each step's write expects. */
 export const PUSHABLE: readonly TransferState[] = ['mapped', 'pushing', 'unknown', 'pushed'];
@@ -81,6 +82,8 @@ export type TransitionOutcome =
   | { done: false; state: TransferState | null; leasedBy: string | null };
 
 const FREE_LEASE = '(leased_until IS NULL OR leased_until < now())';
+/** The same, of the row as it was before the UPDATE (the `before` of `change`). */
+const WAS_FREE = '(before.leased_until IS NULL OR before.leased_until < now())';
 
 /**
  * The one place a transfer's state is written. Planner, pusher, reconciler and operators ask for a
@@ -229,7 +232,7 @@ export class TransferTransitions {
     const guards: string[] = [];
     if (from) guards.push(`before.state = ANY($${parameters.push(from)}::text[])`);
     if (change.expect) guards.push(`before.state = $${parameters.push(change.expect)}`);
-    if (transition.lease === 'free') guards.push(FREE_LEASE.replace(/leased_/g, 'before.leased_'));
+    if (transition.lease === 'free') guards.push(WAS_FREE);
     if (transition.lease === 'taken') sets.push('leased_until = NULL', 'leased_by = NULL');
     // TypeORM answers an UPDATE with [rows, affected].
     const [rows] = await manager.query<
@@ -239,7 +242,7 @@ export class TransferTransitions {
          FROM (SELECT id, state, leased_until, leased_by FROM transfer WHERE id = $1 FOR UPDATE) before
         WHERE transfer.id = before.id${guards.map((guard) => ` AND ${guard}`).join('')}
         RETURNING before.state AS "from",
-                  CASE WHEN NOT ${FREE_LEASE.replace(/leased_/g, 'before.leased_')} THEN before.leased_by END AS "stoppedPush"`,
+                  CASE WHEN NOT ${WAS_FREE} THEN before.leased_by END AS "stoppedPush"`,
       parameters,
     );
     if (rows.length) return { done: true, from: rows[0].from, stoppedPush: rows[0].stoppedPush };
@@ -255,4 +258,24 @@ export class TransferTransitions {
       leasedBy: found?.held ? found.leasedBy : null,
     };
   }
+}
+
+/** A transition refused because the transfer moved meanwhile, or a push holds it. */
+export function refuseUnlessDone(id: string, outcome: TransitionOutcome): void {
+  if (outcome.done) return;
+  if (outcome.leasedBy)
+    throw new TransferError(
+      'conflict',
+      'TRANSFER_BEING_PUSHED',
+      `Lượt chuyển ${id} đang được đẩy (bản sao ${outcome.leasedBy}); thử lại khi lượt đẩy này kết thúc`,
+      undefined,
+      { state: outcome.state, leasedBy: outcome.leasedBy },
+    );
+  throw new TransferError(
+    'conflict',
+    'TRANSFER_STATE_CHANGED',
+    `Lượt chuyển ${id} vừa chuyển sang trạng thái ${outcome.state ?? 'không rõ'}; xem lại rồi thử lại`,
+    undefined,
+    { state: outcome.state },
+  );
 }

@@ -26,7 +26,7 @@ import { TransferError } from './transfer-error';
 import type { SyncResult } from './transfer-planner';
 import { queryTransfers, whereOf } from './transfer-query';
 import type { SyncJob, TransferQueue } from './transfer-queue';
-import { TransferTransitions, type TransitionOutcome } from './transfer-transitions';
+import { refuseUnlessDone, TransferTransitions } from './transfer-transitions';
 
 export interface TransfersServiceParts {
   dataSource: DataSource;
@@ -55,16 +55,10 @@ export class TransfersService {
     return this.parts.engine();
   }
 
-  /** The forms in force, to check a request before the engine (and its systems) is needed. */
-  private get forms(): FormCatalogue {
-    return (this.formCatalogue ??= FormCatalogue.load());
-  }
-
-  private formCatalogue?: FormCatalogue;
-
   /** An operator starts a sync: a dry run answers with the payloads; a real one plans and enqueues. */
   async startSync(parameters: SyncParameters, actor: string): Promise<SyncResult> {
-    const command = syncCommandOf(parameters, this.forms);
+    // Checked against the forms in force before the engine (and its systems) is needed.
+    const command = syncCommandOf(parameters, FormCatalogue.load());
     try {
       return await this.runSync({ ...command, actor }, command.dryRun);
     } catch (error) {
@@ -228,10 +222,10 @@ export class TransfersService {
       case 'cancelled':
         throw refuse('RERUN_CANCELLED', `Lượt chuyển ${id} đã bị hủy`);
       case 'drifted':
-        this.changed(id, await this.transitions.repush(this.parts.dataSource.manager, id));
+        refuseUnlessDone(id, await this.transitions.repush(this.parts.dataSource.manager, id));
         break;
       default:
-        this.changed(id, await this.transitions.retry(id, transfer.state));
+        refuseUnlessDone(id, await this.transitions.retry(id, transfer.state));
     }
     await this.parts.audit.record({
       actor,
@@ -246,26 +240,6 @@ export class TransfersService {
     });
     await this.parts.queue.push({ transferId: id, actor });
     return { id, state: (await this.find(id)).state };
-  }
-
-  /** A transition refused because the transfer moved meanwhile, or a push holds it. */
-  private changed(id: string, outcome: TransitionOutcome): void {
-    if (outcome.done) return;
-    if (outcome.leasedBy)
-      throw new TransferError(
-        'conflict',
-        'TRANSFER_BEING_PUSHED',
-        `Lượt chuyển ${id} đang được đẩy (bản sao ${outcome.leasedBy}); thử lại khi lượt đẩy này kết thúc`,
-        undefined,
-        { state: outcome.state, leasedBy: outcome.leasedBy },
-      );
-    throw new TransferError(
-      'conflict',
-      'TRANSFER_STATE_CHANGED',
-      `Lượt chuyển ${id} vừa chuyển sang trạng thái ${outcome.state ?? 'không rõ'}; xem lại rồi thử lại`,
-      undefined,
-      { state: outcome.state },
-    );
   }
 
   /** Re-runs a filtered batch, in original order per unit; each answer says what happened. */

@@ -49,7 +49,6 @@ export async function engineAgainst(
   return {
     engine,
     config,
-    national: engine.national,
     dataSource,
     audit,
     vault,
