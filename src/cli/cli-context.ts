@@ -1,7 +1,6 @@
 import { DataSource } from 'typeorm';
 import { AuditLog } from '../audit/audit-log';
 import { AuditSigner } from '../audit/audit-signer';
-import { GatewayError } from '../common/gateway-error';
 import type { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from '../database/data-source-options';
 import { pendingMigrations } from '../database/migrations';
@@ -16,13 +15,6 @@ import { CliError, note, verbConfig } from './cli-output';
 
 // What the verbs that reach the database share: the configuration, the one way to the database,
 // the vault and the transfers service from the same builder as the gateway's.
-
-/** The CLI cannot go on as things are (exit 1). */
-class GatewayErrorOfCli extends GatewayError {
-  constructor(code: string, message: string) {
-    super('unavailable', code, message);
-  }
-}
 
 /**
  * The configuration the verbs run with. In demo mode, the verbs that reach the remote systems are
@@ -59,9 +51,11 @@ export async function withDataSource<T>(
     if (options.migrated) {
       const pending = await pendingMigrations(dataSource);
       if (pending.length)
-        throw new GatewayErrorOfCli(
+        throw new CliError(
           'DATABASE_NOT_MIGRATED',
           `Cơ sở dữ liệu còn ${pending.length} migration chưa áp dụng: chạy \`npm run cli -- db migrate\` hoặc khởi động cổng (npm start)`,
+          undefined,
+          'unavailable',
         );
     }
     return await work(dataSource);
@@ -78,6 +72,13 @@ export function auditLog(dataSource: DataSource, config: AppConfig): AuditLog {
   });
 }
 
+/** The vault as the gateway opens it, its changes recorded in the audit log given. */
+function vaultOf(dataSource: DataSource, config: AppConfig, audit: AuditLog): CredentialVault {
+  return new CredentialVault(dataSource, VaultKey.fromConfig(config), (event, manager) =>
+    audit.record(event, manager),
+  );
+}
+
 /** The vault with its changes audited; what it recorded is chained before the verb ends. */
 export async function withVault<T>(
   work: (vault: CredentialVault, config: AppConfig) => Promise<T>,
@@ -85,9 +86,7 @@ export async function withVault<T>(
   const config = verbConfig();
   return withDataSource(config, async (dataSource) => {
     const log = auditLog(dataSource, config);
-    const vault = new CredentialVault(dataSource, VaultKey.fromConfig(config), (event, manager) =>
-      log.record(event, manager),
-    );
+    const vault = vaultOf(dataSource, config, log);
     try {
       return await work(vault, config);
     } finally {
@@ -108,9 +107,7 @@ export async function withTransfers<T>(
   const config = await cliConfig(options);
   return withDataSource(config, async (dataSource) => {
     const audit = auditLog(dataSource, config);
-    const vault = new CredentialVault(dataSource, VaultKey.fromConfig(config), (event, manager) =>
-      audit.record(event, manager),
-    );
+    const vault = vaultOf(dataSource, config, audit);
     const url = (dataSource.options as { url: string }).url;
     const queue = new TransferQueue(url, 'sender');
     // The engine and both clients are loaded only by the verbs that reach the remote systems.

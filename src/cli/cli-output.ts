@@ -3,15 +3,21 @@ import { GatewayError } from '../common/gateway-error';
 import type { AppConfig } from '../config/app-config';
 import { loadConfig } from '../config/load-config';
 
-// What every verb prints and who it acts as: light, so that loading it costs a verb nothing.
+// What every verb prints, who it acts as and its configuration: nothing here opens a database or
+// loads a client.
 
 export const print = (text: string): void => void process.stdout.write(`${text}\n`);
 export const note = (text: string): void => void process.stderr.write(`${text}\n`);
 
-/** A refusal of the CLI's own (a bad option): printed with its code, exit 2. */
+/** A refusal of the CLI's own: a bad option (exit 2), or what keeps the verb from running. */
 export class CliError extends GatewayError {
-  constructor(code: string, message: string, parameter?: string) {
-    super('invalid', code, message, parameter);
+  constructor(
+    code: string,
+    message: string,
+    parameter?: string,
+    kind: 'invalid' | 'unavailable' = 'invalid',
+  ) {
+    super(kind, code, message, parameter);
   }
 }
 

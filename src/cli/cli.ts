@@ -74,7 +74,7 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     if (error instanceof ConfigError) {
-      note(`[CONFIG_INVALID] ${error.message}`);
+      note(`[${error.code}] ${error.message}`);
       return EXIT_CONFIG;
     }
     if (error instanceof GatewayError) {

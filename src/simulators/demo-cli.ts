@@ -1,17 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { GatewayError } from '../common/gateway-error';
 import { DEFAULT_CREDENTIALS_FILE } from './demo-files';
 import { signIn } from './demo-sign-in';
 
-/** A demo-only refusal, with its code: the CLI prints it as it prints its own. */
-export class DemoCliError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** A demo-only refusal: the CLI prints it with its code as it prints its own. */
+class DemoCliError extends GatewayError {}
 
 /**
  * Demo-only verbs, added to the CLI in demo mode only (a production CLI never loads the
@@ -26,9 +20,15 @@ export function addDemoCommands(program: Command): void {
     .requiredOption('--role <role>', 'operator, auditor hoặc admin')
     .action(async (options: { role: string }) => {
       if (!['operator', 'auditor', 'admin'].includes(options.role))
-        throw new DemoCliError('ROLE_INVALID', '--role phải là operator, auditor hoặc admin');
+        throw new DemoCliError(
+          'invalid',
+          'ROLE_INVALID',
+          '--role phải là operator, auditor hoặc admin',
+          'role',
+        );
       if (!existsSync(DEFAULT_CREDENTIALS_FILE))
         throw new DemoCliError(
+          'unavailable',
           'DEMO_NOT_RUNNING',
           'Chưa có tài khoản demo: hãy khởi động cổng ở chế độ demo trước (npm start)',
         );
@@ -49,6 +49,7 @@ export function addDemoCommands(program: Command): void {
         demo.urls.gatewayApiResource,
       ).catch((error: unknown) => {
         throw new DemoCliError(
+          'unavailable',
           'DEMO_SIGN_IN_FAILED',
           `Không đăng nhập được ở ${demo.urls.provincialSso}: cổng có đang chạy ở chế độ demo không (npm start)? ${(error as Error).message}`,
         );

@@ -48,9 +48,13 @@ export async function listenOn(
   });
 }
 
-export async function listen(app: Express, port = 0, simulator = 'simulator'): Promise<Listening> {
+export async function listen(
+  app: Express,
+  port: number | undefined,
+  simulator: string,
+): Promise<Listening> {
   const server = http.createServer(app);
-  await listenOn(server, port, simulator);
+  await listenOn(server, port ?? 0, simulator);
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
