@@ -48,6 +48,10 @@ export type VerifyResult =
     }
   | { ok: false; seq: string; code: ChainProblem; reason: string; events: number };
 
+/** The reason given for an event whose hash does not match what it holds. */
+export const alteredReason = (seq: string | number | bigint): string =>
+  `Nội dung sự kiện ${seq} đã bị sửa: mã băm không khớp với nội dung`;
+
 /** Why a chain does not verify: a stable code beside the Vietnamese reason. */
 export type ChainProblem =
   | 'CHECKPOINT_KEY_UNTRUSTED'
@@ -185,7 +189,7 @@ export class ChainVerifier {
       this.failure = {
         seq: String(row.seq),
         code: 'EVENT_ALTERED',
-        reason: `Nội dung sự kiện ${seq} đã bị sửa: mã băm không khớp với nội dung`,
+        reason: alteredReason(seq),
       };
       return false;
     }

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { eventHash } from './audit-chain';
 import { EXPORT_KIND } from './audit-export';
 import {
+  alteredReason,
   ChainVerifier,
   contentOf,
   normalisePem,
@@ -85,10 +86,7 @@ export async function verifyExportFile(
       if (BigInt(row.seq) <= previousSeq)
         return fail('EVENT_OUT_OF_ORDER', `Sự kiện ${row.seq} sai thứ tự`);
       if (eventHash(row.prev_hash, contentOf(row)) !== row.hash)
-        return fail(
-          'EVENT_ALTERED',
-          `Nội dung sự kiện ${row.seq} đã bị sửa: mã băm không khớp với nội dung`,
-        );
+        return fail('EVENT_ALTERED', alteredReason(row.seq));
       if (
         header.checkpoint &&
         String(row.seq) === String(header.checkpoint.seq) &&

@@ -168,7 +168,7 @@ export function addTransferCommands(program: Command): void {
       );
       for (const item of page.items)
         print(
-          `${String(item.id)}  ${String(item.periodId)}  ${String(item.unitCode).padEnd(20)} ${String(item.formCode).padEnd(22)} ${String(item.kind).padEnd(10)} ${String(item.status)}`,
+          `${item.id}  ${item.periodId}  ${item.unitCode.padEnd(20)} ${item.formCode.padEnd(22)} ${item.kind.padEnd(10)} ${item.status}`,
         );
       note(
         page.nextAfter

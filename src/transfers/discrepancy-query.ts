@@ -1,12 +1,27 @@
 import type { DataSource } from 'typeorm';
 import type { DiscrepancyFilters } from './dto/transfer-requests';
 
+export interface DiscrepancyRow {
+  id: string;
+  periodId: string;
+  unitCode: string;
+  formCode: string;
+  transferId: string | null;
+  kind: string;
+  details: Record<string, unknown>;
+  status: string;
+  detectedAt: string;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  resolution: string | null;
+}
+
 /** One page of discrepancies in the order they were found; `after` is the last id shown. */
 export async function queryDiscrepancies(
   dataSource: DataSource,
   filters: DiscrepancyFilters,
   page: { limit: number; after: string | undefined },
-): Promise<{ items: Array<Record<string, unknown>>; nextAfter: string | null }> {
+): Promise<{ items: DiscrepancyRow[]; nextAfter: string | null }> {
   const parameters: unknown[] = [];
   const conditions: string[] = [];
   if (filters.status) conditions.push(`status = $${parameters.push(filters.status)}`);
@@ -17,7 +32,7 @@ export async function queryDiscrepancies(
     conditions.push(
       `(detected_at, id) > (SELECT detected_at, id FROM discrepancy WHERE id = $${parameters.push(page.after)})`,
     );
-  const items = await dataSource.query<Array<Record<string, unknown>>>(
+  const items = await dataSource.query<DiscrepancyRow[]>(
     `SELECT id, period_id AS "periodId", unit_code AS "unitCode", form_code AS "formCode",
             transfer_id AS "transferId", kind, details, status, detected_at AS "detectedAt",
             resolved_at AS "resolvedAt", resolved_by AS "resolvedBy", resolution
@@ -27,5 +42,5 @@ export async function queryDiscrepancies(
   );
   const more = items.length > page.limit;
   if (more) items.pop();
-  return { items, nextAfter: more ? String(items[items.length - 1].id) : null };
+  return { items, nextAfter: more ? items[items.length - 1].id : null };
 }
