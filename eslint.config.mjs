@@ -149,6 +149,14 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
+  {
+    // The console's one script runs in the browser.
+    files: ['src/console/assets/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { document: 'readonly', fetch: 'readonly', setTimeout: 'readonly' },
+    },
+  },
   ...boundaries,
   prettier,
 );

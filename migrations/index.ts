@@ -10,6 +10,7 @@ import { TransferEngine1795819736311 } from './1795819736311-TransferEngine';
 import { TransferAttemptNode1795820876515 } from './1795820876515-TransferAttemptNode';
 import { Discrepancies1795821534404 } from './1795821534404-Discrepancies';
 import { AuditCanonicalText1795830000000 } from './1795830000000-AuditCanonicalText';
+import { ConsoleAndBoard1796029103507 } from './1796029103507-ConsoleAndBoard';
 export const migrations: Function[] = [
   Foundation1795808114298,
   AuditTrail1795812191052,
@@ -21,4 +22,5 @@ export const migrations: Function[] = [
   TransferAttemptNode1795820876515,
   Discrepancies1795821534404,
   AuditCanonicalText1795830000000,
+  ConsoleAndBoard1796029103507,
 ];

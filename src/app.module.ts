@@ -6,6 +6,7 @@ import { AccessModule } from './access/access.module';
 import { AuditModule } from './audit/audit.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { CommonModule } from './common/common.module';
+import { ConsoleModule } from './console/console.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -38,6 +39,7 @@ export class AppModule {
         VaultModule,
         ScheduleModule.forRoot(),
         TransfersModule,
+        ...(options.config.console.enabled ? [ConsoleModule] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

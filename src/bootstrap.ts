@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
+import { securityHeaders } from './console/console-http';
 import { packageVersion } from './database/package-version';
 
 /** Builds the HTTP application the same way for `npm start`, production and the tests. */
@@ -12,6 +13,7 @@ export async function createGateway(options: AppModuleOptions): Promise<INestApp
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  app.use(securityHeaders(options.config));
   app.flushLogs();
   const document = openApiDocument(app);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json' });

@@ -88,6 +88,17 @@ async function main(): Promise<void> {
       { url, database: database.description, mode: config.mode },
       `baocao-gateway is listening on ${url} (API description at ${url}/api/docs)`,
     );
+    if (simulators && config.console.enabled) {
+      // Demo people are simulator accounts, not real ones: shown so that anyone can sign in.
+      const people = simulators.credentials.people.map(
+        (person) =>
+          `  ${person.username} / ${person.password}  (${person.role}${person.district ? `, chỉ huyện ${person.district}` : ''})`,
+      );
+      logger.info(
+        { console: url.replace('[::1]', '127.0.0.1') },
+        `Bảng điều khiển: ${config.console.redirectUri ? new URL('/', config.console.redirectUri).toString() : url} — đăng nhập bằng một trong các tài khoản demo:\n${people.join('\n')}`,
+      );
+    }
   } catch (error) {
     logger.error({ err: error }, 'could not start');
     await stop('start-up failed', 1);

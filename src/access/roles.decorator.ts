@@ -13,8 +13,16 @@ export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator =>
 /** Open to everyone, no token: health only. */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_KEY, true);
 
+/** A person limited to one district (and the units under it) or one unit, by an SSO claim. */
+export interface UnitScope {
+  kind: 'district' | 'unit';
+  code: string;
+}
+
 export interface Caller {
   subject: string;
   roles: Role[];
   name?: string;
+  /** Absent: the whole province. */
+  scope?: UnitScope;
 }

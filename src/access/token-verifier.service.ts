@@ -52,9 +52,14 @@ export class TokenVerifier {
   async verify(authorization: string | undefined): Promise<Caller> {
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization ?? '');
     if (!match) throw new TokenRefused('a bearer token is required');
+    return this.verifyToken(match[1]);
+  }
+
+  /** An access token as such (the console's, kept on the server): the same checks as a bearer's. */
+  async verifyToken(token: string): Promise<Caller> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(match[1], await this.jwks(), {
+      ({ payload } = await jwtVerify(token, await this.jwks(), {
         issuer: this.issuer,
         audience: this.config.access.audience,
         algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
@@ -71,6 +76,14 @@ export class TokenVerifier {
     const roles = (Array.isArray(claim) ? claim : [claim]).filter((role): role is Role =>
       ROLES.includes(role as Role),
     );
+    const district = payload[this.config.access.districtClaim];
+    const unit = payload[this.config.access.unitClaim];
+    const scope =
+      typeof unit === 'string' && unit
+        ? { kind: 'unit' as const, code: unit }
+        : typeof district === 'string' && district
+          ? { kind: 'district' as const, code: district }
+          : undefined;
     return {
       subject:
         typeof payload.sub === 'string'
@@ -80,6 +93,7 @@ export class TokenVerifier {
             : 'unknown',
       roles,
       name: typeof payload.name === 'string' ? payload.name : undefined,
+      ...(scope ? { scope } : {}),
     };
   }
 }

@@ -22,30 +22,32 @@ const HTTP_CODES: Record<number, { code: string; message: string }> = {
   503: { code: 'NOT_READY', message: 'Cổng chưa sẵn sàng phục vụ' },
 };
 
-/**
- * The one exception filter. Every module's typed errors (GatewayError subclasses) answer with the
- * status of their kind, their stable code, a Vietnamese message and the parameter at fault; a
- * remote system's failure is a 502 naming the system; Nest's own HttpExceptions keep their status
- * with a code; anything else is a 500 that hides the stack. Every body carries the request id.
- */
-@Catch()
-export class AllExceptionsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HTTP');
+/** How an error answers: its status and the body's code, message and the rest. */
+export interface ErrorAnswer {
+  status: number;
+  body: Record<string, unknown> & { code: string; message: string };
+  /** Logged as the server's own failure (500), or as a remote system's (502). */
+  log?: 'error' | 'remote';
+}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    const response = http.getResponse<Response>();
-    const request = http.getRequest<Request & { id?: string }>();
-    const requestId = String(request.id ?? response.getHeader('x-request-id') ?? '');
-    const answer = (status: number, body: Record<string, unknown>) =>
-      void response.status(status).json({ statusCode: status, ...body, requestId });
-    if (exception instanceof GatewayError) {
-      answer(HTTP_STATUS_OF[exception.kind], exception.toBody());
-      return;
-    }
-    if (exception instanceof RemoteSystemError) {
-      this.logger.warn({ err: exception, requestId, path: request.path }, 'remote system failed');
-      answer(502, {
+/**
+ * The one mapping of errors to answers. Every module's typed errors (GatewayError subclasses)
+ * answer with the status of their kind, their stable code, a Vietnamese message and the parameter
+ * at fault; a remote system's failure is a 502 naming the system; Nest's own HttpExceptions keep
+ * their status with a code; anything else is a 500 that hides the stack. The API answers it as
+ * JSON (below), the console as a page.
+ */
+export function answerOf(exception: unknown): ErrorAnswer {
+  if (exception instanceof GatewayError)
+    return {
+      status: HTTP_STATUS_OF[exception.kind],
+      body: exception.toBody() as ErrorAnswer['body'],
+    };
+  if (exception instanceof RemoteSystemError)
+    return {
+      status: 502,
+      log: 'remote',
+      body: {
         code: 'REMOTE_SYSTEM_FAILED',
         message: `${SYSTEM_NAMES[exception.system]} không trả lời được hoặc từ chối yêu cầu${exception.retryable ? '; có thể thử lại sau' : ''}`,
         details: {
@@ -54,31 +56,58 @@ export class AllExceptionsFilter implements ExceptionFilter {
           retryable: exception.retryable,
           cause: exception.message,
         },
-      });
-      return;
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const body = exception.getResponse();
-      const known = HTTP_CODES[status] ?? { code: `HTTP_${status}`, message: 'Yêu cầu bị từ chối' };
-      // Nest's own words go under `reason`; other fields of the body (a health check's report)
-      // stay as they are.
-      const { message: original, ...rest } =
-        typeof body === 'string' ? { message: body } : (body as Record<string, unknown>);
-      // Nest's English name of the status ("Not Found") says nothing the code does not.
-      if (typeof rest.error === 'string') delete rest.error;
-      answer(status, {
+      },
+    };
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const body = exception.getResponse();
+    const known = HTTP_CODES[status] ?? { code: `HTTP_${status}`, message: 'Yêu cầu bị từ chối' };
+    // Nest's own words go under `reason`; other fields of the body (a health check's report)
+    // stay as they are.
+    const { message: original, ...rest } =
+      typeof body === 'string' ? { message: body } : (body as Record<string, unknown>);
+    // Nest's English name of the status ("Not Found") says nothing the code does not.
+    if (typeof rest.error === 'string') delete rest.error;
+    return {
+      status,
+      body: {
         ...rest,
         code: known.code,
         message: known.message,
         ...(original !== undefined ? { reason: original } : {}),
-      });
-      return;
-    }
-    this.logger.error({ err: exception, requestId, path: request.path }, 'unhandled error');
-    answer(500, {
+      },
+    };
+  }
+  return {
+    status: 500,
+    log: 'error',
+    body: {
       code: 'INTERNAL_ERROR',
       message: 'Lỗi nội bộ của cổng; hãy báo mã yêu cầu (requestId) cho bộ phận hỗ trợ',
-    });
+    },
+  };
+}
+
+/** The request id pino-http gave the request (also in the x-request-id header). */
+export function requestIdOf(request: Request & { id?: unknown }, response: Response): string {
+  return String(request.id ?? response.getHeader('x-request-id') ?? '');
+}
+
+/** The one exception filter of the API: answerOf as JSON, with the request id in every body. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request & { id?: string }>();
+    const requestId = requestIdOf(request, response);
+    const { status, body, log } = answerOf(exception);
+    if (log === 'remote')
+      this.logger.warn({ err: exception, requestId, path: request.path }, 'remote system failed');
+    if (log === 'error')
+      this.logger.error({ err: exception, requestId, path: request.path }, 'unhandled error');
+    response.status(status).json({ statusCode: status, ...body, requestId });
   }
 }

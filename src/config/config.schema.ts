@@ -163,6 +163,32 @@ export const configSchema = z
         issuer: optionalUrl,
         audience: z.string().min(1).default('urn:baocao:gateway-api'),
         roleClaim: z.string().min(1).default('role'),
+        /** A claim that limits a person to one district (its code) and the units under it. */
+        districtClaim: z.string().min(1).default('district'),
+        /** A claim that limits a person to one unit (its code). */
+        unitClaim: z.string().min(1).default('unit'),
+      })
+      .strict()
+      .prefault({}),
+    console: z
+      .object({
+        /** The console at / (off: the gateway serves its API only). */
+        enabled: flag.default(true),
+        /** The console's client at SSO Quảng Ngãi (authorization code with PKCE). */
+        clientId: optionalText,
+        clientSecret: optionalText,
+        /** Where the SSO sends people back: https://<gateway>/auth/callback, as registered there. */
+        redirectUri: optionalUrl,
+        /** A session unused this long ends. */
+        idleMinutes: positiveInt.default(30),
+        /** A session ends this long after sign-in, used or not. */
+        maxHours: positiveInt.default(12),
+        /** How often the gateway asks the SSO whether the person's session still stands. */
+        ssoCheckSeconds: positiveInt.default(60),
+        /** auto: Secure cookies unless the console is reached on a loopback address. */
+        secureCookies: z.enum(['auto', 'always', 'never']).default('auto'),
+        /** A unit with nothing confirmed this many days before its deadline is at risk. */
+        atRiskDays: z.coerce.number().int().min(0).max(60).default(3),
       })
       .strict()
       .prefault({}),
@@ -265,6 +291,17 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   ACCESS_ISSUER: 'access.issuer',
   ACCESS_AUDIENCE: 'access.audience',
   ACCESS_ROLE_CLAIM: 'access.roleClaim',
+  ACCESS_DISTRICT_CLAIM: 'access.districtClaim',
+  ACCESS_UNIT_CLAIM: 'access.unitClaim',
+  CONSOLE_ENABLED: 'console.enabled',
+  CONSOLE_CLIENT_ID: 'console.clientId',
+  CONSOLE_CLIENT_SECRET: 'console.clientSecret',
+  CONSOLE_REDIRECT_URI: 'console.redirectUri',
+  CONSOLE_IDLE_MINUTES: 'console.idleMinutes',
+  CONSOLE_MAX_HOURS: 'console.maxHours',
+  CONSOLE_SSO_CHECK_SECONDS: 'console.ssoCheckSeconds',
+  CONSOLE_SECURE_COOKIES: 'console.secureCookies',
+  CONSOLE_AT_RISK_DAYS: 'console.atRiskDays',
   NATIONAL_BASE_URL: 'national.baseUrl',
   NATIONAL_IDP_ISSUER: 'national.idpIssuer',
   NATIONAL_SCOPE: 'national.scope',
@@ -304,6 +341,7 @@ export const environmentKeys: Readonly<Record<string, string>> = {
 /** Keys whose values are secrets: never printed, never logged. */
 export const secretKeys: ReadonlySet<string> = new Set([
   'provincial.clientSecret',
+  'console.clientSecret',
   'audit.signingKey',
   'vault.key',
 ]);

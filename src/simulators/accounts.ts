@@ -15,6 +15,8 @@ export interface ProvincialPerson {
   password: string;
   name: string;
   role: 'operator' | 'auditor' | 'admin';
+  /** A district officer sees and acts on that district's units only. */
+  district?: string;
 }
 
 /** Demo secrets are derived from the seed, so a rehearsal can be repeated with the same accounts. */
@@ -76,6 +78,12 @@ export function provincialPeople(seed: string | number): ProvincialPerson[] {
     },
     { username: 'thanhtra@quangngai.gov.vn', name: 'Thanh tra tỉnh (demo)', role: 'auditor' },
     { username: 'quantri@quangngai.gov.vn', name: 'Quản trị hệ thống (demo)', role: 'admin' },
+    {
+      username: 'vanphong.binhson@quangngai.gov.vn',
+      name: 'Văn phòng HĐND-UBND huyện Bình Sơn (demo)',
+      role: 'operator',
+      district: 'QNG-H-BINHSON',
+    },
   ].map(
     (person) =>
       ({

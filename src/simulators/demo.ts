@@ -37,6 +37,13 @@ export function pointAtSimulators(config: AppConfig, simulators: RunningSimulato
       clientId: simulators.credentials.provincialClient.clientId,
       clientSecret: simulators.credentials.provincialClient.clientSecret,
     },
+    console: {
+      ...config.console,
+      clientId: config.console.clientId ?? simulators.credentials.consoleClient.clientId,
+      clientSecret: config.console.clientSecret ?? simulators.credentials.consoleClient.clientSecret,
+      redirectUri:
+        config.console.redirectUri ?? simulators.credentials.consoleClient.redirectUris[0],
+    },
     national: {
       ...config.national,
       baseUrl: simulators.urls.nationalReports,

@@ -14,6 +14,8 @@ export interface IdpClient {
   clientSecret: string;
   grantTypes: Array<'client_credentials' | 'authorization_code' | 'refresh_token'>;
   redirectUris?: string[];
+  /** Where RP-initiated sign-out may send the browser back. */
+  postLogoutRedirectUris?: string[];
   /** Claims added to its access tokens (a national account's unit and rights, say). */
   claims?: Record<string, unknown>;
 }
@@ -152,6 +154,7 @@ export class SimulatedIdentityProvider {
         grant_types: client.grantTypes,
         response_types: client.grantTypes.includes('authorization_code') ? ['code'] : [],
         redirect_uris: client.redirectUris ?? [],
+        post_logout_redirect_uris: client.postLogoutRedirectUris ?? [],
         token_endpoint_auth_method: 'client_secret_basic',
       })),
       jwks: { keys: [signingKey] },
@@ -162,6 +165,21 @@ export class SimulatedIdentityProvider {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
         revocation: { enabled: true },
+        rpInitiatedLogout: {
+          enabled: true,
+          // The SSO's own sign-out page, in Vietnamese, without inline script.
+          logoutSource: (context, form) => {
+            context.body =
+              `<!doctype html><html lang="vi"><meta charset="utf-8"><title>${this.options.name}</title>` +
+              `<h1>Đăng xuất khỏi SSO?</h1>${form}` +
+              `<button type="submit" form="op.logoutForm" value="yes" name="logout">Đăng xuất</button> ` +
+              `<button type="submit" form="op.logoutForm">Ở lại</button></html>`;
+          },
+          postLogoutSuccessSource: (context) => {
+            context.body =
+              '<!doctype html><html lang="vi"><meta charset="utf-8"><p>Đã đăng xuất khỏi SSO.</p></html>';
+          },
+        },
         introspection: { enabled: true },
         resourceIndicators: {
           enabled: true,

@@ -136,13 +136,16 @@ export async function startSimulators(options: SimulatorsOptions = {}): Promise<
           clientSecret: consoleClient.clientSecret,
           grantTypes: ['authorization_code', 'refresh_token'],
           redirectUris,
+          postLogoutRedirectUris: redirectUris.map((uri) =>
+            new URL('/auth/signed-out', uri).toString(),
+          ),
         },
       ],
       people: people.map((person) => ({
         username: person.username,
         password: person.password,
         name: person.name,
-        claims: { role: person.role },
+        claims: { role: person.role, ...(person.district ? { district: person.district } : {}) },
       })),
       resources: [
         { indicator: 'urn:baocao:provincial-api', scope: PROVINCIAL_SCOPE },

@@ -22,6 +22,7 @@ import {
 import type { SatisfactionLevels } from '../mapping/satisfaction';
 import type { NationalClient } from '../national/national.client';
 import type { ProvincialClient } from '../provincial/provincial.client';
+import { keepIntakes, keepUnits, type IntakeRow } from './report-intake';
 import type { TransferTransitions } from './transfer-transitions';
 
 export type SummaryPolicy = 'children-or-deadline' | 'children' | 'immediately';
@@ -129,6 +130,24 @@ export class TransferPlanner {
     const units = request.units ? new Set(request.units) : undefined;
     const forms = request.forms ? new Set(request.forms) : undefined;
     const since = request.dryRun ? undefined : await this.extractFrom(request.periodId, units);
+    const intakes: IntakeRow[] = [];
+    const intake = (
+      report: ProvincialReport,
+      outcome: IntakeRow['outcome'],
+      reason: string | null,
+      problems: FieldError[] = [],
+    ) =>
+      intakes.push({
+        periodId: report.periodId,
+        reportId: report.reportId,
+        unitCode: report.officeCode,
+        reportStatus: report.status,
+        approvedAt: report.approvedAt,
+        outcome,
+        reason,
+        problems,
+      });
+    if (!request.dryRun) await keepUnits(this.deps.dataSource, context.units.units, this.now());
     for await (const report of this.deps.provincial.reports({
       periodId: request.periodId,
       ...(since ? { updatedSince: since.toISOString() } : {}),
@@ -142,6 +161,7 @@ export class TransferPlanner {
           unitCode: report.officeCode,
           reason: mapping.skipReason ?? 'not eligible',
         });
+        intake(report, 'skipped', mapping.skipReason);
         continue;
       }
       if (!mapping.forms.length && mapping.problems.length) {
@@ -150,6 +170,12 @@ export class TransferPlanner {
           unitCode: report.officeCode,
           reason: mapping.problems.map((issue) => issue.message).join('; '),
         });
+        intake(
+          report,
+          'invalid',
+          mapping.problems.map((issue) => issue.message).join('; '),
+          mapping.problems,
+        );
         await this.deps.record({
           actor: request.actor,
           action: 'transfer.extract',
@@ -161,6 +187,7 @@ export class TransferPlanner {
         continue;
       }
       const unit = context.units.get(report.officeCode);
+      intake(report, 'planned', null);
       for (const form of mapping.forms) {
         if (forms && !forms.has(form.formCode)) continue;
         if (request.dryRun) {
@@ -171,6 +198,7 @@ export class TransferPlanner {
         tally(result, outcome, form);
       }
     }
+    if (!request.dryRun) await keepIntakes(this.deps.dataSource, intakes, this.now());
     await this.summaries(request, context, result, units, forms);
     await this.deps.record({
       actor: request.actor,

@@ -10,6 +10,10 @@ import { TransferEntity } from './transfer.entity';
 import { CredentialEntity } from './credential.entity';
 import { SignInRequestEntity } from './sign-in-request.entity';
 import { GatewayNodeEntity } from './gateway-node.entity';
+import { ConsoleSessionEntity } from './console-session.entity';
+import { ConsoleSignInEntity } from './console-sign-in.entity';
+import { ProvincialUnitEntity } from './provincial-unit.entity';
+import { ReportIntakeEntity } from './report-intake.entity';
 
 /** Every entity, listed as classes so the same options work from ts-jest and from dist. */
 export const entities = [
@@ -25,4 +29,8 @@ export const entities = [
   TransferVersionEntity,
   ExtractionCursorEntity,
   DiscrepancyEntity,
+  ProvincialUnitEntity,
+  ReportIntakeEntity,
+  ConsoleSessionEntity,
+  ConsoleSignInEntity,
 ];

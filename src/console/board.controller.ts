@@ -1,0 +1,112 @@
+import { Controller, Get, Param, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { Public, Roles } from '../access/roles.decorator';
+import {
+  isPeriodId,
+  parsePeriod,
+  periodContaining,
+  previousPeriod,
+  type Period,
+} from '../catalog/periods';
+import {
+  BOARD_WORDS,
+  BoardQuery,
+  URGENCY_WORDS,
+  defaultBoardPeriod,
+  type BoardCategory,
+} from './board-query';
+import { ConsoleError } from './console-sessions';
+import { ConsoleErrorFilter, ConsoleGuard, Person } from './console-http';
+import type { ConsolePerson } from './console-sessions';
+import { page } from './layout';
+import { boardPage, groupPage } from './pages/board-page';
+import { periodName } from './format';
+
+/** The last eight quarters, newest first: the board's period picker. */
+export function recentQuarters(now = new Date()): Period[] {
+  const periods: Period[] = [];
+  let period = periodContaining('quarter', now);
+  for (let count = 0; count < 8; count++) {
+    periods.push(period);
+    period = previousPeriod(period);
+  }
+  return periods;
+}
+
+export function periodOf(value: unknown): Period {
+  if (value === undefined || value === '') return defaultBoardPeriod(new Date());
+  if (typeof value !== 'string' || !isPeriodId(value))
+    throw new ConsoleError(
+      'invalid',
+      'PERIOD_INVALID',
+      `Kỳ báo cáo ${JSON.stringify(value)} không đúng dạng (ví dụ 2025-Q1)`,
+      'period',
+    );
+  return parsePeriod(value);
+}
+
+/** The period board: the home page. */
+@ApiExcludeController()
+@Public()
+@UseGuards(ConsoleGuard)
+@UseFilters(ConsoleErrorFilter)
+@Roles('operator', 'auditor', 'admin')
+@Controller()
+export class BoardController {
+  constructor(private readonly boards: BoardQuery) {}
+
+  @Get()
+  async board(@Person() person: ConsolePerson, @Query('period') periodId?: string) {
+    const period = periodOf(periodId);
+    const periods = recentQuarters();
+    if (!periods.some((candidate) => candidate.id === period.id)) periods.push(period);
+    const board = await this.boards.board(period.id, person.scope);
+    return page(
+      { title: `Bảng theo kỳ: ${periodName(period.id)}`, person, section: '/' },
+      boardPage(board, periods),
+    ).markup;
+  }
+
+  @Get('board/:period/:group')
+  async group(
+    @Person() person: ConsolePerson,
+    @Param('period') periodId: string,
+    @Param('group') groupKey: string,
+    @Query('category') category?: string,
+    @Query('urgency') urgency?: string,
+  ) {
+    const period = periodOf(periodId);
+    if (category !== undefined && !(category in BOARD_WORDS))
+      throw new ConsoleError(
+        'invalid',
+        'FILTER_VALUE_UNKNOWN',
+        `Tình trạng "${category}" không có`,
+        'category',
+      );
+    if (urgency !== undefined && !(urgency in URGENCY_WORDS))
+      throw new ConsoleError(
+        'invalid',
+        'FILTER_VALUE_UNKNOWN',
+        `Mức hạn "${urgency}" không có`,
+        'urgency',
+      );
+    const board = await this.boards.board(period.id, person.scope);
+    const group = board.groups.find((candidate) => candidate.key === groupKey);
+    const cells = group
+      ? await this.boards.cells(period.id, groupKey, person.scope, {
+          category: category as BoardCategory | undefined,
+          urgency: urgency as 'overdue' | 'at-risk' | undefined,
+        })
+      : [];
+    const name = group?.name ?? groupKey;
+    const filterWord = category
+      ? BOARD_WORDS[category as BoardCategory]
+      : urgency
+        ? URGENCY_WORDS[urgency as 'overdue' | 'at-risk']
+        : undefined;
+    return page(
+      { title: `${name}: ${periodName(period.id)}`, person, section: '/' },
+      groupPage(period, name, cells, filterWord),
+    ).markup;
+  }
+}
