@@ -13,11 +13,12 @@ import { BoardQuery } from './board-query';
 import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleGuard } from './console-http';
 import { ConsoleSessions } from './console-sessions';
+import { TransferPagesController } from './transfer-pages.controller';
 
 /** The console at /: pages rendered on the server over the same services as the API. */
 @Module({
   imports: [AccessModule, AuditModule, VaultModule, TransfersModule],
-  controllers: [AssetsController, ConsoleAuthController, BoardController],
+  controllers: [AssetsController, ConsoleAuthController, BoardController, TransferPagesController],
   providers: [
     ConsoleSessions,
     ConsoleGuard,

@@ -6,7 +6,7 @@ export const STATE_WORDS: Record<TransferState, string> = {
   extracted: 'Đã lập',
   mapped: 'Sẵn sàng gửi',
   pushing: 'Đang gửi',
-  pushed: 'Đang gửi',
+  pushed: 'Đã gửi, chờ xác nhận',
   confirmed: 'Đã xác nhận',
   invalid: 'Không hợp lệ',
   failed: 'Gửi thất bại',

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { TransferState } from '../database/entities/transfer.entity';
 import type { TransferFilters } from './dto/transfer-requests';
+import { scopeCondition } from './unit-scope';
 
 export function whereOf(filters: TransferFilters, parameters: unknown[]): string[] {
   const conditions: string[] = [];
@@ -9,6 +10,8 @@ export function whereOf(filters: TransferFilters, parameters: unknown[]): string
   if (filters.unit) conditions.push(`unit_code = ANY($${parameters.push(filters.unit)})`);
   if (filters.form) conditions.push(`form_code = $${parameters.push(filters.form)}`);
   if (filters.level) conditions.push(`level = $${parameters.push(filters.level)}`);
+  const scope = scopeCondition(filters.scope, 'unit_code', parameters);
+  if (scope) conditions.push(scope);
   return conditions;
 }
 

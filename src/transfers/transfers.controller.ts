@@ -39,8 +39,11 @@ export class TransfersController {
   @ApiFilters()
   @ApiQuery({ name: 'after', required: false })
   @ApiQuery({ name: 'limit', required: false })
-  list(@Query() query: Record<string, unknown>) {
-    return this.transfers.list(parseTransferFilters(query), parsePage(query, 'uuid'));
+  list(@Query() query: Record<string, unknown>, @CurrentCaller() caller: Caller) {
+    return this.transfers.list(
+      { ...parseTransferFilters(query), scope: caller.scope },
+      parsePage(query, 'uuid'),
+    );
   }
 
   @Get('transfers/:id')
@@ -49,8 +52,8 @@ export class TransfersController {
     summary:
       'One transfer with its content versions, every attempt (bodies included) and the discrepancies reconciliation found (with field-level diffs).',
   })
-  show(@Param('id') id: string) {
-    return this.transfers.show(id);
+  show(@Param('id') id: string, @CurrentCaller() caller: Caller) {
+    return this.transfers.show(id, caller.scope);
   }
 
   @Post('transfers/:id/rerun')
@@ -63,7 +66,7 @@ export class TransfersController {
     @Body() body: { reason?: unknown },
     @CurrentCaller() caller: Caller,
   ) {
-    return this.transfers.rerun(id, caller.subject, body?.reason);
+    return this.transfers.rerun(id, caller.subject, body?.reason, caller.scope);
   }
 
   @Post('transfers/rerun')
@@ -77,7 +80,11 @@ export class TransfersController {
     @Body() body: { reason?: unknown },
     @CurrentCaller() caller: Caller,
   ) {
-    return this.transfers.rerunBatch(parseTransferFilters(query), caller.subject, body?.reason);
+    return this.transfers.rerunBatch(
+      { ...parseTransferFilters(query), scope: caller.scope },
+      caller.subject,
+      body?.reason,
+    );
   }
 
   @Post('reconcile')
@@ -129,6 +136,6 @@ export class TransfersController {
     @Body() body: { reason?: unknown },
     @CurrentCaller() caller: Caller,
   ) {
-    return this.transfers.cancel(id, caller.subject, body?.reason);
+    return this.transfers.cancel(id, caller.subject, body?.reason, caller.scope);
   }
 }

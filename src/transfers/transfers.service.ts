@@ -20,13 +20,16 @@ import {
   type SyncParameters,
   type TransferFilters,
 } from './dto/transfer-requests';
-import type { ReconcileResult } from './reconciler';
+import { diffPackets, type ReconcileResult } from './reconciler';
+import type { SubmissionPacket } from '../contracts/national-wire';
 import type { TransferEngine } from './transfer-engine';
 import { TransferError } from './transfer-error';
 import type { SyncResult } from './transfer-planner';
 import { queryTransfers, whereOf } from './transfer-query';
 import type { SyncJob, TransferQueue } from './transfer-queue';
 import { refuseUnlessDone, TransferTransitions } from './transfer-transitions';
+import { assertInScope } from './unit-scope';
+import type { UnitScope } from '../access/roles.decorator';
 
 export interface TransfersServiceParts {
   dataSource: DataSource;
@@ -129,8 +132,8 @@ export class TransfersService {
     return queryTransfers(this.parts.dataSource, filters, page.after, page.limit);
   }
 
-  async show(id: string) {
-    const transfer = await this.find(id);
+  async show(id: string, scope?: UnitScope) {
+    const transfer = await this.find(id, scope);
     const { dataSource } = this.parts;
     const [attempts, versions, discrepancies] = await Promise.all([
       dataSource
@@ -147,7 +150,28 @@ export class TransfersService {
     return { transfer, versions, attempts, discrepancies };
   }
 
-  private async find(id: string): Promise<TransferEntity> {
+  /**
+   * The copy the national system holds for a transfer, beside ours: its latest version and the
+   * fields where the two differ. Undefined when nothing was submitted yet.
+   */
+  async nationalCopy(id: string, scope?: UnitScope) {
+    const transfer = await this.find(id, scope);
+    if (!transfer.submissionId || !transfer.payload) return undefined;
+    const detail = await this.engine.national.submission(transfer.unitCode, transfer.submissionId);
+    const held = detail.versions.at(-1)?.packet ?? null;
+    return {
+      submissionId: detail.submissionId,
+      status: detail.status,
+      updatedAt: detail.updatedAt,
+      sameContent: detail.clientReference === transfer.contentKey,
+      held,
+      differences: held
+        ? diffPackets(transfer.payload as unknown as SubmissionPacket, held)
+        : [],
+    };
+  }
+
+  private async find(id: string, scope?: UnitScope): Promise<TransferEntity> {
     const transfer = await this.parts.dataSource
       .getRepository(TransferEntity)
       .findOneBy({ id: transferIdOf(id) });
@@ -158,6 +182,7 @@ export class TransfersService {
         `Không có lượt chuyển ${id}`,
         'id',
       );
+    await assertInScope(this.parts.dataSource, transfer.unitCode, scope);
     return transfer;
   }
 
@@ -167,9 +192,14 @@ export class TransfersService {
    * again, since only new data can fix it. Something confirmed with the same content is refused,
    * with the reason.
    */
-  async rerun(id: string, actor: string, reason: unknown): Promise<{ id: string; state: string }> {
+  async rerun(
+    id: string,
+    actor: string,
+    reason: unknown,
+    scope?: UnitScope,
+  ): Promise<{ id: string; state: string }> {
     const why = reasonOf(reason);
-    const transfer = await this.find(id);
+    const transfer = await this.find(id, scope);
     const refuse = (code: string, message: string, details?: Record<string, unknown>) =>
       new TransferError('conflict', code, message, undefined, details);
     switch (transfer.state) {
@@ -242,20 +272,29 @@ export class TransfersService {
     return { id, state: (await this.find(id)).state };
   }
 
-  /** Re-runs a filtered batch, in original order per unit; each answer says what happened. */
-  async rerunBatch(filters: TransferFilters, actor: string, reason: unknown) {
-    const why = reasonOf(reason);
+  /** What a batch re-run would touch: up to 1,000 transfers not confirmed, in the order it goes. */
+  async batchTargets(filters: TransferFilters) {
     const parameters: unknown[] = [];
     const conditions = whereOf(filters, parameters);
     conditions.push(`state <> 'confirmed'`);
-    const rows = await this.parts.dataSource.query<Array<{ id: string }>>(
-      `SELECT id FROM transfer WHERE ${conditions.join(' AND ')} ORDER BY unit_code, created_at, form_code LIMIT 1000`,
+    return this.parts.dataSource.query<
+      Array<{ id: string; unitCode: string; formCode: string; periodId: string; state: string }>
+    >(
+      `SELECT id, unit_code AS "unitCode", form_code AS "formCode", period_id AS "periodId", state
+         FROM transfer WHERE ${conditions.join(' AND ')}
+        ORDER BY unit_code, created_at, form_code LIMIT 1000`,
       parameters,
     );
+  }
+
+  /** Re-runs a filtered batch, in original order per unit; each answer says what happened. */
+  async rerunBatch(filters: TransferFilters, actor: string, reason: unknown) {
+    const why = reasonOf(reason);
+    const rows = await this.batchTargets(filters);
     const results: Array<{ id: string; state?: string; code?: string; refused?: string }> = [];
     for (const { id } of rows) {
       try {
-        results.push(await this.rerun(id, actor, why));
+        results.push(await this.rerun(id, actor, why, filters.scope));
       } catch (error) {
         if (!(error instanceof TransferError)) throw error;
         results.push({ id, code: error.code, refused: error.message });
@@ -268,9 +307,14 @@ export class TransfersService {
    * Cancels a transfer that is not confirmed. A push in flight loses its lease and stops at its
    * next write; what it had sent stays in its attempts and the audit trail.
    */
-  async cancel(id: string, actor: string, reason: unknown): Promise<{ id: string; state: string }> {
+  async cancel(
+    id: string,
+    actor: string,
+    reason: unknown,
+    scope?: UnitScope,
+  ): Promise<{ id: string; state: string }> {
     const why = reasonOf(reason);
-    const transfer = await this.find(id);
+    const transfer = await this.find(id, scope);
     await this.parts.dataSource.transaction(async (manager) => {
       const outcome = await this.transitions.cancel(manager, id);
       if (!outcome.done)

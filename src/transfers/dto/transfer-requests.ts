@@ -1,3 +1,4 @@
+import type { UnitScope } from '../../access/roles.decorator';
 import type { FormCatalogue } from '../../catalog/forms';
 import { isPeriodId, parsePeriod } from '../../catalog/periods';
 import { isUuid } from '../../common/paging';
@@ -168,6 +169,8 @@ export interface TransferFilters {
   unit?: string[];
   form?: string;
   level?: string;
+  /** The caller's district or unit (from their token, never from the query). */
+  scope?: UnitScope;
 }
 
 /** Transfer filters from query text (API or CLI): status and unit may be comma-separated lists. */
