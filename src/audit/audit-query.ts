@@ -14,9 +14,11 @@ export interface AuditFilters {
   action?: string;
   outcome?: string;
   transferId?: string;
+  /** Only events of these units (a person limited to a district or a unit). */
+  unitCodes?: string[];
 }
 
-const COLUMNS: Record<Exclude<keyof AuditFilters, 'since' | 'until'>, string> = {
+const COLUMNS: Record<Exclude<keyof AuditFilters, 'since' | 'until' | 'unitCodes'>, string> = {
   unitCode: 'unit_code',
   periodId: 'period_id',
   formCode: 'form_code',
@@ -30,6 +32,7 @@ export function filterClause(filters: AuditFilters, parameters: unknown[]): stri
   const conditions: string[] = [];
   if (filters.since) conditions.push(`occurred_at >= $${parameters.push(filters.since)}`);
   if (filters.until) conditions.push(`occurred_at < $${parameters.push(filters.until)}`);
+  if (filters.unitCodes) conditions.push(`unit_code = ANY($${parameters.push(filters.unitCodes)})`);
   for (const [key, column] of Object.entries(COLUMNS) as Array<[keyof typeof COLUMNS, string]>) {
     const value = filters[key];
     if (value !== undefined) conditions.push(`${column} = $${parameters.push(value)}`);

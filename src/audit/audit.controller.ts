@@ -79,9 +79,7 @@ export class AuditController {
       'The signed checkpoints, with the public key, for auditors to keep outside the system.',
   })
   checkpoints() {
-    return this.dataSource.query(
-      'SELECT seq, hash, signed_at, key_id, public_key, signature FROM audit_checkpoint ORDER BY seq',
-    );
+    return this.audit.checkpoints();
   }
 
   @Get('export')

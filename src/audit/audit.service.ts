@@ -9,7 +9,7 @@ import { type AppConfig, InjectConfig } from '../config/app-config';
 import { GatewayNodeService } from '../database/gateway-node.service';
 import { AuditLog, type AuditEventInput } from './audit-log';
 import { AuditSigner } from './audit-signer';
-import { verifyAuditChain, type VerifyResult } from './audit-verifier';
+import { verifyAuditChain, type CheckpointRow, type VerifyResult } from './audit-verifier';
 
 /**
  * The one audit module the gateway records through. Recording is an insert (durable at once);
@@ -45,6 +45,13 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
 
   checkpoint(): Promise<{ seq: string; hash: string } | undefined> {
     return this.log.checkpoint();
+  }
+
+  /** The signed checkpoints with their public keys, oldest first. */
+  checkpoints(): Promise<CheckpointRow[]> {
+    return this.dataSource.query<CheckpointRow[]>(
+      'SELECT seq, hash, signed_at, key_id, public_key, signature FROM audit_checkpoint ORDER BY seq',
+    );
   }
 
   verify(options: { fromCheckpoint?: boolean } = {}): Promise<VerifyResult> {

@@ -90,7 +90,8 @@ export function answerOf(exception: unknown): ErrorAnswer {
 
 /** The request id pino-http gave the request (also in the x-request-id header). */
 export function requestIdOf(request: Request & { id?: unknown }, response: Response): string {
-  return String(request.id ?? response.getHeader('x-request-id') ?? '');
+  const id = request.id ?? response.getHeader('x-request-id');
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : '';
 }
 
 /** The one exception filter of the API: answerOf as JSON, with the request id in every body. */

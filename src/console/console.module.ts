@@ -14,11 +14,22 @@ import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleGuard } from './console-http';
 import { ConsoleSessions } from './console-sessions';
 import { TransferPagesController } from './transfer-pages.controller';
+import { ActionPagesController } from './action-pages.controller';
+import { AuditPagesController } from './audit-pages.controller';
+import { AdminPagesController } from './admin-pages.controller';
 
 /** The console at /: pages rendered on the server over the same services as the API. */
 @Module({
   imports: [AccessModule, AuditModule, VaultModule, TransfersModule],
-  controllers: [AssetsController, ConsoleAuthController, BoardController, TransferPagesController],
+  controllers: [
+    AssetsController,
+    ConsoleAuthController,
+    BoardController,
+    TransferPagesController,
+    ActionPagesController,
+    AuditPagesController,
+    AdminPagesController,
+  ],
   providers: [
     ConsoleSessions,
     ConsoleGuard,

@@ -164,7 +164,11 @@ export class SimulatedIdentityProvider {
       features: {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
-        revocation: { enabled: true },
+        revocation: {
+          enabled: true,
+          // A client revokes only its own tokens.
+          allowedPolicy: (_context, client, token) => token.clientId === client.clientId,
+        },
         rpInitiatedLogout: {
           enabled: true,
           // The SSO's own sign-out page, in Vietnamese, without inline script.

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { DiscrepancyFilters } from './dto/transfer-requests';
+import { scopeCondition } from './unit-scope';
 
 export interface DiscrepancyRow {
   id: string;
@@ -28,6 +29,8 @@ export async function queryDiscrepancies(
   if (filters.kind) conditions.push(`kind = $${parameters.push(filters.kind)}`);
   if (filters.period) conditions.push(`period_id = $${parameters.push(filters.period)}`);
   if (filters.unit) conditions.push(`unit_code = $${parameters.push(filters.unit)}`);
+  const scope = scopeCondition(filters.scope, 'unit_code', parameters);
+  if (scope) conditions.push(scope);
   if (page.after)
     conditions.push(
       `(detected_at, id) > (SELECT detected_at, id FROM discrepancy WHERE id = $${parameters.push(page.after)})`,

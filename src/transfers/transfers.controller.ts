@@ -27,7 +27,7 @@ export class TransfersController {
       'Start a sync: {periodId, units?, forms?, dryRun?, reason?}. A dry run answers with each payload and its difference from the national copy, and sends nothing.',
   })
   sync(@Body() body: SyncParameters, @CurrentCaller() caller: Caller) {
-    return this.transfers.startSync(body ?? {}, caller.subject);
+    return this.transfers.startSync(body ?? {}, caller.subject, caller.scope);
   }
 
   @Get('transfers')
@@ -97,7 +97,7 @@ export class TransfersController {
     @Body() body: { periodId?: unknown; units?: unknown },
     @CurrentCaller() caller: Caller,
   ) {
-    return this.transfers.reconcile(body ?? {}, caller.subject);
+    return this.transfers.reconcile(body ?? {}, caller.subject, caller.scope);
   }
 
   @Get('discrepancies')
@@ -113,8 +113,8 @@ export class TransfersController {
   @ApiQuery({ name: 'unit', required: false })
   @ApiQuery({ name: 'after', required: false })
   @ApiQuery({ name: 'limit', required: false })
-  discrepancies(@Query() query: Record<string, unknown>) {
-    return this.transfers.discrepancies(query, parsePage(query, 'uuid'));
+  discrepancies(@Query() query: Record<string, unknown>, @CurrentCaller() caller: Caller) {
+    return this.transfers.discrepancies(query, parsePage(query, 'uuid'), caller.scope);
   }
 
   @Post('discrepancies/:id/resolve')
@@ -125,7 +125,7 @@ export class TransfersController {
     @Body() body: { reason?: unknown; action?: unknown },
     @CurrentCaller() caller: Caller,
   ) {
-    return this.transfers.resolveDiscrepancy(id, caller.subject, body ?? {});
+    return this.transfers.resolveDiscrepancy(id, caller.subject, body ?? {}, caller.scope);
   }
 
   @Post('transfers/:id/cancel')

@@ -7,8 +7,8 @@ import type { AppConfig } from '../config/app-config';
 import { DiscrepancyEntity } from '../database/entities/discrepancy.entity';
 import { TransferAttemptEntity } from '../database/entities/transfer-attempt.entity';
 import { TransferVersionEntity } from '../database/entities/transfer-version.entity';
-import { TransferEntity } from '../database/entities/transfer.entity';
-import { queryDiscrepancies } from './discrepancy-query';
+import { TransferEntity, type TransferState } from '../database/entities/transfer.entity';
+import { queryDiscrepancies, type DiscrepancyRow } from './discrepancy-query';
 import {
   discrepancyFiltersOf,
   discrepancyIdOf,
@@ -28,7 +28,7 @@ import type { SyncResult } from './transfer-planner';
 import { queryTransfers, whereOf } from './transfer-query';
 import type { SyncJob, TransferQueue } from './transfer-queue';
 import { refuseUnlessDone, TransferTransitions } from './transfer-transitions';
-import { assertInScope } from './unit-scope';
+import { assertInScope, unitsInScope } from './unit-scope';
 import type { UnitScope } from '../access/roles.decorator';
 
 export interface TransfersServiceParts {
@@ -59,9 +59,17 @@ export class TransfersService {
   }
 
   /** An operator starts a sync: a dry run answers with the payloads; a real one plans and enqueues. */
-  async startSync(parameters: SyncParameters, actor: string): Promise<SyncResult> {
+  async startSync(
+    parameters: SyncParameters,
+    actor: string,
+    scope?: UnitScope,
+  ): Promise<SyncResult> {
     // Checked against the forms in force before the engine (and its systems) is needed.
-    const command = syncCommandOf(parameters, FormCatalogue.load());
+    const checked = syncCommandOf(parameters, FormCatalogue.load());
+    const command = {
+      ...checked,
+      units: await unitsInScope(this.parts.dataSource, checked.units, scope),
+    };
     try {
       return await this.runSync({ ...command, actor }, command.dryRun);
     } catch (error) {
@@ -75,6 +83,73 @@ export class TransfersService {
         );
       throw error;
     }
+  }
+
+  /**
+   * An operator's sync handed to the queue (a worker plans it, then pushes what is due): the
+   * console follows it with syncProgress.
+   */
+  async enqueueSync(parameters: SyncParameters, actor: string, scope?: UnitScope) {
+    const checked = syncCommandOf({ ...parameters, dryRun: false }, FormCatalogue.load());
+    const units = await unitsInScope(this.parts.dataSource, checked.units, scope);
+    const requestedAt = new Date();
+    await this.parts.audit.record({
+      actor,
+      action: 'sync.requested',
+      outcome: 'ok',
+      periodId: checked.periodId,
+      reason: checked.reason ?? null,
+      details: { units: units ?? null, forms: checked.forms ?? null },
+    });
+    await this.parts.queue.sync({
+      periodId: checked.periodId,
+      ...(units ? { units } : {}),
+      ...(checked.forms ? { forms: checked.forms } : {}),
+      actor,
+      ...(checked.reason ? { reason: checked.reason } : {}),
+    });
+    return { periodId: checked.periodId, units: units ?? null, requestedAt };
+  }
+
+  /**
+   * Where a sync an operator started stands: whether its planning is done (its audit event), and
+   * the period's transfers (of its units) by state.
+   */
+  async syncProgress(request: {
+    periodId: string;
+    units?: string[];
+    actor: string;
+    since: Date;
+    scope?: UnitScope;
+  }) {
+    const parameters: unknown[] = [];
+    const conditions = whereOf(
+      { period: request.periodId, unit: request.units, scope: request.scope },
+      parameters,
+    );
+    const states = await this.parts.dataSource.query<Array<{ state: string; count: number }>>(
+      `SELECT state, count(*)::int AS count FROM transfer WHERE ${conditions.join(' AND ')} GROUP BY state`,
+      parameters,
+    );
+    const [planned] = await this.parts.dataSource.query<
+      Array<{ occurred_at: Date; details: string | null }>
+    >(
+      `SELECT occurred_at, details FROM audit_event
+        WHERE action = 'sync.planned' AND period_id = $1 AND actor = $2 AND occurred_at >= $3
+        ORDER BY seq DESC LIMIT 1`,
+      [request.periodId, request.actor, request.since],
+    );
+    const byState = Object.fromEntries(states.map((row) => [row.state, row.count]));
+    const moving = ['planned', 'mapped', 'pushing', 'pushed'].reduce(
+      (sum, state) => sum + ((byState[state] as number | undefined) ?? 0),
+      0,
+    );
+    return {
+      plannedAt: planned?.occurred_at ?? null,
+      byState: byState as Record<string, number>,
+      moving,
+      done: Boolean(planned) && moving === 0,
+    };
   }
 
   /** Plans a period (the sync job of the queue, or an operator's) and enqueues what is due. */
@@ -121,8 +196,10 @@ export class TransfersService {
   async reconcile(
     parameters: { periodId?: unknown; units?: unknown },
     actor: string,
+    scope?: UnitScope,
   ): Promise<ReconcileResult> {
-    const { periodId, units } = reconcileCommandOf(parameters);
+    const { periodId, units: asked } = reconcileCommandOf(parameters);
+    const units = await unitsInScope(this.parts.dataSource, asked, scope);
     const result = await this.engine.reconciler.reconcile(periodId, units, actor);
     await this.parts.queue.pushMany(result.repushed, actor);
     return result;
@@ -165,9 +242,7 @@ export class TransfersService {
       updatedAt: detail.updatedAt,
       sameContent: detail.clientReference === transfer.contentKey,
       held,
-      differences: held
-        ? diffPackets(transfer.payload as unknown as SubmissionPacket, held)
-        : [],
+      differences: held ? diffPackets(transfer.payload as unknown as SubmissionPacket, held) : [],
     };
   }
 
@@ -348,16 +423,60 @@ export class TransfersService {
   discrepancies(
     query: Record<string, unknown>,
     page: { limit: number; after: string | undefined },
+    scope?: UnitScope,
   ) {
-    return queryDiscrepancies(this.parts.dataSource, discrepancyFiltersOf(query), page);
+    return queryDiscrepancies(
+      this.parts.dataSource,
+      { ...discrepancyFiltersOf(query), scope },
+      page,
+    );
+  }
+
+  /** One discrepancy, in the caller's scope. */
+  async discrepancy(id: string, scope?: UnitScope) {
+    const [found] = await this.parts.dataSource.query<DiscrepancyRow[]>(
+      `SELECT id, period_id AS "periodId", unit_code AS "unitCode", form_code AS "formCode",
+              transfer_id AS "transferId", kind, details, status, detected_at AS "detectedAt",
+              resolved_at AS "resolvedAt", resolved_by AS "resolvedBy", resolution
+         FROM discrepancy WHERE id = $1`,
+      [discrepancyIdOf(id)],
+    );
+    if (!found)
+      throw new TransferError(
+        'not-found',
+        'DISCREPANCY_NOT_FOUND',
+        `Không có sai lệch ${id}`,
+        'id',
+      );
+    await assertInScope(this.parts.dataSource, found.unitCode, scope);
+    return found;
+  }
+
+  /** How many transfers (in the caller's scope) are in each of some states. */
+  async stateCounts(states: TransferState[], scope?: UnitScope): Promise<Record<string, number>> {
+    const parameters: unknown[] = [];
+    const conditions = whereOf({ status: states, scope }, parameters);
+    const rows = await this.parts.dataSource.query<Array<{ state: string; count: number }>>(
+      `SELECT state, count(*)::int AS count FROM transfer WHERE ${conditions.join(' AND ')} GROUP BY state`,
+      parameters,
+    );
+    return Object.fromEntries(rows.map((row) => [row.state, row.count]));
   }
 
   async resolveDiscrepancy(
     id: string,
     actor: string,
     body: { reason?: unknown; action?: unknown },
+    scope?: UnitScope,
   ) {
     const { reason, action } = resolutionOf(body);
+    if (scope) {
+      const [found] = await this.parts.dataSource.query<Array<{ unit_code: string }>>(
+        'SELECT unit_code FROM discrepancy WHERE id = $1',
+        [discrepancyIdOf(id)],
+      );
+      if (found) await assertInScope(this.parts.dataSource, found.unit_code, scope);
+    }
     const resolved = await this.engine.reconciler.resolve(
       discrepancyIdOf(id),
       actor,

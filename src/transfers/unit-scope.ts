@@ -40,3 +40,26 @@ export async function assertInScope(
       { unitCode, scope },
     );
 }
+
+/**
+ * The units a scoped person's sync or reconciliation covers: the ones asked for, each checked,
+ * or every unit in their scope; the whole province (undefined) for a person without scope.
+ */
+export async function unitsInScope(
+  dataSource: DataSource,
+  units: string[] | undefined,
+  scope: UnitScope | undefined,
+): Promise<string[] | undefined> {
+  if (!scope) return units;
+  if (units?.length) {
+    for (const unit of units) await assertInScope(dataSource, unit, scope);
+    return units;
+  }
+  const parameters: unknown[] = [];
+  const condition = scopeCondition(scope, 'office_code', parameters)!;
+  const rows = await dataSource.query<Array<{ office_code: string }>>(
+    `SELECT office_code FROM provincial_unit WHERE ${condition} ORDER BY office_code`,
+    parameters,
+  );
+  return rows.length ? rows.map((row) => row.office_code) : [scope.code];
+}

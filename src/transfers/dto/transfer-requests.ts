@@ -132,6 +132,8 @@ export interface DiscrepancyFilters {
   kind?: DiscrepancyKind;
   period?: string;
   unit?: string;
+  /** The caller's district or unit (from their token). */
+  scope?: UnitScope;
 }
 
 export function discrepancyFiltersOf(query: Record<string, unknown>): DiscrepancyFilters {

@@ -1,0 +1,144 @@
+import { Body, Controller, Get, Param, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public, Roles } from '../access/roles.decorator';
+import { type AppConfig, InjectConfig } from '../config/app-config';
+import type { CredentialKind, CredentialSystem } from '../database/entities/credential.entity';
+import { ProvincialSignInService } from '../vault/provincial-sign-in.service';
+import { VaultService } from '../vault/vault.service';
+import { ConsoleErrorFilter, ConsoleGuard, Person } from './console-http';
+import { ConsoleError, type ConsolePerson } from './console-sessions';
+import { page, type PageOptions } from './layout';
+import { adminPage } from './pages/admin-page';
+
+type Form = Record<string, string | undefined>;
+
+const DONE: Record<string, string> = {
+  added: 'Đã thêm tài khoản.',
+  rotated: 'Đã thay bí mật.',
+  disabled: 'Đã tắt tài khoản.',
+  enabled: 'Đã bật lại tài khoản.',
+};
+
+function required(value: string | undefined, name: string, label: string): string {
+  if (!value?.trim()) throw new ConsoleError('invalid', 'FIELD_REQUIRED', `Cần có ${label}`, name);
+  return value.trim();
+}
+
+/** Administration: accounts and signing keys without their secrets; a person's sign-in for the gateway. */
+@ApiExcludeController()
+@Public()
+@UseGuards(ConsoleGuard)
+@UseFilters(ConsoleErrorFilter)
+@Roles('admin')
+@Controller('admin')
+export class AdminPagesController {
+  constructor(
+    private readonly vault: VaultService,
+    private readonly signIns: ProvincialSignInService,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  private async render(person: ConsolePerson, notice?: PageOptions['notice']): Promise<string> {
+    return page(
+      { title: 'Quản trị', person, section: '/admin', notice },
+      adminPage({
+        credentials: await this.vault.vault.list(),
+        csrfToken: person.csrfToken,
+        personSignIn: this.config.provincial.signIn === 'person',
+      }),
+    ).markup;
+  }
+
+  @Get()
+  async index(@Person() person: ConsolePerson) {
+    return this.render(person);
+  }
+
+  @Get('done/:what')
+  async done(@Person() person: ConsolePerson, @Param('what') what: string) {
+    return this.render(person, DONE[what] ? { kind: 'ok', text: DONE[what] } : undefined);
+  }
+
+  @Post('credentials')
+  async add(@Person() person: ConsolePerson, @Body() body: Form, @Res() response: Response) {
+    await this.vault.vault.add(
+      {
+        system: required(body.system, 'system', 'hệ thống') as CredentialSystem,
+        kind: required(body.kind, 'kind', 'loại') as CredentialKind,
+        account: required(body.account, 'account', 'tài khoản'),
+        unitCode: body.unitCode?.trim() || null,
+        rights: (body.rights ?? '')
+          .split(',')
+          .map((right) => right.trim())
+          .filter(Boolean),
+        secret: required(body.secret, 'secret', 'bí mật'),
+      },
+      person.subject,
+      required(body.reason, 'reason', 'lý do'),
+    );
+    response.redirect(303, '/admin/done/added');
+  }
+
+  @Post('credentials/:id/rotate')
+  async rotate(
+    @Person() person: ConsolePerson,
+    @Param('id') id: string,
+    @Body() body: Form,
+    @Res() response: Response,
+  ) {
+    await this.vault.vault.rotate(
+      id,
+      required(body.secret, 'secret', 'bí mật mới'),
+      person.subject,
+      {
+        reason: required(body.reason, 'reason', 'lý do'),
+      },
+    );
+    response.redirect(303, '/admin/done/rotated');
+  }
+
+  @Post('credentials/:id/disable')
+  async disable(
+    @Person() person: ConsolePerson,
+    @Param('id') id: string,
+    @Body() body: Form,
+    @Res() response: Response,
+  ) {
+    await this.vault.vault.setStatus(
+      id,
+      'disabled',
+      person.subject,
+      required(body.reason, 'reason', 'lý do'),
+    );
+    response.redirect(303, '/admin/done/disabled');
+  }
+
+  @Post('credentials/:id/enable')
+  async enable(
+    @Person() person: ConsolePerson,
+    @Param('id') id: string,
+    @Body() body: Form,
+    @Res() response: Response,
+  ) {
+    await this.vault.vault.setStatus(
+      id,
+      'active',
+      person.subject,
+      required(body.reason, 'reason', 'lý do'),
+    );
+    response.redirect(303, '/admin/done/enabled');
+  }
+
+  @Post('credentials/:id/test')
+  async test(@Person() person: ConsolePerson, @Param('id') id: string) {
+    const result = await this.vault.testLogin(id, person.subject);
+    return this.render(person, { kind: result.ok ? 'ok' : 'error', text: result.message });
+  }
+
+  @Post('provincial-sign-in')
+  async provincialSignIn(@Person() person: ConsolePerson, @Res() response: Response) {
+    const { authorizationUrl } = await this.signIns.begin(person.subject);
+    response.redirect(303, authorizationUrl);
+  }
+}

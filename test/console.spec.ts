@@ -1,0 +1,306 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { remoteSystemsEnv, seedDemoVault } from '../src/simulators/demo';
+import { generateDemoDataSet } from '../src/simulators/data/demo-data';
+import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
+import { TransfersService } from '../src/transfers/transfers.service';
+import { VaultService } from '../src/vault/vault.service';
+import { launchBrowser, signInThroughSso } from './support/browser';
+import { freshDatabaseUrl } from './support/database';
+import { freePort, startTestGateway, type TestGateway } from './support/gateway';
+
+const SCRIPT = '<script>alert(1)</script>';
+const PERIOD = '2026-Q4';
+
+/**
+ * The console in a real browser (Debian's Chromium through playwright-core): people sign in on
+ * the simulated SSO's own login page and use the pages as they would.
+ */
+describe('the console in a browser', () => {
+  let sims: RunningSimulators;
+  let gateway: TestGateway;
+  let browser: Browser;
+  let base: string;
+  const contexts: BrowserContext[] = [];
+  const person = (username: string) =>
+    sims.credentials.people.find((candidate) => candidate.username === username)!;
+  const OPERATOR = 'vanthu@quangngai.gov.vn';
+  const AUDITOR = 'thanhtra@quangngai.gov.vn';
+  const DISTRICT = 'vanphong.binhson@quangngai.gov.vn';
+
+  const nationalFaults = (body: object) =>
+    fetch(`${sims.nationalReports.origin}/__admin/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  /** A fresh browser context (its own cookies) signed in as a person. */
+  async function signedIn(username: string, path = '/'): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('dialog', (dialog) => {
+      throw new Error(`a dialog opened: ${dialog.message()}`);
+    });
+    await signInThroughSso(page, base, person(username), path);
+    return page;
+  }
+
+  async function waitForState(transferId: string, state: string): Promise<void> {
+    const transfers = gateway.app.get(TransfersService);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if ((await transfers.show(transferId)).transfer.state === state) return;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    throw new Error(`transfer ${transferId} did not become ${state}`);
+  }
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    // Outside data a hostile or careless source could send: a sector and a unit named as script.
+    const data = generateDemoDataSet({ asOf: new Date('2026-11-27T12:00:00Z') });
+    const report = data.reports.find(
+      (candidate) => candidate.periodId === PERIOD && candidate.officeCode === 'QNG-X-020',
+    )!;
+    report.values.push({
+      indicatorCode: 'TTHC_NHAN_TRUC_TUYEN',
+      sectorCode: null,
+      sectorName: SCRIPT,
+      value: 1,
+    });
+    data.units.find((unit) => unit.officeCode === 'QNG-X-021')!.name = `Xã ${SCRIPT}`;
+    sims = await startSimulators({
+      ports: { provincialReports: 0, provincialSso: 0, nationalReports: 0, nationalIdp: 0 },
+      data,
+      redirectUris: [`${base}/auth/callback`],
+    });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'baocao-console-'));
+    const anchors = path.join(dir, 'anchors.pem');
+    writeFileSync(anchors, sims.credentials.signingAuthority.certificatePem);
+    gateway = await startTestGateway({
+      port,
+      env: {
+        ...remoteSystemsEnv(sims),
+        NATIONAL_SIGNING_TRUST_ANCHORS_FILE: anchors,
+        ACCESS_ISSUER: sims.urls.provincialSso,
+        ALLOW_PLAIN_HTTP_LOOPBACK: 'true',
+        TRANSFERS_SCHEDULE_ENABLED: 'false',
+        TRANSFERS_RETRY_LIMIT: '1',
+        OUTBOUND_CIRCUIT_FAILURES: '1000',
+        CONSOLE_CLIENT_ID: sims.credentials.consoleClient.clientId,
+        CONSOLE_CLIENT_SECRET: sims.credentials.consoleClient.clientSecret,
+        CONSOLE_REDIRECT_URI: `${base}/auth/callback`,
+        CONSOLE_SSO_CHECK_SECONDS: '1',
+        AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519')
+          .privateKey.export({ type: 'pkcs8', format: 'pem' })
+          .toString(),
+        VAULT_KEY: 'OKPJWolEzV6x4w2rFogWyYKxCxVaDnL77PnJZkKmxpI=',
+      },
+      databaseUrl: await freshDatabaseUrl({ fromTemplate: true }),
+    });
+    await seedDemoVault(gateway.app.get(VaultService).vault, sims);
+    const transfers = gateway.app.get(TransfersService);
+    // One unit's push fails while the national system is down; the rest go through.
+    await nationalFaults({ errorRate: 1, errorStatuses: [503] });
+    const failing = await transfers.startSync(
+      { periodId: PERIOD, units: ['QNG-X-011'], forms: ['II.06a/VPCP/KSTT'] },
+      'test',
+    );
+    await waitForState(failing.transferIds[0], 'failed');
+    await nationalFaults({ errorRate: 0 });
+    const planned = await transfers.startSync(
+      {
+        periodId: PERIOD,
+        units: ['QNG-X-001', 'QNG-X-010', 'QNG-X-020', 'QNG-X-021', 'QNG-SO-XD'],
+      },
+      'test',
+    );
+    for (const id of planned.transferIds) {
+      const { transfer } = await transfers.show(id);
+      if (transfer.state !== 'invalid') await waitForState(id, 'confirmed');
+    }
+    await transfers.startSync(
+      { periodId: '2025-Q1', units: ['QNG-H-BINHSON-X01', 'QNG-H-TPQN-X01'] },
+      'test',
+    );
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await gateway?.close();
+    await sims?.stop();
+  });
+
+  it('an operator signs in through the SSO, reads the board, opens an invalid transfer and reads its problem', async () => {
+    const page = await signedIn(OPERATOR, `/?period=${PERIOD}`);
+    expect(await page.locator('h1').innerText()).toBe('Bảng theo kỳ: Quý IV/2026');
+    const total = page.getByRole('row', { name: /Toàn tỉnh/ });
+    expect(await total.innerText()).toMatch(/Toàn tỉnh/);
+    // Departments: QNG-SO-XD's three forms were confirmed before their deadline.
+    const departments = page.getByRole('row', { name: /Sở, ban, ngành/ });
+    expect((await departments.innerText()).split('\t')[1].trim()).toBe('3');
+    await page.getByRole('link', { name: 'Lượt chuyển', exact: true }).click();
+    await page.getByLabel('Trạng thái').selectOption('invalid');
+    await page.getByRole('button', { name: 'Lọc' }).click();
+    await page
+      .getByRole('row', { name: /QNG-X-001/ })
+      .getByRole('link')
+      .first()
+      .click();
+    expect(await page.locator('h1').innerText()).toContain('Quý IV/2026');
+    const problems = await page.getByRole('table', { name: /Lỗi dữ liệu/ }).innerText();
+    expect(problems).toMatch(/cột 3 phải bằng cột 4 \+ cột 5 \+ cột 6/);
+    // The biểu as the official table: its numbered columns and the totals row.
+    const bieu = await page.locator('table.bieu').innerText();
+    expect(bieu).toContain('(13)');
+    expect(bieu).toContain('Tổng số');
+  });
+
+  it('an operator re-runs a failed transfer with a reason and a confirmation, and watches it confirm', async () => {
+    const page = await signedIn(OPERATOR, '/transfers?status=failed');
+    await page
+      .getByRole('row', { name: /QNG-X-011/ })
+      .getByRole('link')
+      .first()
+      .click();
+    expect(await page.locator('dl.facts').innerText()).toContain('Gửi thất bại');
+    const url = page.url();
+    await page.getByLabel('Lý do chạy lại').fill('Hệ thống quốc gia đã hoạt động lại');
+    await page.getByRole('button', { name: 'Chạy lại', exact: true }).click();
+    expect(await page.locator('h1').innerText()).toBe('Xác nhận chạy lại');
+    await page.getByRole('button', { name: 'Xác nhận chạy lại' }).click();
+    expect(page.url()).toBe(`${url}?done=rerun`);
+    expect(await page.getByRole('status').innerText()).toContain('Đã chạy lại');
+    const deadline = Date.now() + 60_000;
+    let facts = '';
+    while (Date.now() < deadline) {
+      await page.reload();
+      facts = await page.locator('dl.facts').innerText();
+      if (facts.includes('Đã xác nhận')) break;
+      await page.waitForTimeout(500);
+    }
+    expect(facts).toContain('Đã xác nhận');
+    const events = await page.getByRole('heading', { name: 'Nhật ký của lượt chuyển' }).isVisible();
+    expect(events).toBe(true);
+    const log = await page.locator('table').last().innerText();
+    expect(log).toMatch(/vanthu@quangngai\.gov\.vn\s+transfer\.rerun\s+ok/);
+    expect(log).toContain('Hệ thống quốc gia đã hoạt động lại');
+  });
+
+  it('an auditor verifies and downloads the audit log, finds no re-run button, and a forged re-run is refused', async () => {
+    const page = await signedIn(AUDITOR, '/audit');
+    await page.getByRole('link', { name: 'Kiểm tra toàn bộ' }).click();
+    expect(await page.getByRole('status').innerText()).toMatch(
+      /Toàn vẹn\. Đã kiểm tra [\d.]+ sự kiện/,
+    );
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'CSV' }).click();
+    const file = await (await download).path();
+    const csv = readFileSync(file, 'utf8');
+    expect(csv.split('\n')[0]).toMatch(/seq/);
+    expect(csv).toContain('transfer.confirmed');
+    const transfers = await gateway.app
+      .get(TransfersService)
+      .list({ period: PERIOD, status: ['confirmed'] }, { limit: 1, after: undefined });
+    const id = transfers.items[0].id;
+    await page.goto(`${base}/transfers/${id}`);
+    expect(await page.getByRole('button', { name: 'Chạy lại' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Thao tác' }).count()).toBe(0);
+    // The auditor's own session and CSRF token, posted by hand: the server still refuses.
+    const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
+    const forged = await page.request.post(`${base}/transfers/${id}/rerun`, {
+      form: { _csrf: csrf, reason: 'forged', confirm: 'yes' },
+      maxRedirects: 0,
+    });
+    expect(forged.status()).toBe(403);
+    expect(await forged.text()).toContain('ROLE_REQUIRED');
+  });
+
+  it('a sector and a unit named as script stay text', async () => {
+    const page = await signedIn(OPERATOR, '/transfers?unit=QNG-X-020&status=invalid');
+    await page
+      .getByRole('row', { name: /QNG-X-020/ })
+      .getByRole('link')
+      .first()
+      .click();
+    const problems = await page.getByRole('table', { name: /Lỗi dữ liệu/ }).innerText();
+    expect(problems).toContain(`Lĩnh vực "${SCRIPT}"`);
+    expect(await page.locator('script').count()).toBe(0);
+    await page.goto(`${base}/transfers?unit=QNG-X-021`);
+    expect(await page.locator('main').innerText()).toContain(`Xã ${SCRIPT}`);
+    expect(await page.locator('main script').count()).toBe(0);
+    const response = await page.request.get(`${base}/transfers?unit=QNG-X-021`);
+    expect(await response.text()).toContain('Xã &lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(response.headers()['content-security-policy']).toContain("script-src 'self'");
+    expect(response.headers()['x-content-type-options']).toBe('nosniff');
+    expect(response.headers()['x-frame-options']).toBe('DENY');
+  });
+
+  it('a form posted without its CSRF token is refused and changes nothing', async () => {
+    const page = await signedIn(OPERATOR, '/transfers?status=invalid');
+    const id = (await page
+      .getByRole('row', { name: /QNG-X-001/ })
+      .getByRole('link')
+      .first()
+      .getAttribute('href'))!
+      .split('/')
+      .pop()!;
+    const before = (await gateway.app.get(TransfersService).show(id)).transfer;
+    const response = await page.request.post(`${base}/transfers/${id}/cancel`, {
+      form: { reason: 'no token', confirm: 'yes' },
+      maxRedirects: 0,
+    });
+    expect(response.status()).toBe(403);
+    expect(await response.text()).toContain('CSRF_TOKEN_INVALID');
+    const after = (await gateway.app.get(TransfersService).show(id)).transfer;
+    expect(after.state).toBe(before.state);
+    // The session cookie: HttpOnly, SameSite=Lax (not Secure on a loopback address).
+    // (Cookies do not tell ports apart: the simulated SSO's own share the host.)
+    const cookie = (await page.context().cookies(base)).find(
+      (candidate) => candidate.name === 'baocao_session',
+    );
+    expect(cookie).toMatchObject({ name: 'baocao_session', httpOnly: true, sameSite: 'Lax' });
+  });
+
+  it('a district officer sees only that district and cannot open another', async () => {
+    const page = await signedIn(DISTRICT, '/?period=2025-Q1');
+    const groups = await page.locator('table.board tbody th').allInnerTexts();
+    expect(groups).toEqual(['Huyện Bình Sơn']);
+    const other = await gateway.app
+      .get(TransfersService)
+      .list({ period: '2025-Q1', unit: ['QNG-H-TPQN-X01'] }, { limit: 1, after: undefined });
+    const response = await page.request.get(`${base}/transfers/${other.items[0].id}`);
+    expect(response.status()).toBe(403);
+    expect(await response.text()).toContain('OUT_OF_SCOPE');
+    await page.goto(`${base}/transfers?period=2025-Q1`);
+    const rows = await page.locator('main table tbody tr').allInnerTexts();
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row).toContain('QNG-H-BINHSON');
+  });
+
+  it('the session ends when the person signs out, and when the SSO ends theirs', async () => {
+    const page = await signedIn(OPERATOR);
+    await page.getByRole('button', { name: 'Đăng xuất' }).click();
+    // The SSO's own sign-out page asks first.
+    await page.getByRole('button', { name: 'Đăng xuất' }).click();
+    await page.waitForURL(`${base}/auth/signed-out`);
+    await page.goto(`${base}/transfers`);
+    expect(page.url()).toContain('/auth/login');
+
+    const second = await signedIn(AUDITOR, '/audit');
+    await fetch(`${sims.provincialSso.issuer}/__admin/accounts/${AUDITOR}/revoke`, {
+      method: 'POST',
+    });
+    await second.waitForTimeout(1500);
+    await second.goto(`${base}/audit`);
+    expect(second.url()).toContain('ended=sso-ended');
+    expect(await second.getByRole('status').innerText()).toContain('SSO Quảng Ngãi đã kết thúc');
+  });
+});
