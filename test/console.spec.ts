@@ -194,6 +194,35 @@ describe('the console in a browser', () => {
     expect(log).toContain('Hệ thống quốc gia đã hoạt động lại');
   });
 
+  it('an operator dry-runs a unit, then syncs it and watches the progress live without reloading', async () => {
+    const page = await signedIn(OPERATOR, '/actions');
+    await page.getByLabel('Kỳ báo cáo').first().selectOption(PERIOD);
+    await page.getByLabel('Mã đơn vị').fill('QNG-X-030');
+    await page.getByLabel('Chạy thử: chỉ xem số liệu sẽ gửi, không gửi gì').check();
+    await page.getByLabel('Lý do').fill('Xem trước khi gửi');
+    await page.getByRole('button', { name: 'Bắt đầu' }).click();
+    const preview = await page.getByRole('table', { name: 'Kết quả chạy thử' }).innerText();
+    expect(preview).toContain('QNG-X-030');
+    expect(preview).toContain('Sẽ gửi mới');
+    expect(
+      await gateway.app
+        .get(TransfersService)
+        .list({ unit: ['QNG-X-030'] }, { limit: 5, after: undefined }),
+    ).toMatchObject({ items: [] });
+
+    await page.goto(`${base}/actions`);
+    await page.getByLabel('Kỳ báo cáo').first().selectOption(PERIOD);
+    await page.getByLabel('Mã đơn vị').fill('QNG-X-030');
+    await page.getByLabel('Lý do').fill('Gửi quý IV');
+    await page.getByRole('button', { name: 'Bắt đầu' }).click();
+    await page.waitForURL(/\/actions\/sync\?/);
+    let navigations = 0;
+    page.on('framenavigated', () => (navigations += 1));
+    await page.locator('[data-field="status"]', { hasText: /^Xong/ }).waitFor({ timeout: 90_000 });
+    expect(navigations).toBe(0);
+    expect(await page.locator('[data-field="confirmed"]').innerText()).toBe('3');
+  });
+
   it('an auditor verifies and downloads the audit log, finds no re-run button, and a forged re-run is refused', async () => {
     const page = await signedIn(AUDITOR, '/audit');
     await page.getByRole('link', { name: 'Kiểm tra toàn bộ' }).click();

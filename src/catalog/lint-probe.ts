@@ -1,0 +1,1 @@
+export type { UnitRecord } from '../contracts/provincial-wire';

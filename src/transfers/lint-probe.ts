@@ -1,0 +1,1 @@
+export { NationalClient } from '../national/national.client';
