@@ -1,5 +1,6 @@
 import { auditBench } from './audit.bench';
 import { cliBench } from './cli.bench';
+import { consoleBench } from './console.bench';
 import { loggingBench } from './logging.bench';
 import { mappingBench } from './mapping.bench';
 import { nationBench } from './nation.bench';
@@ -16,6 +17,7 @@ const benches: Record<string, () => Record<string, number> | Promise<Record<stri
   sync: () => syncBench(),
   nation: () => nationBench(),
   cli: () => cliBench(),
+  console: () => consoleBench(),
 };
 
 async function main(): Promise<void> {

@@ -1,1 +1,0 @@
-export type { UnitRecord } from '../contracts/provincial-wire';

@@ -1,1 +1,0 @@
-export { NationalClient } from '../national/national.client';
