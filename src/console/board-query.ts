@@ -297,6 +297,11 @@ export class BoardQuery {
     }));
   }
 
+  /** A group's name: a district's, or the departments', or the communes'. */
+  async groupName(key: string): Promise<string | undefined> {
+    return (await this.groupNames([key])).get(key);
+  }
+
   private async groupNames(keys: string[]): Promise<Map<string, string>> {
     const names = new Map<string, string>([
       [DEPARTMENTS, 'Sở, ban, ngành'],

@@ -90,15 +90,20 @@ export class BoardController {
         `Mức hạn "${urgency}" không có`,
         'urgency',
       );
-    const board = await this.boards.board(period.id, person.scope);
-    const group = board.groups.find((candidate) => candidate.key === groupKey);
-    const cells = group
-      ? await this.boards.cells(period.id, groupKey, person.scope, {
-          category: category as BoardCategory | undefined,
-          urgency: urgency as 'overdue' | 'at-risk' | undefined,
-        })
-      : [];
-    const name = group?.name ?? groupKey;
+    const [name, cells] = await Promise.all([
+      this.boards.groupName(groupKey),
+      this.boards.cells(period.id, groupKey, person.scope, {
+        category: category as BoardCategory | undefined,
+        urgency: urgency as 'overdue' | 'at-risk' | undefined,
+      }),
+    ]);
+    if (!name)
+      throw new ConsoleError(
+        'not-found',
+        'GROUP_NOT_FOUND',
+        `Không có nhóm đơn vị ${groupKey}`,
+        'group',
+      );
     const filterWord = category
       ? BOARD_WORDS[category as BoardCategory]
       : urgency

@@ -131,7 +131,14 @@ export class ConsoleGuard implements CanActivate {
       );
     if (!reading) {
       const origin = request.headers.origin;
-      if (origin && origin !== `${request.protocol}://${request.get('host')}`)
+      // The console's own origin: as configured (behind a TLS proxy), or as the request came.
+      const own = [
+        `${request.protocol}://${request.get('host')}`,
+        ...(this.config.console.redirectUri
+          ? [new URL(this.config.console.redirectUri).origin]
+          : []),
+      ];
+      if (origin && !own.includes(origin))
         throw new ConsoleError(
           'forbidden',
           'CSRF_ORIGIN_REFUSED',
