@@ -16,6 +16,7 @@ describe('transfers through the API', () => {
   let gateway: TestGateway;
   let operator: string;
   let auditor: string;
+  let districtOperator: string;
   const UNITS = ['QNG-X-010', 'QNG-SO-XD'];
 
   const counters = async () =>
@@ -57,12 +58,15 @@ describe('transfers through the API', () => {
             secret: sims.credentials.consoleClient.clientSecret,
             redirectUri: sims.credentials.consoleClient.redirectUris[0],
           },
-          sims.credentials.people.find((person) => person.role === role)!,
+          sims.credentials.people.find((person) =>
+            role === 'district' ? person.district : person.role === role && !person.district,
+          )!,
           sims.urls.gatewayApiResource,
         )
       ).access_token;
     operator = await token('operator');
     auditor = await token('auditor');
+    districtOperator = await token('district');
   });
   afterAll(async () => {
     await gateway?.close();
@@ -142,6 +146,30 @@ describe('transfers through the API', () => {
         'transfer.rerun',
       ]),
     );
+  });
+
+  it("keeps a district's officer to that district's units", async () => {
+    await api('post', '/api/sync')
+      .send({ periodId: '2025-Q3', units: UNITS, reason: 'scope' })
+      .expect(200);
+    const all = await api('get', '/api/transfers?period=2025-Q3', auditor).expect(200);
+    expect(all.body.items.length).toBeGreaterThan(0);
+    // After 1/7/2025 Huyện Bình Sơn has no units: none of these transfers is theirs.
+    const theirs = await api('get', '/api/transfers?period=2025-Q3', districtOperator).expect(200);
+    expect(theirs.body.items).toEqual([]);
+    const refused = await api(
+      'get',
+      `/api/transfers/${all.body.items[0].id}`,
+      districtOperator,
+    ).expect(403);
+    expect(refused.body).toMatchObject({ code: 'OUT_OF_SCOPE', requestId: expect.any(String) });
+    await api('post', `/api/transfers/${all.body.items[0].id}/rerun`, districtOperator)
+      .send({ reason: 'not mine' })
+      .expect(403);
+    const sync = await api('post', '/api/sync', districtOperator)
+      .send({ periodId: '2025-Q3', units: ['QNG-X-010'], dryRun: true })
+      .expect(403);
+    expect(sync.body.code).toBe('OUT_OF_SCOPE');
   });
 
   it('names the bad parameter', async () => {
