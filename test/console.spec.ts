@@ -3,10 +3,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DataSource } from 'typeorm';
 import { remoteSystemsEnv, seedDemoVault } from '../src/simulators/demo';
 import { generateDemoDataSet } from '../src/simulators/data/demo-data';
 import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
 import { TransfersService } from '../src/transfers/transfers.service';
+import { AuditService } from '../src/audit/audit.service';
 import { VaultService } from '../src/vault/vault.service';
 import { launchBrowser, signInThroughSso } from './support/browser';
 import { freshDatabaseUrl } from './support/database';
@@ -314,7 +316,7 @@ describe('the console in a browser', () => {
     for (const row of rows) expect(row).toContain('QNG-H-BINHSON');
   });
 
-  it('the session ends when the person signs out, and when the SSO ends theirs', async () => {
+  it('the session ends when the person signs out, after the idle time, and when the SSO ends theirs', async () => {
     const page = await signedIn(OPERATOR);
     await page.getByRole('button', { name: 'Đăng xuất' }).click();
     // The SSO's own sign-out page asks first.
@@ -322,6 +324,26 @@ describe('the console in a browser', () => {
     await page.waitForURL(`${base}/auth/signed-out`);
     await page.goto(`${base}/transfers`);
     expect(page.url()).toContain('/auth/login');
+
+    // Unused for longer than console.idleMinutes (30): the next page asks to sign in again.
+    const idle = await signedIn(OPERATOR, '/transfers');
+    await gateway.app
+      .get(DataSource)
+      .query(
+        `UPDATE console_session SET last_seen_at = now() - interval '31 minutes' WHERE subject = $1`,
+        [OPERATOR],
+      );
+    await idle.goto(`${base}/transfers`);
+    expect(idle.url()).toContain('ended=idle');
+    expect(await idle.getByRole('status').innerText()).toContain('không dùng quá lâu');
+    await gateway.app.get(AuditService).flush();
+    const [ended] = await gateway.app
+      .get(DataSource)
+      .query<Array<{ details: string }>>(
+        `SELECT details FROM audit_event WHERE action = 'console.session-ended' AND actor = $1`,
+        [OPERATOR],
+      );
+    expect(JSON.parse(ended.details)).toEqual({ end: 'idle' });
 
     const second = await signedIn(AUDITOR, '/audit');
     await fetch(`${sims.provincialSso.issuer}/__admin/accounts/${AUDITOR}/revoke`, {
