@@ -254,6 +254,36 @@ describe('the console in a browser', () => {
     expect(await forged.text()).toContain('ROLE_REQUIRED');
   });
 
+  it('an admin finds a unit account, tests its login and disables it with a reason, audited', async () => {
+    const page = await signedIn('quantri@quangngai.gov.vn', '/admin');
+    await page.getByLabel('Mã đơn vị').fill('QNG-X-040');
+    await page.getByRole('button', { name: 'Lọc' }).click();
+    const rows = page.locator('main table').last().locator('tbody tr');
+    expect(await rows.count()).toBe(1);
+    expect(await rows.first().innerText()).toContain('QNG-X-040.canbo');
+    expect(await page.content()).not.toContain(
+      sims.credentials.nationalAccounts.find((account) => account.unitCode === 'QNG-X-040')!.secret,
+    );
+    await rows.first().getByText('Thao tác').click();
+    await rows.first().getByRole('button', { name: 'Kiểm tra đăng nhập' }).click();
+    expect(await page.getByRole('status').innerText()).toBe(
+      'Tài khoản QNG-X-040.canbo đăng nhập được',
+    );
+    await page.goto(`${base}/admin?unit=QNG-X-040`);
+    const row = page.locator('main table').last().locator('tbody tr').first();
+    await row.getByText('Thao tác').click();
+    await row.getByLabel('Lý do').first().fill('Đơn vị đổi cán bộ');
+    await row.getByRole('button', { name: 'Tắt' }).click();
+    expect(await page.getByRole('status').innerText()).toBe('Đã tắt tài khoản.');
+    await gateway.app.get(AuditService).flush();
+    const [event] = await gateway.app
+      .get(DataSource)
+      .query<Array<{ actor: string; reason: string }>>(
+        `SELECT actor, reason FROM audit_event WHERE action = 'credential.disabled' AND unit_code = 'QNG-X-040'`,
+      );
+    expect(event).toEqual({ actor: 'quantri@quangngai.gov.vn', reason: 'Đơn vị đổi cán bộ' });
+  });
+
   it('a sector and a unit named as script stay text', async () => {
     const page = await signedIn(OPERATOR, '/transfers?unit=QNG-X-020&status=invalid');
     await page

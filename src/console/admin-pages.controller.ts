@@ -1,4 +1,14 @@
-import { Body, Controller, Get, Param, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Param,
+  Post,
+  Query,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public, Roles } from '../access/roles.decorator';
@@ -9,7 +19,11 @@ import { VaultService } from '../vault/vault.service';
 import { ConsoleErrorFilter, ConsoleGuard, Person } from './console-http';
 import { ConsoleError, type ConsolePerson } from './console-sessions';
 import { page, type PageOptions } from './layout';
-import { adminPage } from './pages/admin-page';
+import { adminPage, needsAttention, type CredentialFilterText } from './pages/admin-page';
+import type { CredentialFilters } from '../vault/credential-vault';
+
+const SYSTEMS = { provincial: true, national: true };
+const KINDS = { 'client-secret': true, 'refresh-token': true, 'signing-key': true };
 
 type Form = Record<string, string | undefined>;
 
@@ -39,11 +53,39 @@ export class AdminPagesController {
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
-  private async render(person: ConsolePerson, notice?: PageOptions['notice']): Promise<string> {
+  private async render(
+    person: ConsolePerson,
+    notice?: PageOptions['notice'],
+    query: Form = {},
+  ): Promise<string> {
+    const filters: CredentialFilterText = {};
+    const vaultFilters: CredentialFilters = {};
+    if (query.system && query.system in SYSTEMS) {
+      filters.system = query.system;
+      vaultFilters.system = query.system as CredentialSystem;
+    }
+    if (query.kind && query.kind in KINDS) {
+      filters.kind = query.kind;
+      vaultFilters.kind = query.kind as CredentialKind;
+    }
+    if (query.status === 'active' || query.status === 'disabled') {
+      filters.status = query.status;
+      vaultFilters.status = query.status;
+    }
+    if (query.unit?.trim()) {
+      filters.unit = query.unit.trim();
+      vaultFilters.unitCode = filters.unit;
+    }
+    const [credentials, all] = await Promise.all([
+      this.vault.vault.list(vaultFilters),
+      this.vault.vault.list({ status: 'active' }),
+    ]);
     return page(
       { title: 'Quản trị', person, section: '/admin', notice },
       adminPage({
-        credentials: await this.vault.vault.list(),
+        credentials,
+        attention: all.filter((credential) => needsAttention(credential)),
+        filters,
         csrfToken: person.csrfToken,
         personSignIn: this.config.provincial.signIn === 'person',
       }),
@@ -51,8 +93,8 @@ export class AdminPagesController {
   }
 
   @Get()
-  async index(@Person() person: ConsolePerson) {
-    return this.render(person);
+  async index(@Person() person: ConsolePerson, @Query() query: Form) {
+    return this.render(person, undefined, query);
   }
 
   @Get('done/:what')

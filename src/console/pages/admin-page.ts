@@ -22,18 +22,100 @@ function expiry(credential: CredentialView): string {
   return typeof notAfter === 'string' ? formatInstant(notAfter) : '—';
 }
 
+const EXPIRY_WARNING_DAYS = 30;
+
+/** What a technician should look at first: failed logins, certificates expiring within 30 days. */
+export function needsAttention(credential: CredentialView, now = Date.now()): string | undefined {
+  if (credential.status !== 'active') return undefined;
+  if (credential.lastCheck && credential.lastCheck !== 'ok')
+    return `Lần kiểm tra gần nhất không thành công: ${credential.lastCheck}`;
+  const notAfter = credential.details.notAfter;
+  if (typeof notAfter === 'string') {
+    const days = Math.floor((Date.parse(notAfter) - now) / 86_400_000);
+    if (days < 0) return `Chứng thư ký số đã hết hạn ngày ${formatInstant(notAfter)}`;
+    if (days <= EXPIRY_WARNING_DAYS)
+      return `Chứng thư ký số hết hạn sau ${days} ngày (${formatInstant(notAfter)})`;
+  }
+  return undefined;
+}
+
+export type CredentialFilterText = Partial<Record<'system' | 'kind' | 'unit' | 'status', string>>;
+
+function filterForm(filters: CredentialFilterText): Html {
+  const select = (
+    name: keyof CredentialFilterText,
+    label: string,
+    options: Record<string, string>,
+  ) =>
+    html`<div>
+      <label for="cf-${name}">${label}</label
+      ><select id="cf-${name}" name="${name}">
+        <option value="">Tất cả</option>
+        ${Object.entries(options).map(([value, text]) => html`<option value="${value}" ${filters[name] === value ? html` selected` : ''}>${text}</option>`)}
+      </select>
+    </div>`;
+  return html`<form method="get" action="/admin" class="filters" aria-label="Lọc tài khoản">
+    ${select('system', 'Hệ thống', SYSTEM_WORDS)} ${select('kind', 'Loại', KIND_WORDS)}
+    <div>
+      <label for="cf-unit">Mã đơn vị</label
+      ><input id="cf-unit" name="unit" value="${filters.unit ?? ''}" size="18" />
+    </div>
+    ${select('status', 'Tình trạng', { active: 'Đang dùng', disabled: 'Đã tắt' })}
+    <div>
+      <button type="submit">Lọc</button> <a href="/admin" class="button secondary">Bỏ lọc</a>
+    </div>
+  </form>`;
+}
+
 export function adminPage(options: {
   credentials: CredentialView[];
+  attention: CredentialView[];
+  filters: CredentialFilterText;
   csrfToken: string;
   personSignIn: boolean;
 }): Html {
   const { csrfToken } = options;
   const hidden = html`<input type="hidden" name="_csrf" value="${csrfToken}" />`;
-  return html`<h2>Tài khoản và khóa ký số</h2>
+  return html`<h2>Cần chú ý</h2>
+    ${
+      options.attention.length
+        ? html`<table>
+            <caption>
+              Tài khoản kiểm tra không thành công, chứng thư ký số sắp hết hạn (trong
+              ${EXPIRY_WARNING_DAYS} ngày)
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Tài khoản</th>
+                <th scope="col">Đơn vị</th>
+                <th scope="col">Vấn đề</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${options.attention.map(
+                (credential) =>
+                  html`<tr>
+                    <td>
+                      <code>${credential.account}</code>
+                      <span class="muted">${KIND_WORDS[credential.kind] ?? credential.kind}</span>
+                    </td>
+                    <td>${credential.unitCode ?? '—'}</td>
+                    <td>${needsAttention(credential)}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+        : html`<p>
+            Không có tài khoản nào kiểm tra không thành công, không có chứng thư nào hết hạn trong
+            ${EXPIRY_WARNING_DAYS} ngày tới.
+          </p>`
+    }
+    <h2>Tài khoản và khóa ký số</h2>
     <p>
       Bí mật được niêm phong trong kho (AES-256-GCM) và không bao giờ hiện ra; mỗi thay đổi được ghi
       nhật ký cùng người và lý do.
     </p>
+    ${filterForm(options.filters)}
     <table>
       <caption>
         ${options.credentials.length} mục
@@ -129,7 +211,7 @@ export function adminPage(options: {
         <label for="c-account">Tài khoản</label><input id="c-account" name="account" required />
       </div>
       <div class="field">
-        <label for="c-unit">Mã đơn vị</label><input id="c-unit" name="unitCode" />
+        <label for="c-unit">Đơn vị dùng tài khoản (mã)</label><input id="c-unit" name="unitCode" />
       </div>
       <div class="field">
         <label for="c-rights">Quyền</label>
