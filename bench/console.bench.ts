@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,10 +8,10 @@ import { dataSourceOptions } from '../src/database/data-source-options';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres';
 import { runMigrationsLocked } from '../src/database/migrations';
 import { nationUnits } from '../src/simulators/data/nation-data';
-import { remoteSystemsEnv } from '../src/simulators/demo';
 import { startSimulators } from '../src/simulators/simulators';
 import { launchBrowser, signInThroughSso } from '../test/support/browser';
 import { freePort } from '../test/support/gateway';
+import { simulatorGatewayEnv } from '../test/support/gateway-env';
 
 const GOAL_P95_MS = 200;
 
@@ -88,19 +87,9 @@ export async function consoleBench(
     });
     const config = loadConfig({
       env: {
-        ...remoteSystemsEnv(sims),
+        ...simulatorGatewayEnv(sims, { consoleBase: base }),
         LOG_LEVEL: 'warn',
-        ACCESS_ISSUER: sims.urls.provincialSso,
-        ALLOW_PLAIN_HTTP_LOOPBACK: 'true',
-        TRANSFERS_SCHEDULE_ENABLED: 'false',
         TRANSFERS_WORKERS: 'false',
-        CONSOLE_CLIENT_ID: sims.credentials.consoleClient.clientId,
-        CONSOLE_CLIENT_SECRET: sims.credentials.consoleClient.clientSecret,
-        CONSOLE_REDIRECT_URI: `${base}/auth/callback`,
-        AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519')
-          .privateKey.export({ type: 'pkcs8', format: 'pem' })
-          .toString(),
-        VAULT_KEY: 'OKPJWolEzV6x4w2rFogWyYKxCxVaDnL77PnJZkKmxpI=',
       },
     });
     const app = await createGateway({ config, databaseUrl: server.url });

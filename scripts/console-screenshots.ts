@@ -1,8 +1,7 @@
 // Writes the console's main pages as PNG into docs/console/ (npm run screenshots): a gateway on a
 // throwaway PostgreSQL and the simulators (data as of 27/11/2026), a quarter synced, people
 // signed in through the simulated SSO, each page taken by Debian's Chromium at 1366×768.
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -10,12 +9,13 @@ import { createGateway } from '../src/bootstrap';
 import { loadConfig } from '../src/config/load-config';
 import { projectRoot } from '../src/config/project-root';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres';
-import { remoteSystemsEnv, seedDemoVault } from '../src/simulators/demo';
+import { seedDemoVault } from '../src/simulators/demo';
 import { startSimulators } from '../src/simulators/simulators';
 import { TransfersService } from '../src/transfers/transfers.service';
 import { VaultService } from '../src/vault/vault.service';
 import { launchBrowser, signInThroughSso } from '../test/support/browser';
 import { freePort } from '../test/support/gateway';
+import { simulatorGatewayEnv } from '../test/support/gateway-env';
 
 const OUT = path.join(projectRoot, 'docs', 'console');
 const PERIOD = '2026-Q4';
@@ -34,25 +34,12 @@ async function main(): Promise<void> {
     asOf: new Date('2026-11-27T12:00:00Z'),
     redirectUris: [`${base}/auth/callback`],
   });
-  const anchors = path.join(scratch, 'anchors.pem');
-  writeFileSync(anchors, sims.credentials.signingAuthority.certificatePem);
   const config = loadConfig({
     env: {
-      ...remoteSystemsEnv(sims),
+      ...simulatorGatewayEnv(sims, { consoleBase: base }),
       LOG_LEVEL: 'warn',
-      NATIONAL_SIGNING_TRUST_ANCHORS_FILE: anchors,
-      ACCESS_ISSUER: sims.urls.provincialSso,
-      ALLOW_PLAIN_HTTP_LOOPBACK: 'true',
-      TRANSFERS_SCHEDULE_ENABLED: 'false',
       TRANSFERS_RETRY_LIMIT: '1',
       OUTBOUND_CIRCUIT_FAILURES: '1000',
-      CONSOLE_CLIENT_ID: sims.credentials.consoleClient.clientId,
-      CONSOLE_CLIENT_SECRET: sims.credentials.consoleClient.clientSecret,
-      CONSOLE_REDIRECT_URI: `${base}/auth/callback`,
-      AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519')
-        .privateKey.export({ type: 'pkcs8', format: 'pem' })
-        .toString(),
-      VAULT_KEY: 'OKPJWolEzV6x4w2rFogWyYKxCxVaDnL77PnJZkKmxpI=',
     },
   });
   const app = await createGateway({ config, databaseUrl: database.url });

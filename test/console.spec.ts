@@ -1,10 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
-import { remoteSystemsEnv, seedDemoVault } from '../src/simulators/demo';
+import { seedDemoVault } from '../src/simulators/demo';
 import { generateDemoDataSet } from '../src/simulators/data/demo-data';
 import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
 import { TransfersService } from '../src/transfers/transfers.service';
@@ -12,6 +9,7 @@ import { AuditService } from '../src/audit/audit.service';
 import { VaultService } from '../src/vault/vault.service';
 import { launchBrowser, signInThroughSso } from './support/browser';
 import { freshDatabaseUrl } from './support/database';
+import { simulatorGatewayEnv } from './support/gateway-env';
 import { freePort, startTestGateway, type TestGateway } from './support/gateway';
 
 const SCRIPT = '<script>alert(1)</script>';
@@ -82,27 +80,13 @@ describe('the console in a browser', () => {
       data,
       redirectUris: [`${base}/auth/callback`],
     });
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'baocao-console-'));
-    const anchors = path.join(dir, 'anchors.pem');
-    writeFileSync(anchors, sims.credentials.signingAuthority.certificatePem);
     gateway = await startTestGateway({
       port,
       env: {
-        ...remoteSystemsEnv(sims),
-        NATIONAL_SIGNING_TRUST_ANCHORS_FILE: anchors,
-        ACCESS_ISSUER: sims.urls.provincialSso,
-        ALLOW_PLAIN_HTTP_LOOPBACK: 'true',
-        TRANSFERS_SCHEDULE_ENABLED: 'false',
+        ...simulatorGatewayEnv(sims, { consoleBase: base }),
         TRANSFERS_RETRY_LIMIT: '1',
         OUTBOUND_CIRCUIT_FAILURES: '1000',
-        CONSOLE_CLIENT_ID: sims.credentials.consoleClient.clientId,
-        CONSOLE_CLIENT_SECRET: sims.credentials.consoleClient.clientSecret,
-        CONSOLE_REDIRECT_URI: `${base}/auth/callback`,
         CONSOLE_SSO_CHECK_SECONDS: '1',
-        AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519')
-          .privateKey.export({ type: 'pkcs8', format: 'pem' })
-          .toString(),
-        VAULT_KEY: 'OKPJWolEzV6x4w2rFogWyYKxCxVaDnL77PnJZkKmxpI=',
       },
       databaseUrl: await freshDatabaseUrl({ fromTemplate: true }),
     });

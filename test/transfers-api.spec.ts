@@ -1,13 +1,10 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import request from 'supertest';
-import { remoteSystemsEnv, seedDemoVault } from '../src/simulators/demo';
+import { seedDemoVault } from '../src/simulators/demo';
 import { signIn } from '../src/simulators/demo-sign-in';
 import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
 import { VaultService } from '../src/vault/vault.service';
 import { freshDatabaseUrl } from './support/database';
+import { simulatorGatewayEnv } from './support/gateway-env';
 import { startTestGateway, type TestGateway } from './support/gateway';
 
 /** Operators drive the engine through the API; pg-boss jobs push, over real HTTP to the simulators. */
@@ -31,21 +28,8 @@ describe('transfers through the API', () => {
       asOf: new Date('2026-11-27T12:00:00Z'),
       redirectUris: ['http://127.0.0.1:9/callback'],
     });
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'baocao-anchors-'));
-    const anchors = path.join(dir, 'anchors.pem');
-    writeFileSync(anchors, sims.credentials.signingAuthority.certificatePem);
     gateway = await startTestGateway({
-      env: {
-        ...remoteSystemsEnv(sims),
-        NATIONAL_SIGNING_TRUST_ANCHORS_FILE: anchors,
-        ACCESS_ISSUER: sims.urls.provincialSso,
-        ALLOW_PLAIN_HTTP_LOOPBACK: 'true',
-        TRANSFERS_SCHEDULE_ENABLED: 'false',
-        AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519')
-          .privateKey.export({ type: 'pkcs8', format: 'pem' })
-          .toString(),
-        VAULT_KEY: 'OKPJWolEzV6x4w2rFogWyYKxCxVaDnL77PnJZkKmxpI=',
-      },
+      env: simulatorGatewayEnv(sims),
       databaseUrl: await freshDatabaseUrl({ fromTemplate: true }),
     });
     await seedDemoVault(gateway.app.get(VaultService).vault, sims);

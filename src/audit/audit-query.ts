@@ -75,18 +75,25 @@ export async function* streamAuditEvents(
   }
 }
 
+/** The filters' names as people type them (query string, command line). */
+export const AUDIT_FILTER_NAMES = [
+  'since',
+  'until',
+  'unit',
+  'period',
+  'form',
+  'actor',
+  'action',
+  'outcome',
+  'transfer',
+] as const;
+export type AuditFilterText = Partial<Record<(typeof AUDIT_FILTER_NAMES)[number], string>>;
+
 /** A filter of the audit trail the gateway refuses, naming the parameter. */
 export class AuditFilterError extends GatewayError {}
 
 /** The filters as people type them (query string, command line): checked, named on error. */
-export function parseAuditFilters(
-  raw: Partial<
-    Record<
-      'since' | 'until' | 'unit' | 'period' | 'form' | 'actor' | 'action' | 'outcome' | 'transfer',
-      string
-    >
-  >,
-): AuditFilters {
+export function parseAuditFilters(raw: AuditFilterText): AuditFilters {
   const instant = (name: 'since' | 'until') => {
     const value = raw[name];
     if (value === undefined) return undefined;

@@ -6,29 +6,20 @@ import { CurrentCaller } from '../access/caller.decorator';
 import { Roles, type Caller } from '../access/roles.decorator';
 import { exportAudit } from './audit-export';
 import { parsePage } from '../common/paging';
-import { AuditFilterError, parseAuditFilters, queryAuditPage } from './audit-query';
+import {
+  AUDIT_FILTER_NAMES,
+  AuditFilterError,
+  parseAuditFilters,
+  queryAuditPage,
+  type AuditFilterText,
+} from './audit-query';
 import { AuditService } from './audit.service';
 
-type FilterQuery = Partial<
-  Record<
-    'since' | 'until' | 'unit' | 'period' | 'form' | 'actor' | 'action' | 'outcome' | 'transfer',
-    string
-  >
->;
+type FilterQuery = AuditFilterText;
 
-const FILTERS = [
-  'since',
-  'until',
-  'unit',
-  'period',
-  'form',
-  'actor',
-  'action',
-  'outcome',
-  'transfer',
-];
 const ApiFilters = (): MethodDecorator => (target, key, descriptor) => {
-  for (const name of FILTERS) ApiQuery({ name, required: false })(target, key, descriptor);
+  for (const name of AUDIT_FILTER_NAMES)
+    ApiQuery({ name, required: false })(target, key, descriptor);
 };
 
 @ApiTags('audit')

@@ -147,12 +147,7 @@ export class AdminPagesController {
     @Body() body: Form,
     @Res() response: Response,
   ) {
-    await this.vault.vault.setStatus(
-      id,
-      'disabled',
-      person.subject,
-      required(body.reason, 'reason', 'lý do'),
-    );
+    await this.setStatus(person, id, body, 'disabled');
     response.redirect(303, '/admin/done/disabled');
   }
 
@@ -163,13 +158,17 @@ export class AdminPagesController {
     @Body() body: Form,
     @Res() response: Response,
   ) {
-    await this.vault.vault.setStatus(
+    await this.setStatus(person, id, body, 'active');
+    response.redirect(303, '/admin/done/enabled');
+  }
+
+  private setStatus(person: ConsolePerson, id: string, body: Form, status: 'active' | 'disabled') {
+    return this.vault.vault.setStatus(
       id,
-      'active',
+      status,
       person.subject,
       required(body.reason, 'reason', 'lý do'),
     );
-    response.redirect(303, '/admin/done/enabled');
   }
 
   @Post('credentials/:id/test')

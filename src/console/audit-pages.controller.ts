@@ -4,7 +4,13 @@ import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public, Roles } from '../access/roles.decorator';
 import { exportAudit } from '../audit/audit-export';
-import { parseAuditFilters, queryAuditPage, type AuditFilters } from '../audit/audit-query';
+import {
+  AUDIT_FILTER_NAMES,
+  parseAuditFilters,
+  queryAuditPage,
+  type AuditFilterText,
+  type AuditFilters,
+} from '../audit/audit-query';
 import { AuditService } from '../audit/audit.service';
 import { parsePage } from '../common/paging';
 import { unitsInScope } from '../transfers/unit-scope';
@@ -12,7 +18,7 @@ import { ConsoleErrorFilter, ConsoleGuard, Person } from './console-http';
 import type { ConsolePerson } from './console-sessions';
 import { ConsoleError } from './console-sessions';
 import { page } from './layout';
-import { AUDIT_FILTERS, auditPage, type AuditFilterText } from './pages/audit-page';
+import { auditPage } from './pages/audit-page';
 
 type Form = Record<string, string | undefined>;
 
@@ -34,7 +40,7 @@ export class AuditPagesController {
     query: Form,
   ): Promise<{ text: AuditFilterText; filters: AuditFilters }> {
     const text: AuditFilterText = {};
-    for (const name of AUDIT_FILTERS) if (query[name]) text[name] = query[name];
+    for (const name of AUDIT_FILTER_NAMES) if (query[name]) text[name] = query[name];
     const filters = parseAuditFilters(text);
     if (person.scope)
       filters.unitCodes = await unitsInScope(this.dataSource, undefined, person.scope);

@@ -2,7 +2,8 @@ import * as oidc from 'openid-client';
 import type { AppConfig } from '../config/app-config';
 import { Outbound } from '../common/outbound';
 import { checkOutboundUrl } from '../common/outbound-url';
-import { identityProviderError, RemoteSystemError } from '../common/remote-system-error';
+import { RemoteSystemError } from '../common/remote-system-error';
+import { translate } from './provincial-sso';
 
 /** A client of SSO Quảng Ngãi that people sign in through (the console). */
 export interface PersonClient {
@@ -162,14 +163,4 @@ function tokensOf(
     idToken: tokens.id_token ?? null,
     claims: { ...(tokens.claims() ?? {}) },
   };
-}
-
-function translate(error: unknown, account: string): RemoteSystemError {
-  return identityProviderError(
-    'provincial-sso',
-    'SSO Quảng Ngãi',
-    error,
-    account,
-    error instanceof oidc.ResponseBodyError ? error : undefined,
-  );
 }

@@ -150,7 +150,8 @@ export class ProvincialSso {
   }
 }
 
-function translate(error: unknown, account: string): RemoteSystemError {
+/** An SSO Quảng Ngãi failure as RemoteSystemError (for this client and the people's). */
+export function translate(error: unknown, account: string): RemoteSystemError {
   return identityProviderError(
     'provincial-sso',
     'SSO Quảng Ngãi',

@@ -40,7 +40,8 @@ export function pointAtSimulators(config: AppConfig, simulators: RunningSimulato
     console: {
       ...config.console,
       clientId: config.console.clientId ?? simulators.credentials.consoleClient.clientId,
-      clientSecret: config.console.clientSecret ?? simulators.credentials.consoleClient.clientSecret,
+      clientSecret:
+        config.console.clientSecret ?? simulators.credentials.consoleClient.clientSecret,
       redirectUri:
         config.console.redirectUri ?? simulators.credentials.consoleClient.redirectUris[0],
     },

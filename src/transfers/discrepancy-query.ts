@@ -17,6 +17,22 @@ export interface DiscrepancyRow {
   resolution: string | null;
 }
 
+const COLUMNS = `id, period_id AS "periodId", unit_code AS "unitCode", form_code AS "formCode",
+  transfer_id AS "transferId", kind, details, status, detected_at AS "detectedAt",
+  resolved_at AS "resolvedAt", resolved_by AS "resolvedBy", resolution`;
+
+/** One discrepancy by id, or undefined. */
+export async function findDiscrepancy(
+  dataSource: DataSource,
+  id: string,
+): Promise<DiscrepancyRow | undefined> {
+  const [row] = await dataSource.query<DiscrepancyRow[]>(
+    `SELECT ${COLUMNS} FROM discrepancy WHERE id = $1`,
+    [id],
+  );
+  return row;
+}
+
 /** One page of discrepancies in the order they were found; `after` is the last id shown. */
 export async function queryDiscrepancies(
   dataSource: DataSource,
@@ -36,9 +52,7 @@ export async function queryDiscrepancies(
       `(detected_at, id) > (SELECT detected_at, id FROM discrepancy WHERE id = $${parameters.push(page.after)})`,
     );
   const items = await dataSource.query<DiscrepancyRow[]>(
-    `SELECT id, period_id AS "periodId", unit_code AS "unitCode", form_code AS "formCode",
-            transfer_id AS "transferId", kind, details, status, detected_at AS "detectedAt",
-            resolved_at AS "resolvedAt", resolved_by AS "resolvedBy", resolution
+    `SELECT ${COLUMNS}
        FROM discrepancy ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
       ORDER BY detected_at, id LIMIT $${parameters.push(page.limit + 1)}`,
     parameters,

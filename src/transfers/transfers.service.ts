@@ -8,7 +8,7 @@ import { DiscrepancyEntity } from '../database/entities/discrepancy.entity';
 import { TransferAttemptEntity } from '../database/entities/transfer-attempt.entity';
 import { TransferVersionEntity } from '../database/entities/transfer-version.entity';
 import { TransferEntity, type TransferState } from '../database/entities/transfer.entity';
-import { queryDiscrepancies, type DiscrepancyRow } from './discrepancy-query';
+import { findDiscrepancy, queryDiscrepancies } from './discrepancy-query';
 import {
   discrepancyFiltersOf,
   discrepancyIdOf,
@@ -434,13 +434,7 @@ export class TransfersService {
 
   /** One discrepancy, in the caller's scope. */
   async discrepancy(id: string, scope?: UnitScope) {
-    const [found] = await this.parts.dataSource.query<DiscrepancyRow[]>(
-      `SELECT id, period_id AS "periodId", unit_code AS "unitCode", form_code AS "formCode",
-              transfer_id AS "transferId", kind, details, status, detected_at AS "detectedAt",
-              resolved_at AS "resolvedAt", resolved_by AS "resolvedBy", resolution
-         FROM discrepancy WHERE id = $1`,
-      [discrepancyIdOf(id)],
-    );
+    const found = await findDiscrepancy(this.parts.dataSource, discrepancyIdOf(id));
     if (!found)
       throw new TransferError(
         'not-found',
@@ -470,13 +464,7 @@ export class TransfersService {
     scope?: UnitScope,
   ) {
     const { reason, action } = resolutionOf(body);
-    if (scope) {
-      const [found] = await this.parts.dataSource.query<Array<{ unit_code: string }>>(
-        'SELECT unit_code FROM discrepancy WHERE id = $1',
-        [discrepancyIdOf(id)],
-      );
-      if (found) await assertInScope(this.parts.dataSource, found.unit_code, scope);
-    }
+    if (scope) await this.discrepancy(id, scope);
     const resolved = await this.engine.reconciler.resolve(
       discrepancyIdOf(id),
       actor,

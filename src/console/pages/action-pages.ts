@@ -4,6 +4,7 @@ import type { SyncResult } from '../../transfers/transfer-planner';
 import { formatInstant, formatNumber, formShortName, periodName } from '../format';
 import { html, type Html } from '../html';
 import { DISCREPANCY_WORDS, STATE_ORDER, STATE_WORDS } from '../words';
+import { differencesTable } from './transfer-pages';
 
 const DRY_RUN_ACTIONS: Record<string, string> = {
   push: 'Sẽ gửi mới',
@@ -254,32 +255,7 @@ export function discrepancyPage(
           : ''
       }
     </dl>
-    ${
-      differences.length
-        ? html`<table>
-            <caption>
-              Các trường khác nhau
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Trường</th>
-                <th scope="col">Cổng đã gửi</th>
-                <th scope="col">Hệ thống quốc gia đang giữ</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${differences.map(
-                (difference) =>
-                  html`<tr class="diff">
-                    <td><code>${difference.path}</code></td>
-                    <td>${JSON.stringify(difference.sent)}</td>
-                    <td>${JSON.stringify(difference.held)}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
-        : ''
-    }
+    ${differences.length ? differencesTable(differences) : ''}
     ${
       item.status === 'open'
         ? html`<form method="post" action="/actions/discrepancies/${item.id}">

@@ -1,22 +1,10 @@
 import type { CheckpointRow, EventRow, VerifyResult } from '../../audit/audit-verifier';
+import { AUDIT_FILTER_NAMES, type AuditFilterText } from '../../audit/audit-query';
 import { formatInstant, formatNumber } from '../format';
 import { html, type Html } from '../html';
 import { auditTable } from './transfer-pages';
 
-export const AUDIT_FILTERS = [
-  'since',
-  'until',
-  'unit',
-  'period',
-  'form',
-  'actor',
-  'action',
-  'outcome',
-  'transfer',
-] as const;
-export type AuditFilterText = Partial<Record<(typeof AUDIT_FILTERS)[number], string>>;
-
-const LABELS: Record<(typeof AUDIT_FILTERS)[number], string> = {
+const LABELS: Record<(typeof AUDIT_FILTER_NAMES)[number], string> = {
   since: 'Từ thời điểm',
   until: 'Đến trước thời điểm',
   unit: 'Mã đơn vị',
@@ -84,7 +72,7 @@ export function auditPage(options: {
     ${verification(options.verify, filters)}
     <h2>Sự kiện</h2>
     <form method="get" action="/audit" class="filters" aria-label="Lọc nhật ký">
-      ${AUDIT_FILTERS.map(
+      ${AUDIT_FILTER_NAMES.map(
         (name) =>
           html`<div>
             <label for="a-${name}">${LABELS[name]}</label

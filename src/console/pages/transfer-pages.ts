@@ -231,7 +231,7 @@ export interface NationalCopy {
   differences: Array<{ path: string; sent: unknown; held: unknown }>;
 }
 
-function differencesTable(
+export function differencesTable(
   differences: Array<{ path: string; sent: unknown; held: unknown }>,
 ): Html {
   if (!differences.length) return html`<p>Không có trường nào khác nhau.</p>`;
