@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import { SealedColumns } from './sealed-columns';
 
 /**
  * A person signed in to the console. The browser holds only a random token; the row is found by
@@ -7,7 +8,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
  */
 @Entity({ name: 'console_session' })
 @Index('console_session_expiry', ['expiresAt'])
-export class ConsoleSessionEntity {
+export class ConsoleSessionEntity extends SealedColumns {
   /** SHA-256 (hex) of the cookie's token. */
   @PrimaryColumn({ type: 'text' })
   id!: string;
@@ -31,19 +32,6 @@ export class ConsoleSessionEntity {
   /** The synchronizer token every form that changes something must carry. */
   @Column({ name: 'csrf_token', type: 'text' })
   csrfToken!: string;
-
-  @Column({ name: 'key_id', type: 'text' })
-  keyId!: string;
-
-  @Column({ type: 'bytea' })
-  nonce!: Buffer;
-
-  /** {refreshToken, idToken}, sealed. */
-  @Column({ type: 'bytea' })
-  ciphertext!: Buffer;
-
-  @Column({ type: 'bytea' })
-  tag!: Buffer;
 
   /** When the gateway next asks the SSO whether the person's session stands. */
   @Column({ name: 'sso_check_at', type: 'timestamptz' })

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { SealedColumns } from './sealed-columns';
 
 export type CredentialSystem = 'provincial' | 'national';
 /**
@@ -13,7 +14,7 @@ export type CredentialStatus = 'active' | 'disabled';
 @Entity({ name: 'credential' })
 @Index('credential_identity', ['system', 'account', 'kind'], { unique: true })
 @Index('credential_unit', ['unitCode'])
-export class CredentialEntity {
+export class CredentialEntity extends SealedColumns {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;
 
@@ -37,18 +38,6 @@ export class CredentialEntity {
 
   @Column({ type: 'text', default: 'active' })
   status!: CredentialStatus;
-
-  @Column({ name: 'key_id', type: 'text' })
-  keyId!: string;
-
-  @Column({ type: 'bytea' })
-  nonce!: Buffer;
-
-  @Column({ type: 'bytea' })
-  ciphertext!: Buffer;
-
-  @Column({ type: 'bytea' })
-  tag!: Buffer;
 
   /** How many times the secret was replaced. */
   @Column({ type: 'int', default: 1 })
