@@ -115,10 +115,21 @@ export class BoardQuery {
     return { levels, formCodes, ends, dates };
   }
 
-  private cellsSql(scope: UnitScope | undefined, parameters: unknown[], period: Period): string {
+  private cellsSql(
+    scope: UnitScope | undefined,
+    parameters: unknown[],
+    period: Period,
+    groupKey?: string,
+  ): string {
     const { levels, formCodes, ends, dates } = this.expected(period);
     const p = (value: unknown) => `$${parameters.push(value)}`;
     const periodId = p(period.id);
+    const groupOf = `CASE WHEN u.level = 'district' THEN u.office_code
+               WHEN parent.level = 'district' THEN parent.office_code
+               WHEN u.level = 'department' THEN '${DEPARTMENTS}'
+               ELSE '${COMMUNES}' END`;
+    // One group's units are chosen before their transfers are looked up.
+    const groupCondition = groupKey === undefined ? '' : ` AND ${groupOf} = ${p(groupKey)}`;
     const scopeCondition = !scope
       ? ''
       : scope.kind === 'unit'
@@ -127,16 +138,13 @@ export class BoardQuery {
     return `
       WITH expected AS (
         SELECT u.office_code, u.name, u.level, f.form_code, f.deadline_end, f.deadline_date,
-          CASE WHEN u.level = 'district' THEN u.office_code
-               WHEN parent.level = 'district' THEN parent.office_code
-               WHEN u.level = 'department' THEN '${DEPARTMENTS}'
-               ELSE '${COMMUNES}' END AS group_key
+          ${groupOf} AS group_key
           FROM provincial_unit u
           LEFT JOIN provincial_unit parent ON parent.office_code = u.parent_code
           JOIN unnest(${p(levels)}::text[], ${p(formCodes)}::text[], ${p(ends)}::timestamptz[], ${p(dates)}::text[])
             AS f(level, form_code, deadline_end, deadline_date) ON f.level = u.level
          WHERE u.valid_from <= ${p(period.to)}::date
-           AND (u.valid_to IS NULL OR u.valid_to >= ${p(period.to)}::date)${scopeCondition}
+           AND (u.valid_to IS NULL OR u.valid_to >= ${p(period.to)}::date)${scopeCondition}${groupCondition}
       ), intake AS (
         SELECT DISTINCT ON (unit_code) unit_code, report_status, outcome, reason, approved_at
           FROM report_intake WHERE period_id = ${periodId}
@@ -247,8 +255,8 @@ export class BoardQuery {
   ): Promise<BoardCell[]> {
     const period = parsePeriod(periodId);
     const parameters: unknown[] = [];
-    const cells = this.cellsSql(scope, parameters, period);
-    const conditions = [`group_key = $${parameters.push(groupKey)}`];
+    const cells = this.cellsSql(scope, parameters, period, groupKey);
+    const conditions = ['TRUE'];
     if (filter.category) conditions.push(`category = $${parameters.push(filter.category)}`);
     if (filter.urgency) conditions.push(`urgency = $${parameters.push(filter.urgency)}`);
     const rows = await this.dataSource.query<
