@@ -132,6 +132,15 @@ describe('the console in a browser', () => {
     // Departments: QNG-SO-XD's three forms were confirmed before their deadline.
     const departments = page.getByRole('row', { name: /Sở, ban, ngành/ });
     expect((await departments.innerText()).split('\t')[1].trim()).toBe('3');
+    // A count leads to the units behind it: the communes whose forms are invalid.
+    await page
+      .getByRole('row', { name: /Cấp xã trực thuộc tỉnh/ })
+      .locator(`a[href*="category=invalid"]`)
+      .click();
+    const invalid = await page.locator('main table tbody tr').allInnerTexts();
+    expect(invalid.length).toBeGreaterThan(0);
+    for (const row of invalid) expect(row).toContain('Không hợp lệ');
+    expect(invalid.join('\n')).toContain('QNG-X-001');
     await page.getByRole('link', { name: 'Lượt chuyển', exact: true }).click();
     await page.getByLabel('Trạng thái').selectOption('invalid');
     await page.getByRole('button', { name: 'Lọc' }).click();
