@@ -7,9 +7,10 @@ import {
   verify,
   type KeyObject,
 } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AppConfig } from '../config/app-config';
+import { demoSecret } from '../config/demo-secrets';
 import { projectRoot } from '../config/project-root';
 import { checkpointPayload, type CheckpointStatement } from './audit-chain';
 
@@ -54,7 +55,12 @@ export class AuditSigner {
           `Không đọc được audit.signingKeyFile ${signingKeyFile}: ${(error as Error).message}`,
         );
       }
-    } else if (config.mode === 'demo') pem = demoKey();
+    } else if (config.mode === 'demo')
+      pem = demoSecret(config, 'baocao-audit-signing-key.pem', 'audit/signing-key.pem', () =>
+        generateKeyPairSync('ed25519')
+          .privateKey.export({ type: 'pkcs8', format: 'pem' })
+          .toString(),
+      );
     else
       throw new AuditKeyError(
         'AUDIT_KEY_REQUIRED',
@@ -108,16 +114,4 @@ export function verifyCheckpointSignature(
   } catch {
     return false;
   }
-}
-
-function demoKey(): string {
-  const file = path.join(projectRoot, '.data', 'audit', 'signing-key.pem');
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    const { privateKey } = generateKeyPairSync('ed25519');
-    writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), {
-      mode: 0o600,
-    });
-  }
-  return readFileSync(file, 'utf8');
 }

@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AppConfig } from '../config/app-config';
+import { demoSecret } from '../config/demo-secrets';
 import { projectRoot } from '../config/project-root';
 
 /** The vault key is missing, malformed, or not the one a secret was sealed with. */
@@ -60,7 +61,15 @@ export class VaultKey {
     const { key, keyFile } = config.vault;
     if (key) return VaultKey.parse(key);
     if (keyFile) return VaultKey.parse(readKeyFile(path.resolve(projectRoot, keyFile)));
-    if (config.mode === 'demo') return VaultKey.parse(demoKey());
+    if (config.mode === 'demo')
+      return VaultKey.parse(
+        demoSecret(
+          config,
+          'baocao-vault.key',
+          'vault/key',
+          () => `${VaultKey.generate().toText()}\n`,
+        ),
+      );
     throw new VaultKeyError(
       'VAULT_KEY_REQUIRED',
       'Ngoài chế độ demo cần có vault.key hoặc vault.keyFile',
@@ -109,13 +118,4 @@ function readKeyFile(file: string): string {
       `Không đọc được vault.keyFile ${file}: ${(error as Error).message}`,
     );
   }
-}
-
-function demoKey(): string {
-  const file = path.join(projectRoot, '.data', 'vault', 'key');
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(file, `${VaultKey.generate().toText()}\n`, { mode: 0o600 });
-  }
-  return readFileSync(file, 'utf8');
 }
