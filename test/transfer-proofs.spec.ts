@@ -70,6 +70,41 @@ describe('the transfer engine never pushes a content version twice', () => {
     }
   }, 240_000);
 
+  it('answers lost on 30% of pushes are settled by reading back: the circuit breaker stays closed', async () => {
+    const { engine, dataSource, close } = await engineAgainst(sims, {
+      policy: { backoffBaseMs: 1, backoffMaxMs: 1, confirmDelayMs: 0 },
+      // Three failures in a row would open it: lost answers must not be counted as failures.
+      env: { OUTBOUND_CIRCUIT_FAILURES: '3' },
+    });
+    try {
+      const planned = await engine.planner.sync({ periodId: '2025-Q3', actor: 'test' });
+      await admin('/faults', { dropAfterStoreRate: 0.3 });
+      const states = new Set<string>();
+      for (let round = 0; round < 40; round++) {
+        const due = await engine.pusher.due(1000);
+        if (!due.length) break;
+        for (let index = 0; index < due.length; index += 16) {
+          await Promise.all(due.slice(index, index + 16).map((id) => engine.pusher.push(id)));
+          states.add(engine.national.gate.circuit.state);
+        }
+      }
+      expect([...states]).toEqual(['closed']);
+      const [{ count }] = await dataSource.query<Array<{ count: number }>>(
+        "SELECT count(*)::int AS count FROM transfer WHERE period_id = '2025-Q3' AND state = 'confirmed'",
+      );
+      expect(count).toBe(planned.transferIds.length);
+      const [lost] = await dataSource.query<Array<{ unknown: number; circuit: number }>>(
+        `SELECT count(*) FILTER (WHERE outcome = 'unknown')::int AS unknown,
+                count(*) FILTER (WHERE error LIKE '%mạch ngắt%')::int AS circuit
+           FROM transfer_attempt`,
+      );
+      expect(lost.unknown).toBeGreaterThan(30);
+      expect(lost.circuit).toBe(0);
+    } finally {
+      await close();
+    }
+  }, 240_000);
+
   it('a 429 storm: the gateway keeps to its caps, honours Retry-After and finishes', async () => {
     const { engine, dataSource, close } = await engineAgainst(sims, {
       policy: { backoffBaseMs: 1, backoffMaxMs: 1, confirmDelayMs: 0 },

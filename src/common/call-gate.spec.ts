@@ -115,6 +115,27 @@ describe('CallGate', () => {
     expect(gate.circuit.state).toBe('closed');
   });
 
+  it('a write whose answer was lost does not count: the read-back that settles it does', async () => {
+    const gate = new CallGate(
+      'national',
+      { maxConcurrent: 0, maxPerSecond: 0, failureThreshold: 2, cooldownMs: 30_000 },
+      () => 0,
+    );
+    const lost = () =>
+      Promise.reject(
+        new RemoteSystemError('national', null, true, 'socket hang up', { ambiguous: true }),
+      );
+    for (let index = 0; index < 10; index++)
+      await expect(gate.run(lost)).rejects.toThrow('hang up');
+    expect(gate.circuit).toMatchObject({ state: 'closed', failures: 0 });
+    // A read that gets no answer is a failing system.
+    for (let index = 0; index < 2; index++)
+      await expect(
+        gate.run(() => Promise.reject(new RemoteSystemError('national', null, true, 'timeout'))),
+      ).rejects.toThrow('timeout');
+    expect(gate.circuit.state).toBe('open');
+  });
+
   it('a failed probe opens it again for another cooldown', async () => {
     let now = 0;
     const gate = new CallGate(

@@ -158,10 +158,13 @@ export class CallGate {
 
   private failed(error: unknown): void {
     // Only a failing system counts: no answer or a server error. Throttling, refusals and
-    // validation errors are answers from a system that works.
+    // validation errors are answers from a system that works. A write whose answer was lost
+    // after it reached the system (ambiguous) is settled by reading it back: the read-back's
+    // own outcome counts, not the lost answer of a system that may well have stored it.
     const counts =
       error instanceof RemoteSystemError &&
       error.retryable &&
+      !error.ambiguous &&
       error.status !== 429 &&
       (error.status === null || error.status >= 500);
     if (!counts) return;

@@ -343,8 +343,10 @@ function translate(
       cause: error,
       retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
       account: status === 401 || status === 403 ? account : undefined,
-      // No answer, and the connection had been made: it may have been acted on.
-      ambiguous: (status === null && !NOT_SENT.has(error.code ?? '')) || keyReused,
+      // A write without an answer whose connection had been made: it may have been acted on.
+      // A read without an answer is simply a failure.
+      ambiguous:
+        (method === 'POST' && status === null && !NOT_SENT.has(error.code ?? '')) || keyReused,
       code: keyReused ? 'IDEMPOTENCY_KEY_REUSED' : undefined,
     },
   );
