@@ -184,4 +184,20 @@ describe('transfers through the API', () => {
       ).body,
     ).toMatchObject({ parameter: 'forms' });
   });
+
+  it('refuses, with the reason, a period the data cannot hold instead of an empty success', async () => {
+    const before = await api('post', '/api/sync')
+      .send({ periodId: '2019-Q4', dryRun: true })
+      .expect(400);
+    expect(before.body).toMatchObject({
+      code: 'PERIOD_OUT_OF_RANGE',
+      parameter: 'periodId',
+      message: expect.stringContaining('2020-12-05'),
+    });
+    const ahead = await api('post', '/api/reconcile').send({ periodId: '2031-Q2' }).expect(400);
+    expect(ahead.body).toMatchObject({
+      code: 'PERIOD_NOT_STARTED',
+      message: expect.stringContaining('2031-03-15'),
+    });
+  });
 });

@@ -198,7 +198,7 @@ export class TransfersService {
     actor: string,
     scope?: UnitScope,
   ): Promise<ReconcileResult> {
-    const { periodId, units: asked } = reconcileCommandOf(parameters);
+    const { periodId, units: asked } = reconcileCommandOf(parameters, FormCatalogue.load());
     const units = await unitsInScope(this.parts.dataSource, asked, scope);
     const result = await this.engine.reconciler.reconcile(periodId, units, actor);
     await this.parts.queue.pushMany(result.repushed, actor);

@@ -49,9 +49,47 @@ function codesOf(value: unknown, parameter: string): string[] | undefined {
   return value as string[];
 }
 
+/**
+ * A period the gateway can work on: one a national report regime covers (the data cannot hold a
+ * period before the national system existed), and one that has begun (nothing is reported for a
+ * period years ahead). Refused with the reason rather than answered with an empty success.
+ */
+export function periodInReachOf(
+  value: unknown,
+  forms: FormCatalogue,
+  now = new Date(),
+  parameter = 'periodId',
+): string {
+  const periodId = periodIdOf(value, parameter);
+  const period = parsePeriod(periodId);
+  if (!forms.regimeFor(period)) {
+    const first = forms.regimes.map((regime) => regime.validFrom).sort()[0];
+    throw new TransferError(
+      'invalid',
+      'PERIOD_OUT_OF_RANGE',
+      `Kỳ ${periodId} kết thúc ngày ${period.to}, ngoài mọi chế độ báo cáo của hệ thống quốc gia (sớm nhất từ ${first}): không có biểu nào để gửi`,
+      parameter,
+      { periodId, firstRegimeFrom: first },
+    );
+  }
+  if (period.startsAt.getTime() > now.getTime())
+    throw new TransferError(
+      'invalid',
+      'PERIOD_NOT_STARTED',
+      `Kỳ ${periodId} chưa bắt đầu (từ ngày ${period.from}): chưa có báo cáo nào của kỳ này`,
+      parameter,
+      { periodId, from: period.from },
+    );
+  return periodId;
+}
+
 /** A sync request checked: the period, the units and forms in force for it. */
-export function syncCommandOf(parameters: SyncParameters, forms: FormCatalogue): SyncCommand {
-  const periodId = periodIdOf(parameters.periodId);
+export function syncCommandOf(
+  parameters: SyncParameters,
+  forms: FormCatalogue,
+  now = new Date(),
+): SyncCommand {
+  const periodId = periodInReachOf(parameters.periodId, forms, now);
   if (parameters.dryRun !== undefined && typeof parameters.dryRun !== 'boolean')
     throw new TransferError(
       'invalid',
@@ -80,12 +118,15 @@ export function syncCommandOf(parameters: SyncParameters, forms: FormCatalogue):
   };
 }
 
-export function reconcileCommandOf(parameters: { periodId?: unknown; units?: unknown }): {
+export function reconcileCommandOf(
+  parameters: { periodId?: unknown; units?: unknown },
+  forms: FormCatalogue,
+): {
   periodId: string;
   units?: string[];
 } {
   return {
-    periodId: periodIdOf(parameters.periodId),
+    periodId: periodInReachOf(parameters.periodId, forms),
     units: codesOf(parameters.units, 'units'),
   };
 }
