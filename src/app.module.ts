@@ -7,6 +7,7 @@ import { AuditModule } from './audit/audit.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { CommonModule } from './common/common.module';
 import { ConsoleModule } from './console/console.module';
+import { OperationsModule } from './operations/operations.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -39,6 +40,7 @@ export class AppModule {
         VaultModule,
         ScheduleModule.forRoot(),
         TransfersModule,
+        OperationsModule.forRoot(options.config),
         ...(options.config.console.enabled ? [ConsoleModule] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

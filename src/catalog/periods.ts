@@ -156,3 +156,14 @@ export function periodsFromTo(first: Period, last: Period): Period[] {
     periods.push(period);
   return periods;
 }
+
+/** The quarter of an instant and `back` quarters before it, newest first. */
+export function quartersBack(at: Date, back: number): Period[] {
+  const periods: Period[] = [];
+  let period = periodContaining('quarter', at);
+  for (let step = 0; step <= back; step++) {
+    periods.push(period);
+    period = previousPeriod(period);
+  }
+  return periods;
+}

@@ -20,6 +20,8 @@ type CircuitState = 'closed' | 'open' | 'half-open';
  * says when to come back, and is known not to have been sent.
  */
 export class CallGate {
+  /** Every gate of this process, for the circuit-state metric. */
+  static readonly all = new Set<CallGate>();
   private inFlight = 0;
   private readonly waiting: Array<() => void> = [];
   /** When the last `maxPerSecond` requests started, oldest first. */
@@ -32,10 +34,12 @@ export class CallGate {
   private probing = false;
 
   constructor(
-    private readonly system: RemoteSystem,
+    readonly system: RemoteSystem,
     private readonly options: CallGateOptions,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    CallGate.all.add(this);
+  }
 
   /** The gate of one remote system from its section of the configuration and `outbound`. */
   static forSystem(

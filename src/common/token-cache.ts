@@ -1,3 +1,5 @@
+import { tokenRequestsTotal } from './metrics';
+
 export interface IssuedToken {
   accessToken: string;
   /** Epoch milliseconds. */
@@ -23,6 +25,8 @@ export class TokenCache {
     private readonly now: () => number = Date.now,
     private readonly permanent: (error: unknown) => boolean = () => false,
     private readonly refusalMs = 60_000,
+    /** The identity provider, as metrics name it. */
+    private readonly system = 'unknown',
   ) {}
 
   async get(account: string): Promise<string> {
@@ -37,7 +41,12 @@ export class TokenCache {
     let pending = this.inFlight.get(account);
     if (!pending) {
       pending = this.issue(account)
+        .then((token) => {
+          tokenRequestsTotal.inc({ system: this.system, outcome: 'ok' });
+          return token;
+        })
         .catch((error: unknown) => {
+          tokenRequestsTotal.inc({ system: this.system, outcome: 'error' });
           if (this.permanent(error))
             this.refused.set(account, { error, until: this.now() + this.refusalMs });
           throw error;

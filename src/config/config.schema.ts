@@ -170,6 +170,18 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    metrics: z
+      .object({
+        /** /metrics in Prometheus' text format (docs/operations.md). */
+        enabled: flag.default(true),
+        /** A port of its own, open to whoever reaches it (Prometheus); unset: on the API's port, behind its tokens. */
+        port: port.nullable().default(null),
+        host: z.string().min(1).default('127.0.0.1'),
+        /** How often this replica verifies the audit chain from its last checkpoint, for the metric. */
+        auditVerifySeconds: positiveInt.default(300),
+      })
+      .strict()
+      .prefault({}),
     console: z
       .object({
         /** The console at / (off: the gateway serves its API only). */
@@ -293,6 +305,10 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   ACCESS_ROLE_CLAIM: 'access.roleClaim',
   ACCESS_DISTRICT_CLAIM: 'access.districtClaim',
   ACCESS_UNIT_CLAIM: 'access.unitClaim',
+  METRICS_ENABLED: 'metrics.enabled',
+  METRICS_PORT: 'metrics.port',
+  METRICS_HOST: 'metrics.host',
+  METRICS_AUDIT_VERIFY_SECONDS: 'metrics.auditVerifySeconds',
   CONSOLE_ENABLED: 'console.enabled',
   CONSOLE_CLIENT_ID: 'console.clientId',
   CONSOLE_CLIENT_SECRET: 'console.clientSecret',

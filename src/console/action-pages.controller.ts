@@ -14,7 +14,7 @@ import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public, Roles } from '../access/roles.decorator';
 import { TransfersService } from '../transfers/transfers.service';
-import { defaultBoardPeriod } from './board-query';
+import { defaultBoardPeriod } from '../transfers/board-query';
 import { periodOf, recentQuarters } from './board.controller';
 import { ConsoleErrorFilter, ConsoleGuard, Person } from './console-http';
 import { ConsoleError, type ConsolePerson } from './console-sessions';

@@ -1,20 +1,14 @@
 import { Controller, Get, Param, Query, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public, Roles } from '../access/roles.decorator';
-import {
-  isPeriodId,
-  parsePeriod,
-  periodContaining,
-  previousPeriod,
-  type Period,
-} from '../catalog/periods';
+import { isPeriodId, parsePeriod, quartersBack, type Period } from '../catalog/periods';
 import {
   BOARD_WORDS,
   BoardQuery,
   URGENCY_WORDS,
   defaultBoardPeriod,
   type BoardCategory,
-} from './board-query';
+} from '../transfers/board-query';
 import { ConsoleError } from './console-sessions';
 import { ConsoleErrorFilter, ConsoleGuard, Person } from './console-http';
 import type { ConsolePerson } from './console-sessions';
@@ -24,13 +18,7 @@ import { periodName } from './format';
 
 /** The last eight quarters, newest first: the board's period picker. */
 export function recentQuarters(now = new Date()): Period[] {
-  const periods: Period[] = [];
-  let period = periodContaining('quarter', now);
-  for (let count = 0; count < 8; count++) {
-    periods.push(period);
-    period = previousPeriod(period);
-  }
-  return periods;
+  return quartersBack(now, 7);
 }
 
 export function periodOf(value: unknown): Period {

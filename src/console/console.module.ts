@@ -1,15 +1,10 @@
 import { Module } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AccessModule } from '../access/access.module';
 import { AuditModule } from '../audit/audit.module';
 import { TransfersModule } from '../transfers/transfers.module';
 import { VaultModule } from '../vault/vault.module';
-import { Deadlines } from '../catalog/deadlines';
-import { FormCatalogue } from '../catalog/forms';
-import { type AppConfig, APP_CONFIG } from '../config/app-config';
 import { AssetsController } from './assets.controller';
 import { BoardController } from './board.controller';
-import { BoardQuery } from './board-query';
 import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleGuard } from './console-http';
 import { ConsoleSessions } from './console-sessions';
@@ -30,20 +25,6 @@ import { AdminPagesController } from './admin-pages.controller';
     AuditPagesController,
     AdminPagesController,
   ],
-  providers: [
-    ConsoleSessions,
-    ConsoleGuard,
-    {
-      provide: BoardQuery,
-      inject: [DataSource, APP_CONFIG],
-      useFactory: (dataSource: DataSource, config: AppConfig) =>
-        new BoardQuery(
-          dataSource,
-          FormCatalogue.load(),
-          Deadlines.load(),
-          config.console.atRiskDays,
-        ),
-    },
-  ],
+  providers: [ConsoleSessions, ConsoleGuard],
 })
 export class ConsoleModule {}

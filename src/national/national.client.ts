@@ -1,5 +1,6 @@
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import { CallGate } from '../common/call-gate';
+import { operationOf, timed } from '../common/metrics';
 import { Outbound } from '../common/outbound';
 import { checkOutboundUrl } from '../common/outbound-url';
 import { RemoteSystemError, retryableStatus } from '../common/remote-system-error';
@@ -102,6 +103,8 @@ export class NationalClient {
       30_000,
       Date.now,
       (error) => error instanceof RemoteSystemError && !error.retryable,
+      60_000,
+      'national-idp',
     );
   }
 
@@ -263,16 +266,18 @@ export class NationalClient {
       const token = await this.tokens.get(account.accountId);
       await ready();
       try {
-        const response = await this.http.request<T>({
-          method,
-          url: path,
-          data: body,
-          params,
-          headers: {
-            authorization: `Bearer ${token}`,
-            ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
-          },
-        });
+        const response = await timed('national', operationOf(method, path), () =>
+          this.http.request<T>({
+            method,
+            url: path,
+            data: body,
+            params,
+            headers: {
+              authorization: `Bearer ${token}`,
+              ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+            },
+          }),
+        );
         return {
           account: account.accountId,
           status: response.status,

@@ -1,6 +1,7 @@
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import type { AppConfig } from '../config/app-config';
 import { CallGate } from '../common/call-gate';
+import { operationOf, timed } from '../common/metrics';
 import { Outbound } from '../common/outbound';
 import { checkOutboundUrl } from '../common/outbound-url';
 import { RemoteSystemError, retryableStatus } from '../common/remote-system-error';
@@ -85,6 +86,8 @@ export class ProvincialClient {
       30_000,
       Date.now,
       (error) => error instanceof RemoteSystemError && !error.retryable,
+      60_000,
+      'provincial-sso',
     );
   }
 
@@ -153,10 +156,12 @@ export class ProvincialClient {
       const token = await this.tokens.get(SERVICE_ACCOUNT);
       await ready();
       try {
-        const response = await this.http.get<T>(path, {
-          params,
-          headers: { authorization: `Bearer ${token}` },
-        });
+        const response = await timed('provincial', operationOf('GET', path), () =>
+          this.http.get<T>(path, {
+            params,
+            headers: { authorization: `Bearer ${token}` },
+          }),
+        );
         return response.data;
       } catch (error) {
         if (error instanceof AxiosError && error.response?.status === 401 && attempt === 1) {

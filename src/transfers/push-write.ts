@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { nationalStepsTotal } from '../common/metrics';
 import { preparedQuery } from '../database/prepared';
 import { TransferEntity, type TransferState } from '../database/entities/transfer.entity';
 
@@ -50,6 +51,7 @@ export class PushWrite {
   }
 
   attempt(row: AttemptRow): this {
+    nationalStepsTotal.inc({ step: row.step, outcome: row.outcome });
     const json = (value: unknown) =>
       this.param(value === null ? null : JSON.stringify(value), '::jsonb');
     this.parts.push(

@@ -13,6 +13,9 @@ import { TransferJobs } from './transfer-jobs';
 import { TransferQueue } from './transfer-queue';
 import { TransfersController } from './transfers.controller';
 import { TransfersService } from './transfers.service';
+import { BoardQuery } from './board-query';
+import { Deadlines } from '../catalog/deadlines';
+import { FormCatalogue } from '../catalog/forms';
 
 /** The engine of this replica, built on first use by the one builder (transfer-engine.ts). */
 export const TRANSFER_ENGINE = Symbol('TransferEngine');
@@ -59,6 +62,17 @@ type EngineRef = () => TransferEngine;
       ) => new TransfersService({ config, dataSource, audit, queue, engine }),
     },
     {
+      provide: BoardQuery,
+      inject: [DataSource, APP_CONFIG],
+      useFactory: (dataSource: DataSource, config: AppConfig) =>
+        new BoardQuery(
+          dataSource,
+          FormCatalogue.load(),
+          Deadlines.load(),
+          config.console.atRiskDays,
+        ),
+    },
+    {
       provide: TransferJobs,
       inject: [
         TransferQueue,
@@ -78,6 +92,6 @@ type EngineRef = () => TransferEngine;
       ) => new TransferJobs(queue, transfers, engine, schedules, config, faults),
     },
   ],
-  exports: [TransfersService, TRANSFER_ENGINE],
+  exports: [TransfersService, TRANSFER_ENGINE, TransferQueue, BoardQuery],
 })
 export class TransfersModule {}

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { AuditLog } from '../audit/audit-log';
 import { FormCatalogue } from '../catalog/forms';
-import { periodContaining, previousPeriod } from '../catalog/periods';
+import { quartersBack } from '../catalog/periods';
 import { RemoteSystemError } from '../common/remote-system-error';
 import type { AppConfig } from '../config/app-config';
 import { DiscrepancyEntity } from '../database/entities/discrepancy.entity';
@@ -183,13 +183,7 @@ export class TransfersService {
 
   /** The quarter of an instant and `transfers.periodsBack` quarters before it. */
   private periodsInReach(at: Date): string[] {
-    const periods: string[] = [];
-    let period = periodContaining('quarter', at);
-    for (let back = 0; back <= this.parts.config.transfers.periodsBack; back++) {
-      periods.push(period.id);
-      period = previousPeriod(period);
-    }
-    return periods;
+    return quartersBack(at, this.parts.config.transfers.periodsBack).map((period) => period.id);
   }
 
   /** Reconciles a period (some units, or all the gateway knows there) in both directions. */

@@ -6,7 +6,7 @@ import {
   type BoardCategory,
   type BoardCell,
   type BoardGroup,
-} from '../board-query';
+} from '../../transfers/board-query';
 import { formatDate, formatInstant, formatNumber, formShortName, periodName } from '../format';
 import { html, type Html } from '../html';
 import { LEVEL_WORDS, STATE_WORDS } from '../words';
