@@ -31,6 +31,13 @@ const ENDPOINTS: Array<{
   })),
   {
     method: 'get',
+    path: '/metrics',
+    route: 'GET /metrics',
+    roles: ['operator', 'auditor', 'admin'],
+    authorised: 200,
+  },
+  {
+    method: 'get',
     path: '/api/admin/credentials',
     route: 'GET /api/admin/credentials',
     roles: ['admin'],
