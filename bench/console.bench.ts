@@ -90,6 +90,7 @@ export async function consoleBench(
         ...simulatorGatewayEnv(sims, { consoleBase: base }),
         LOG_LEVEL: 'warn',
         TRANSFERS_WORKERS: 'false',
+        SERVER_RATE_LIMIT_PER_MINUTE: '0',
       },
     });
     const app = await createGateway({ config, databaseUrl: server.url });

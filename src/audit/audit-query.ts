@@ -98,7 +98,9 @@ export function parseAuditFilters(raw: AuditFilterText): AuditFilters {
     const value = raw[name];
     if (value === undefined) return undefined;
     const parsed = new Date(value);
-    if (Number.isNaN(parsed.getTime()))
+    // Years PostgreSQL and people both hold; JavaScript reaches far beyond either.
+    const year = parsed.getUTCFullYear();
+    if (Number.isNaN(parsed.getTime()) || year < 1 || year > 9999)
       throw new AuditFilterError(
         'invalid',
         'INSTANT_INVALID',

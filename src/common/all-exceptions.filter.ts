@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { GatewayError, HTTP_STATUS_OF } from './gateway-error';
@@ -11,6 +12,29 @@ const SYSTEM_NAMES: Record<RemoteSystem, string> = {
 };
 
 /** Nest's own refusals (no route, a body that is not JSON, a guard's answer) by status. */
+/** What body-parser (http-errors) says of a body it could not take, by its `type`. */
+const BODY_ERRORS: Record<string, { code: string; message: string }> = {
+  'entity.too.large': {
+    code: 'PAYLOAD_TOO_LARGE',
+    message: 'Nội dung gửi lên quá lớn (server.bodyLimitBytes)',
+  },
+  'charset.unsupported': {
+    code: 'CHARSET_UNSUPPORTED',
+    message: 'Bảng mã của nội dung không được hỗ trợ: hãy gửi UTF-8',
+  },
+  'encoding.unsupported': {
+    code: 'CONTENT_ENCODING_UNSUPPORTED',
+    message:
+      'Cách nén nội dung (Content-Encoding) không được hỗ trợ: gửi không nén, gzip hoặc deflate',
+  },
+  'entity.parse.failed': { code: 'BODY_INVALID', message: 'Nội dung gửi lên không đọc được' },
+  'request.aborted': { code: 'REQUEST_ABORTED', message: 'Yêu cầu bị ngắt khi đang gửi nội dung' },
+  'request.size.invalid': {
+    code: 'BODY_LENGTH_MISMATCH',
+    message: 'Độ dài nội dung không khớp Content-Length',
+  },
+};
+
 const HTTP_CODES: Record<number, { code: string; message: string }> = {
   400: { code: 'BAD_REQUEST', message: 'Yêu cầu không hợp lệ' },
   401: { code: 'UNAUTHENTICATED', message: 'Cần đăng nhập: thiếu token hoặc token không hợp lệ' },
@@ -58,6 +82,8 @@ export function answerOf(exception: unknown): ErrorAnswer {
         },
       },
     };
+  const client = clientError(exception);
+  if (client) return client;
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const body = exception.getResponse();
@@ -88,10 +114,42 @@ export function answerOf(exception: unknown): ErrorAnswer {
   };
 }
 
-/** The request id pino-http gave the request (also in the x-request-id header). */
+/**
+ * A body the parsers refused before any route ran (too large, a charset or an encoding not
+ * supported, a gzip that is not, a body cut short): http-errors with a 4xx status and a `type`.
+ */
+function clientError(exception: unknown): ErrorAnswer | undefined {
+  if (exception instanceof HttpException || typeof exception !== 'object' || exception === null)
+    return undefined;
+  const { status, statusCode, type, message } = exception as {
+    status?: unknown;
+    statusCode?: unknown;
+    type?: unknown;
+    message?: unknown;
+  };
+  const code = typeof status === 'number' ? status : statusCode;
+  if (typeof code !== 'number' || code < 400 || code > 499) return undefined;
+  // A 400 of the parsers without a known type is a body they could not read (a gzip that is not).
+  const known = (typeof type === 'string' ? BODY_ERRORS[type] : undefined) ??
+    (code === 400 ? BODY_ERRORS['entity.parse.failed'] : undefined) ??
+    HTTP_CODES[code] ?? { code: `HTTP_${code}`, message: 'Yêu cầu bị từ chối' };
+  return {
+    status: code,
+    body: { ...known, ...(typeof message === 'string' ? { reason: message } : {}) },
+  };
+}
+
+/**
+ * The request id pino-http gave the request (also in the x-request-id header); one is made here
+ * for a request refused before pino-http saw it (a body the parsers refused).
+ */
 export function requestIdOf(request: Request & { id?: unknown }, response: Response): string {
   const id = request.id ?? response.getHeader('x-request-id');
-  return typeof id === 'string' || typeof id === 'number' ? String(id) : '';
+  if (typeof id === 'string' || typeof id === 'number') return String(id);
+  const made = randomUUID();
+  request.id = made;
+  if (!response.headersSent) response.setHeader('x-request-id', made);
+  return made;
 }
 
 /** The one exception filter of the API: answerOf as JSON, with the request id in every body. */

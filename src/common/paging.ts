@@ -24,7 +24,7 @@ export function parsePage(
   const value = query.after;
   if (value === undefined || value === '') return { limit, after: undefined };
   const valid =
-    typeof value === 'string' && (after === 'uuid' ? UUID.test(value) : /^\d+$/.test(value));
+    typeof value === 'string' && (after === 'uuid' ? UUID.test(value) : /^\d{1,18}$/.test(value));
   if (!valid)
     throw new PageError(
       'invalid',

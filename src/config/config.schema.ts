@@ -46,6 +46,10 @@ export const configSchema = z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
         port: port.default(3000),
+        /** The largest request body taken (JSON or a form); larger ones are refused with 413. */
+        bodyLimitBytes: positiveInt.default(1_048_576),
+        /** Requests a caller may make per minute on this replica (0: no limit); over it, 429. */
+        rateLimitPerMinute: z.coerce.number().int().min(0).default(600),
       })
       .strict()
       .prefault({}),
@@ -276,6 +280,8 @@ export type ConfigValues = z.infer<typeof configSchema>;
 export const environmentKeys: Readonly<Record<string, string>> = {
   HOST: 'server.host',
   PORT: 'server.port',
+  SERVER_BODY_LIMIT_BYTES: 'server.bodyLimitBytes',
+  SERVER_RATE_LIMIT_PER_MINUTE: 'server.rateLimitPerMinute',
   LOG_LEVEL: 'log.level',
   LOG_FORMAT: 'log.format',
   DATABASE_URL: 'database.url',

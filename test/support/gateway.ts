@@ -16,7 +16,15 @@ export interface TestGateway {
 export async function startTestGateway(
   options: { env?: Record<string, string>; databaseUrl?: string; port?: number } = {},
 ): Promise<TestGateway> {
-  const config = loadConfig({ env: { LOG_FORMAT: 'json', LOG_LEVEL: 'debug', ...options.env } });
+  // No rate limit unless a test asks for one: tests call faster than any person.
+  const config = loadConfig({
+    env: {
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'debug',
+      SERVER_RATE_LIMIT_PER_MINUTE: '0',
+      ...options.env,
+    },
+  });
   const logLines: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
