@@ -8,8 +8,9 @@ import { GatewayNodeEntity } from '../database/entities/gateway-node.entity';
 import { findLiveNodes } from '../database/gateway-node.service';
 import { generateMigration } from '../database/migration-generator';
 import { pendingMigrations, runMigrationsLocked, schemaDrift } from '../database/migrations';
+import { backupDatabase, RestoreError, restoreDatabase } from '../database/backup';
 import { withDataSource } from './cli-context';
-import { print, verbConfig } from './cli-output';
+import { CliError, print, verbConfig } from './cli-output';
 
 /** db migrate|status|generate. */
 export function addDatabaseCommands(program: Command): void {
@@ -26,6 +27,42 @@ export function addDatabaseCommands(program: Command): void {
               ? `đã áp dụng: ${outcome.applied.join(', ')}`
               : 'không có migration nào đang chờ',
           );
+        },
+        { migrated: false },
+      );
+    });
+  db.command('backup')
+    .requiredOption('--out <file>', 'tệp sao lưu (gzip)')
+    .description('sao lưu nhất quán cơ sở dữ liệu của cổng (kể cả khi cổng đang chạy) vào một tệp')
+    .action(async (options: { out: string }) => {
+      await withDataSource(verbConfig(), async (dataSource) => {
+        const url = (dataSource.options as { url: string }).url;
+        const header = await backupDatabase(url, path.resolve(options.out));
+        const rows = header.tables.reduce((sum, table) => sum + table.rows, 0);
+        print(
+          `đã sao lưu ${header.tables.length} bảng, ${rows} dòng, ${header.migrations.length} migration vào ${options.out}`,
+        );
+      });
+    });
+  db.command('restore')
+    .requiredOption('--from <file>', 'tệp sao lưu do db backup viết')
+    .description('khôi phục một bản sao lưu vào cơ sở dữ liệu mới (DATABASE_URL), sau khi migrate')
+    .action(async (options: { from: string }) => {
+      await withDataSource(
+        verbConfig(),
+        async (dataSource) => {
+          await runMigrationsLocked(dataSource);
+          try {
+            const header = await restoreDatabase(dataSource, path.resolve(options.from));
+            const rows = header.tables.reduce((sum, table) => sum + table.rows, 0);
+            print(
+              `đã khôi phục ${header.tables.length} bảng, ${rows} dòng (sao lưu lúc ${header.takenAt}); kiểm tra: npm run cli -- audit verify`,
+            );
+          } catch (error) {
+            if (error instanceof RestoreError)
+              throw new CliError('RESTORE_REFUSED', error.message);
+            throw error;
+          }
         },
         { migrated: false },
       );
