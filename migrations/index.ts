@@ -11,6 +11,7 @@ import { TransferAttemptNode1795820876515 } from './1795820876515-TransferAttemp
 import { Discrepancies1795821534404 } from './1795821534404-Discrepancies';
 import { AuditCanonicalText1795830000000 } from './1795830000000-AuditCanonicalText';
 import { ConsoleAndBoard1796029103507 } from './1796029103507-ConsoleAndBoard';
+import { JobClaims1796034114278 } from './1796034114278-JobClaims';
 export const migrations: Function[] = [
   Foundation1795808114298,
   AuditTrail1795812191052,
@@ -23,4 +24,5 @@ export const migrations: Function[] = [
   Discrepancies1795821534404,
   AuditCanonicalText1795830000000,
   ConsoleAndBoard1796029103507,
+  JobClaims1796034114278,
 ];

@@ -6,6 +6,8 @@ import type { AppConfig } from '../config/app-config';
 import type { TransferEngine } from './transfer-engine';
 import { QUEUES, type SyncJob, type TickJob, type TransferQueue } from './transfer-queue';
 import type { TransfersService } from './transfers.service';
+import { HEARTBEAT_MS } from '../database/gateway-node.service';
+import type { JobClaims } from './job-claims';
 
 /**
  * The transfers' jobs on this replica: the pg-boss queues it works (ticks, syncs, pushes) and the
@@ -14,6 +16,7 @@ import type { TransfersService } from './transfers.service';
  */
 export class TransferJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(TransferJobs.name);
+  private sweeper?: NodeJS.Timeout;
 
   constructor(
     private readonly queue: TransferQueue,
@@ -22,6 +25,7 @@ export class TransferJobs implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly schedules: SchedulerRegistry,
     private readonly config: AppConfig,
     private readonly faults: StandingFaults,
+    private readonly claims: JobClaims,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -36,10 +40,16 @@ export class TransferJobs implements OnApplicationBootstrap, BeforeApplicationSh
       );
       return;
     }
-    await this.queue.boss.work<TickJob>(QUEUES.tick, async ([job]) => this.onTick(job.data));
+    await this.queue.boss.work<TickJob>(QUEUES.tick, async ([job]) =>
+      this.claims.run(job.id, QUEUES.tick, () => this.onTick(job.data)),
+    );
     await this.queue.boss.work<SyncJob>(QUEUES.sync, async ([job]) => {
-      await this.transfers.runSync(job.data);
+      await this.claims.run(job.id, QUEUES.sync, () => this.transfers.runSync(job.data));
     });
+    // The work of replicas that stopped answering comes back to the queue.
+    this.sweeper = setInterval(() => void this.releaseDead(), HEARTBEAT_MS);
+    this.sweeper.unref();
+    await this.releaseDead();
     this.queue.workPushes(
       this.config.transfers.pushConcurrency,
       (job) => this.engine().pusher.push(job.transferId, job.actor),
@@ -55,7 +65,21 @@ export class TransferJobs implements OnApplicationBootstrap, BeforeApplicationSh
     }
   }
 
+  private async releaseDead(): Promise<void> {
+    try {
+      const released = await this.claims.releaseDead();
+      if (released.length)
+        this.logger.warn(
+          { jobs: released },
+          'jobs of a replica whose heartbeat stopped handed back to the queue',
+        );
+    } catch (error) {
+      this.logger.warn({ err: error }, 'jobs of stopped replicas could not be looked for');
+    }
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweeper);
     for (const name of this.schedules.getCronJobs().keys())
       if (name.startsWith('transfers.')) await this.schedules.getCronJob(name).stop();
     await this.queue.stop(Math.max(1000, this.config.shutdown.graceMs - 2000));

@@ -14,6 +14,7 @@ import { TransferQueue } from './transfer-queue';
 import { TransfersController } from './transfers.controller';
 import { TransfersService } from './transfers.service';
 import { BoardQuery } from './board-query';
+import { JobClaims } from './job-claims';
 import { Deadlines } from '../catalog/deadlines';
 import { FormCatalogue } from '../catalog/forms';
 
@@ -81,6 +82,8 @@ type EngineRef = () => TransferEngine;
         SchedulerRegistry,
         APP_CONFIG,
         StandingFaults,
+        DataSource,
+        GatewayNodeService,
       ],
       useFactory: (
         queue: TransferQueue,
@@ -89,7 +92,18 @@ type EngineRef = () => TransferEngine;
         schedules: SchedulerRegistry,
         config: AppConfig,
         faults: StandingFaults,
-      ) => new TransferJobs(queue, transfers, engine, schedules, config, faults),
+        dataSource: DataSource,
+        node: GatewayNodeService,
+      ) =>
+        new TransferJobs(
+          queue,
+          transfers,
+          engine,
+          schedules,
+          config,
+          faults,
+          new JobClaims(dataSource, node.id),
+        ),
     },
   ],
   exports: [TransfersService, TRANSFER_ENGINE, TransferQueue, BoardQuery],

@@ -14,6 +14,7 @@ import { ConsoleSessionEntity } from './console-session.entity';
 import { ConsoleSignInEntity } from './console-sign-in.entity';
 import { ProvincialUnitEntity } from './provincial-unit.entity';
 import { ReportIntakeEntity } from './report-intake.entity';
+import { JobClaimEntity } from './job-claim.entity';
 
 /** Every entity, listed as classes so the same options work from ts-jest and from dist. */
 export const entities = [
@@ -33,4 +34,5 @@ export const entities = [
   ReportIntakeEntity,
   ConsoleSessionEntity,
   ConsoleSignInEntity,
+  JobClaimEntity,
 ];
