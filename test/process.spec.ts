@@ -50,6 +50,13 @@ describe('the gateway process', () => {
     expect(await waitUntil(() => !isAlive(postgres))).toBe(true);
     expect(existsSync(path.join(dataDir, 'owner.json'))).toBe(false);
     expect(gateway.output()).toContain('"msg":"stopped"');
+    // Stopped in order: the schedule, the workers, the audit writer and the heartbeat before the
+    // database, so nothing logs an error (not "the database system is shutting down").
+    const errors = gateway
+      .output()
+      .split('\n')
+      .filter((line) => /"level":(50|60)/.test(line));
+    expect(errors).toEqual([]);
     await expect(
       fetch(`${simulators.provincialSso}/.well-known/openid-configuration`),
     ).rejects.toThrow();

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { MetricsService } from '../src/operations/metrics.service';
 import { AuditLog } from '../src/audit/audit-log';
 import { AuditSigner } from '../src/audit/audit-signer';
 import { dataSourceOptions } from '../src/database/data-source-options';
@@ -32,7 +33,7 @@ describe('a vault key that does not open the stored secrets', () => {
     await dataSource.destroy();
     const configured = VaultKey.generate();
     const gateway = await startTestGateway({
-      env: { VAULT_KEY: configured.toText() },
+      env: { VAULT_KEY: configured.toText(), METRICS_PORT: '0' },
       databaseUrl,
     });
     try {
@@ -57,6 +58,13 @@ describe('a vault key that does not open the stored secrets', () => {
       expect(
         gateway.logLines.filter((line) => line.includes('sealed with vault key')),
       ).toHaveLength(0);
+      // And on /metrics, for the alert BaocaoStandingFault.
+      const metrics = await (
+        await fetch(`http://127.0.0.1:${gateway.app.get(MetricsService).port}/metrics`)
+      ).text();
+      expect(metrics).toContain(
+        'baocao_standing_faults{code="VAULT_KEY_MISMATCH",pauses="pushes"} 1',
+      );
     } finally {
       await gateway.close();
     }
