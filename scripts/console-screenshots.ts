@@ -15,7 +15,7 @@ import { TransfersService } from '../src/transfers/transfers.service';
 import { VaultService } from '../src/vault/vault.service';
 import { launchBrowser, signInThroughSso } from '../test/support/browser';
 import { freePort } from '../test/support/gateway';
-import { simulatorGatewayEnv } from '../test/support/gateway-env';
+import { setFaults, simulatorGatewayEnv } from '../test/support/gateway-env';
 
 const OUT = path.join(projectRoot, 'docs', 'console');
 const PERIOD = '2026-Q4';
@@ -48,12 +48,7 @@ async function main(): Promise<void> {
     await app.listen(port, '127.0.0.1');
     await seedDemoVault(app.get(VaultService).vault, sims);
     const transfers = app.get(TransfersService);
-    const faults = (body: object) =>
-      fetch(`${sims.nationalReports.origin}/__admin/faults`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
+    const faults = (body: object) => setFaults(sims.nationalReports.origin, body);
     // A push that fails while the national system is down, then the whole quarter.
     await faults({ errorRate: 1, errorStatuses: [503] });
     await transfers.startSync(

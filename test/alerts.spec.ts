@@ -9,7 +9,7 @@ import { TransfersService } from '../src/transfers/transfers.service';
 import { VaultService } from '../src/vault/vault.service';
 import { freshDatabaseUrl } from './support/database';
 import { freePort, startTestGateway, type TestGateway } from './support/gateway';
-import { simulatorGatewayEnv } from './support/gateway-env';
+import { setFaults, simulatorGatewayEnv } from './support/gateway-env';
 
 const RULES = path.join(__dirname, '..', 'config', 'prometheus', 'baocao-alerts.yml');
 const PROMETHEUS = '/usr/bin/prometheus';
@@ -125,12 +125,7 @@ describe('alert rules in a real Prometheus', () => {
 
   it('BaocaoCircuitOpen fires while the national system is down and clears when it is back', async () => {
     const transfers = gateway.app.get(TransfersService);
-    const faults = (body: object) =>
-      fetch(`${sims.nationalReports.origin}/__admin/faults`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
+    const faults = (body: object) => setFaults(sims.nationalReports.origin, body);
     // Down: every call answered 503 (without Retry-After, so the retries come soon).
     await faults({ errorRate: 1, errorStatuses: [503] });
     await transfers.startSync({ periodId: '2025-Q3', units: ['QNG-X-010', 'QNG-X-011'] }, 'test');

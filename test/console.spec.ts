@@ -9,7 +9,7 @@ import { AuditService } from '../src/audit/audit.service';
 import { VaultService } from '../src/vault/vault.service';
 import { launchBrowser, signInThroughSso } from './support/browser';
 import { freshDatabaseUrl } from './support/database';
-import { simulatorGatewayEnv } from './support/gateway-env';
+import { setFaults, simulatorGatewayEnv } from './support/gateway-env';
 import { freePort, startTestGateway, type TestGateway } from './support/gateway';
 
 const SCRIPT = '<script>alert(1)</script>';
@@ -31,12 +31,7 @@ describe('the console in a browser', () => {
   const AUDITOR = 'thanhtra@quangngai.gov.vn';
   const DISTRICT = 'vanphong.binhson@quangngai.gov.vn';
 
-  const nationalFaults = (body: object) =>
-    fetch(`${sims.nationalReports.origin}/__admin/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  const nationalFaults = (body: object) => setFaults(sims.nationalReports.origin, body);
 
   /** A fresh browser context (its own cookies) signed in as a person. */
   async function signedIn(username: string, path = '/'): Promise<Page> {

@@ -2,12 +2,11 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { openApiDocument } from '../src/bootstrap';
 import { seedDemoVault } from '../src/simulators/demo';
-import { signIn } from '../src/simulators/demo-sign-in';
 import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
 import { VaultService } from '../src/vault/vault.service';
 import { freshDatabaseUrl } from './support/database';
 import { startTestGateway, type TestGateway } from './support/gateway';
-import { simulatorGatewayEnv } from './support/gateway-env';
+import { personToken, simulatorGatewayEnv } from './support/gateway-env';
 
 const VIETNAMESE = /[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]/i;
 
@@ -105,18 +104,7 @@ describe('hostile input', () => {
           };
         }),
     );
-    token = (
-      await signIn(
-        sims.provincialSso.issuer,
-        {
-          id: sims.credentials.consoleClient.clientId,
-          secret: sims.credentials.consoleClient.clientSecret,
-          redirectUri: sims.credentials.consoleClient.redirectUris[0],
-        },
-        sims.credentials.people.find((person) => person.role === 'admin')!,
-        sims.urls.gatewayApiResource,
-      )
-    ).access_token;
+    token = await personToken(sims, (person) => person.role === 'admin');
   });
   afterAll(async () => {
     await gateway?.close();

@@ -1,10 +1,9 @@
 import request from 'supertest';
 import { seedDemoVault } from '../src/simulators/demo';
-import { signIn } from '../src/simulators/demo-sign-in';
 import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
 import { VaultService } from '../src/vault/vault.service';
 import { freshDatabaseUrl } from './support/database';
-import { simulatorGatewayEnv } from './support/gateway-env';
+import { personToken, simulatorGatewayEnv } from './support/gateway-env';
 import { startTestGateway, type TestGateway } from './support/gateway';
 
 /** Operators drive the engine through the API; pg-boss jobs push, over real HTTP to the simulators. */
@@ -33,21 +32,10 @@ describe('transfers through the API', () => {
       databaseUrl: await freshDatabaseUrl({ fromTemplate: true }),
     });
     await seedDemoVault(gateway.app.get(VaultService).vault, sims);
-    const token = async (role: string) =>
-      (
-        await signIn(
-          sims.provincialSso.issuer,
-          {
-            id: sims.credentials.consoleClient.clientId,
-            secret: sims.credentials.consoleClient.clientSecret,
-            redirectUri: sims.credentials.consoleClient.redirectUris[0],
-          },
-          sims.credentials.people.find((person) =>
-            role === 'district' ? person.district : person.role === role && !person.district,
-          )!,
-          sims.urls.gatewayApiResource,
-        )
-      ).access_token;
+    const token = (role: string) =>
+      personToken(sims, (person) =>
+        role === 'district' ? Boolean(person.district) : person.role === role && !person.district,
+      );
     operator = await token('operator');
     auditor = await token('auditor');
     districtOperator = await token('district');

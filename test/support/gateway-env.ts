@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { remoteSystemsEnv } from '../../src/simulators/demo';
+import { signIn } from '../../src/simulators/demo-sign-in';
 import type { RunningSimulators } from '../../src/simulators/simulators';
 
 /** The vault key of the gateways the tests, the benches and the screenshots start. */
@@ -37,4 +38,29 @@ export function simulatorGatewayEnv(
         }
       : {}),
   };
+}
+
+/** A person's access token for the gateway's API, signed in at the simulated SSO. */
+export async function personToken(
+  sims: Pick<RunningSimulators, 'provincialSso' | 'credentials' | 'urls'>,
+  which: (person: RunningSimulators['credentials']['people'][number]) => boolean,
+): Promise<string> {
+  const client = sims.credentials.consoleClient;
+  const response = await signIn(
+    sims.provincialSso.issuer,
+    { id: client.clientId, secret: client.clientSecret, redirectUri: client.redirectUris[0] },
+    sims.credentials.people.find(which)!,
+    sims.urls.gatewayApiResource,
+  );
+  return response.access_token;
+}
+
+/** Sets faults of a simulator (docs/simulators.md: /__admin/faults). */
+export async function setFaults(origin: string, faults: object): Promise<void> {
+  const response = await fetch(`${origin}/__admin/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(faults),
+  });
+  if (!response.ok) throw new Error(`faults not set: ${response.status} ${await response.text()}`);
 }
