@@ -12,6 +12,7 @@ import { Discrepancies1795821534404 } from './1795821534404-Discrepancies';
 import { AuditCanonicalText1795830000000 } from './1795830000000-AuditCanonicalText';
 import { ConsoleAndBoard1796029103507 } from './1796029103507-ConsoleAndBoard';
 import { JobClaims1796034114278 } from './1796034114278-JobClaims';
+import { NotificationState1796034771349 } from './1796034771349-NotificationState';
 export const migrations: Function[] = [
   Foundation1795808114298,
   AuditTrail1795812191052,
@@ -25,4 +26,5 @@ export const migrations: Function[] = [
   AuditCanonicalText1795830000000,
   ConsoleAndBoard1796029103507,
   JobClaims1796034114278,
+  NotificationState1796034771349,
 ];

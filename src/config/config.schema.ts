@@ -186,6 +186,43 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    notifications: z
+      .object({
+        /** Mail and webhook messages to people (docs/operations.md). */
+        enabled: flag.default(false),
+        /** smtp://user:pass@host:port or smtps://…; unset: no mail. */
+        smtpUrl: z
+          .string()
+          .refine((value) => /^smtps?:\/\//.test(value), 'phải là URL smtp:// hoặc smtps://')
+          .nullable()
+          .default(null),
+        from: z
+          .string()
+          .min(1)
+          .default('Cổng chuyển báo cáo Quảng Ngãi <baocao-gateway@localhost>'),
+        /** Who receives every message (the provincial office's operators). */
+        operators: z
+          .preprocess(
+            (value) =>
+              typeof value === 'string'
+                ? value
+                    .split(',')
+                    .map((address) => address.trim())
+                    .filter(Boolean)
+                : value,
+            z.array(z.string().email()),
+          )
+          .default([]),
+        /** Each message is also POSTed here as JSON, signed with webhookSecret (HMAC-SHA256). */
+        webhookUrl: optionalUrl,
+        webhookSecret: optionalText,
+        /** How often causes are looked for. */
+        intervalSeconds: positiveInt.default(60),
+        /** Messages sent at most per minute by a replica; the rest wait for the next look. */
+        maxPerMinute: positiveInt.default(30),
+      })
+      .strict()
+      .prefault({}),
     console: z
       .object({
         /** The console at / (off: the gateway serves its API only). */
@@ -315,6 +352,14 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   METRICS_PORT: 'metrics.port',
   METRICS_HOST: 'metrics.host',
   METRICS_AUDIT_VERIFY_SECONDS: 'metrics.auditVerifySeconds',
+  NOTIFICATIONS_ENABLED: 'notifications.enabled',
+  NOTIFICATIONS_SMTP_URL: 'notifications.smtpUrl',
+  NOTIFICATIONS_FROM: 'notifications.from',
+  NOTIFICATIONS_OPERATORS: 'notifications.operators',
+  NOTIFICATIONS_WEBHOOK_URL: 'notifications.webhookUrl',
+  NOTIFICATIONS_WEBHOOK_SECRET: 'notifications.webhookSecret',
+  NOTIFICATIONS_INTERVAL_SECONDS: 'notifications.intervalSeconds',
+  NOTIFICATIONS_MAX_PER_MINUTE: 'notifications.maxPerMinute',
   CONSOLE_ENABLED: 'console.enabled',
   CONSOLE_CLIENT_ID: 'console.clientId',
   CONSOLE_CLIENT_SECRET: 'console.clientSecret',
@@ -364,6 +409,8 @@ export const environmentKeys: Readonly<Record<string, string>> = {
 export const secretKeys: ReadonlySet<string> = new Set([
   'provincial.clientSecret',
   'console.clientSecret',
+  'notifications.smtpUrl',
+  'notifications.webhookSecret',
   'audit.signingKey',
   'vault.key',
 ]);

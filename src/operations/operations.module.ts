@@ -5,8 +5,9 @@ import { TransfersModule } from '../transfers/transfers.module';
 import { VaultModule } from '../vault/vault.module';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
+import { NotificationsService } from './notifications.service';
 
-/** Running it like a service: /metrics (and, later, notifications). Reads; never changes a transfer. */
+/** Running it like a service: /metrics and notifications. Reads; never changes a transfer. */
 @Module({})
 export class OperationsModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -15,8 +16,8 @@ export class OperationsModule {
       imports: [AuditModule, VaultModule, TransfersModule],
       controllers:
         config.metrics.enabled && config.metrics.port === null ? [MetricsController] : [],
-      providers: config.metrics.enabled ? [MetricsService] : [],
-      exports: config.metrics.enabled ? [MetricsService] : [],
+      providers: [NotificationsService, ...(config.metrics.enabled ? [MetricsService] : [])],
+      exports: [NotificationsService, ...(config.metrics.enabled ? [MetricsService] : [])],
     };
   }
 }

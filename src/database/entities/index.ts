@@ -15,6 +15,7 @@ import { ConsoleSignInEntity } from './console-sign-in.entity';
 import { ProvincialUnitEntity } from './provincial-unit.entity';
 import { ReportIntakeEntity } from './report-intake.entity';
 import { JobClaimEntity } from './job-claim.entity';
+import { NotificationStateEntity } from './notification-state.entity';
 
 /** Every entity, listed as classes so the same options work from ts-jest and from dist. */
 export const entities = [
@@ -35,4 +36,5 @@ export const entities = [
   ConsoleSessionEntity,
   ConsoleSignInEntity,
   JobClaimEntity,
+  NotificationStateEntity,
 ];
