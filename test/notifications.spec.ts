@@ -1,4 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
@@ -79,6 +82,9 @@ describe('notifications', () => {
         NOTIFICATIONS_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
         NOTIFICATIONS_WEBHOOK_SECRET: SECRET,
         NOTIFICATIONS_INTERVAL_SECONDS: '3600',
+        // The digests go at the first look of the day.
+        NOTIFICATIONS_DIGEST_HOUR: '0',
+        CONFIG_FILE: contactsFile(),
         OUTBOUND_CIRCUIT_FAILURES: '2',
         OUTBOUND_CIRCUIT_COOLDOWN_MS: '500',
       },
@@ -105,7 +111,14 @@ describe('notifications', () => {
     const index = texts.findIndex((text) => text.includes('QNG-X-001'));
     expect(index).toBeGreaterThanOrEqual(0);
     const invalid = mails[index];
-    expect(invalid.to.sort()).toEqual(['truongphong@quangngai.gov.vn', 'vanthu@quangngai.gov.vn']);
+    // The operators, and the unit's own contact.
+    expect(invalid.to.sort()).toEqual([
+      'truongphong@quangngai.gov.vn',
+      'uyban.x001@quangngai.gov.vn',
+      'vanthu@quangngai.gov.vn',
+    ]);
+    // The daily digests of the board's groups, once.
+    expect(texts.some((text) => text.startsWith('[Tổng hợp ngày'))).toBe(true);
     const decoded = texts[index];
     expect(decoded).toContain('[Không hợp lệ] II.06a/VPCP/KSTT của QNG-X-001, kỳ 2026-Q4');
     expect(decoded).toContain('cột 3 phải bằng cột 4 + cột 5 + cột 6');
@@ -134,7 +147,11 @@ describe('notifications', () => {
     expect(invalidEvent?.outcome).toBe('ok');
     expect(JSON.parse(invalidEvent!.details)).toMatchObject({
       channels: { mail: 'sent', webhook: 'sent' },
-      recipients: ['vanthu@quangngai.gov.vn', 'truongphong@quangngai.gov.vn'],
+      recipients: [
+        'vanthu@quangngai.gov.vn',
+        'truongphong@quangngai.gov.vn',
+        'uyban.x001@quangngai.gov.vn',
+      ],
     });
   });
 
@@ -163,6 +180,16 @@ describe('notifications', () => {
     expect(circuit[1]).toContain('[Đã nối lại] Hệ thống báo cáo Chính phủ trả lời bình thường');
   });
 });
+
+/** A configuration file with a unit's own contact (notifications.contacts is YAML only). */
+function contactsFile(): string {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'baocao-contacts-')), 'config.yaml');
+  writeFileSync(
+    file,
+    'notifications:\n  contacts:\n    QNG-X-001: [uyban.x001@quangngai.gov.vn]\n',
+  );
+  return file;
+}
 
 /** A mail as a person reads it: its subject and text, decoded. */
 async function read(mail: Mail): Promise<string> {

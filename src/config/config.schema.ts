@@ -220,6 +220,10 @@ export const configSchema = z
         intervalSeconds: positiveInt.default(60),
         /** Messages sent at most per minute by a replica; the rest wait for the next look. */
         maxPerMinute: positiveInt.default(30),
+        /** A unit's or a district's own contacts (code → addresses), besides the operators. */
+        contacts: z.record(z.string().min(1), z.array(z.string().email())).default({}),
+        /** The hour (Vietnam time) from which each district's daily digest goes. */
+        digestHour: z.coerce.number().int().min(0).max(23).default(7),
       })
       .strict()
       .prefault({}),
@@ -360,6 +364,7 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   NOTIFICATIONS_WEBHOOK_SECRET: 'notifications.webhookSecret',
   NOTIFICATIONS_INTERVAL_SECONDS: 'notifications.intervalSeconds',
   NOTIFICATIONS_MAX_PER_MINUTE: 'notifications.maxPerMinute',
+  NOTIFICATIONS_DIGEST_HOUR: 'notifications.digestHour',
   CONSOLE_ENABLED: 'console.enabled',
   CONSOLE_CLIENT_ID: 'console.clientId',
   CONSOLE_CLIENT_SECRET: 'console.clientSecret',

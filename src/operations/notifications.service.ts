@@ -22,6 +22,8 @@ export interface Notice {
   state: string;
   subject: string;
   text: string;
+  /** Besides notifications.operators: the unit's and its district's contacts. */
+  recipients?: string[];
 }
 
 const WEBHOOK_TRIES = 4;
@@ -105,11 +107,14 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
         problems: FieldError[];
         last_error: { message?: string } | null;
         attempts: number;
+        parent_code: string | null;
       }>
     >(
-      `SELECT id, version, state, unit_code, form_code, period_id, problems, last_error, attempts
-         FROM transfer WHERE state IN ('invalid', 'failed') AND updated_at > now() - interval '14 days'
-        ORDER BY updated_at LIMIT 500`,
+      `SELECT t.id, t.version, t.state, t.unit_code, t.form_code, t.period_id, t.problems,
+              t.last_error, t.attempts, u.parent_code
+         FROM transfer t LEFT JOIN provincial_unit u ON u.office_code = t.unit_code
+        WHERE t.state IN ('invalid', 'failed') AND t.updated_at > now() - interval '14 days'
+        ORDER BY t.updated_at LIMIT 500`,
     );
     for (const transfer of transfers) {
       const what = `${transfer.form_code} của ${transfer.unit_code}, kỳ ${transfer.period_id}`;
@@ -118,6 +123,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
           cause: `transfer-invalid:${transfer.id}`,
           state: `v${transfer.version}`,
           subject: `[Không hợp lệ] ${what}`,
+          recipients: this.contactsOf(transfer.unit_code, transfer.parent_code),
           text:
             `Báo cáo ${what} không hợp lệ nên chưa được gửi lên Hệ thống báo cáo Chính phủ.\n` +
             `Cần sửa trên hệ thống báo cáo của tỉnh rồi duyệt lại; cổng sẽ tự chuyển bản đã sửa.\n\n` +
@@ -134,6 +140,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
           cause: `transfer-failed:${transfer.id}`,
           state: `v${transfer.version}`,
           subject: `[Gửi thất bại] ${what}`,
+          recipients: this.contactsOf(transfer.unit_code, transfer.parent_code),
           text:
             `Cổng đã thử gửi ${what} ${transfer.attempts} lần mà không được: ${transfer.last_error?.message ?? 'không rõ lỗi'}.\n` +
             `Xem lỗi và chạy lại ở bảng điều khiển (Lượt chuyển, trạng thái Gửi thất bại).\n\nLượt chuyển: ${transfer.id}`,
@@ -176,8 +183,41 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
           });
       }
     }
+    const chain = await this.audit.verify({ fromCheckpoint: true });
+    notices.push({
+      cause: 'audit-chain',
+      state: chain.ok ? 'valid' : `broken at ${chain.seq}`,
+      subject: chain.ok
+        ? '[Nhật ký] Chuỗi nhật ký truyền dữ liệu toàn vẹn trở lại'
+        : `[Nhật ký] Nhật ký truyền dữ liệu không toàn vẹn từ sự kiện ${chain.seq}`,
+      text: chain.ok
+        ? 'Kiểm tra chuỗi từ điểm kiểm tra gần nhất đã đạt.'
+        : `Kiểm tra chuỗi từ điểm kiểm tra gần nhất không đạt: ${chain.reason} (${chain.code}). Chạy npm run cli -- audit verify để xem toàn bộ.`,
+    });
     const period = defaultBoardPeriod(new Date());
-    const { totals } = await this.board.board(period.id);
+    const board = await this.board.board(period.id);
+    const { totals } = board;
+    // The daily digest of each district (and of the departments and the communes under the
+    // province), once a day, from notifications.digestHour (Vietnam time).
+    const vietnam = new Date(Date.now() + 7 * 3_600_000);
+    if (vietnam.getUTCHours() >= this.config.notifications.digestHour)
+      for (const group of board.groups)
+        notices.push({
+          cause: `digest:${group.key}`,
+          state: vietnam.toISOString().slice(0, 10),
+          subject: `[Tổng hợp ngày ${vietnam.toISOString().slice(0, 10)}] ${group.name}, kỳ ${period.id}`,
+          text: [
+            `${group.name}, kỳ ${period.id}: ${group.counts.total} biểu phải gửi.`,
+            `Đã xác nhận đúng hạn: ${group.counts['on-time']}; xác nhận trễ: ${group.counts.late}.`,
+            `Đang xử lý: ${group.counts['in-progress']}; sắp trễ hạn: ${group.counts.atRisk}; đã trễ hạn: ${group.counts.overdue}.`,
+            `Chưa duyệt ở tỉnh: ${group.counts['not-approved']}; chưa có báo cáo: ${group.counts['no-report']}; bỏ qua: ${group.counts.skipped}.`,
+            `Không hợp lệ: ${group.counts.invalid}; gửi thất bại: ${group.counts.failed}.`,
+            group.summary ? `Biểu tổng hợp: còn chờ ${group.summary.waitingFor} đơn vị con.` : '',
+          ]
+            .filter(Boolean)
+            .join('\n'),
+          recipients: this.contactsOf(group.key),
+        });
     if (totals.atRisk + totals.overdue > 0)
       notices.push({
         cause: `deadline:${period.id}`,
@@ -188,12 +228,21 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     return notices;
   }
 
+  /** The contacts configured for a unit or a district (notifications.contacts). */
+  private contactsOf(...codes: Array<string | null | undefined>): string[] {
+    const contacts = this.config.notifications.contacts;
+    return [...new Set(codes.flatMap((code) => (code ? (contacts[code] ?? []) : [])))];
+  }
+
   /**
    * Takes a cause for sending: true when this replica's write changed its state. The first look
-   * at a circuit that is closed is not news.
+   * at a circuit that is closed, or a chain that verifies, is not news.
    */
   private async claim(notice: Notice): Promise<boolean> {
-    if (notice.cause.startsWith('circuit:') && notice.state === 'closed') {
+    const good =
+      (notice.cause.startsWith('circuit:') && notice.state === 'closed') ||
+      (notice.cause === 'audit-chain' && notice.state === 'valid');
+    if (good) {
       const [changed] = await this.dataSource.query<[Array<{ cause: string }>, number]>(
         `UPDATE notification_state SET state = $2, sent_at = now()
           WHERE cause = $1 AND state <> $2 RETURNING cause`,
@@ -213,12 +262,13 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
 
   private async send(notice: Notice): Promise<void> {
     const { operators, from, webhookUrl } = this.config.notifications;
+    const recipients = [...new Set([...operators, ...(notice.recipients ?? [])])];
     const channels: Record<string, string> = {};
-    if (this.mail && operators.length) {
+    if (this.mail && recipients.length) {
       try {
         await this.mail.sendMail({
           from,
-          to: operators,
+          to: recipients,
           subject: notice.subject,
           text: notice.text,
         });
@@ -236,7 +286,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
         cause: notice.cause,
         state: notice.state,
         subject: notice.subject,
-        recipients: operators,
+        recipients,
         channels,
       },
     });
