@@ -120,6 +120,8 @@ export const configSchema = z
           })
           .strict()
           .prefault({}),
+        /** Demo mode's local mailbox (SMTP) for the notifications, kept in .data/mailbox/. */
+        mailboxPort: port.default(4025),
         seed: z.coerce.number().int().default(51),
         dataFile: z.string().min(1).nullable().default(null),
         accessTokenTtlSeconds: positiveInt.default(600),
@@ -406,6 +408,7 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   SIMULATOR_NATIONAL_REPORTS_PORT: 'simulators.ports.nationalReports',
   SIMULATOR_NATIONAL_IDP_PORT: 'simulators.ports.nationalIdp',
   SIMULATOR_SEED: 'simulators.seed',
+  SIMULATOR_MAILBOX_PORT: 'simulators.mailboxPort',
   SIMULATOR_DATA_FILE: 'simulators.dataFile',
   SIMULATOR_TOKEN_TTL_SECONDS: 'simulators.accessTokenTtlSeconds',
 };

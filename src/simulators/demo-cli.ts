@@ -1,4 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { simpleParser } from 'mailparser';
+import { projectRoot } from '../config/project-root';
 import type { Command } from 'commander';
 import { GatewayError } from '../common/gateway-error';
 import { DEFAULT_CREDENTIALS_FILE } from './demo-files';
@@ -9,7 +12,8 @@ class DemoCliError extends GatewayError {}
 
 /**
  * Demo-only verbs, added to the CLI in demo mode only (a production CLI never loads the
- * simulators): `token` signs a demo person in at the simulated SSO.
+ * simulators): `token` signs a demo person in at the simulated SSO; `mailbox` reads the
+ * notifications kept in the local mailbox.
  */
 export function addDemoCommands(program: Command): void {
   program
@@ -58,5 +62,41 @@ export function addDemoCommands(program: Command): void {
         `${person.username} (${options.role}), hiệu lực ${tokens.expires_in} giây\n`,
       );
       process.stdout.write(`${tokens.access_token}\n`);
+    });
+  program
+    .command('mailbox')
+    .description('chế độ demo: đọc các thư thông báo gần nhất trong hộp thư cục bộ (.data/mailbox)')
+    .option('--last <n>', 'số thư', '5')
+    .action(async (options: { last: string }) => {
+      const count = Number(options.last);
+      if (!Number.isInteger(count) || count < 1 || count > 1000)
+        throw new DemoCliError(
+          'invalid',
+          'LAST_INVALID',
+          '--last phải là số từ 1 đến 1000',
+          'last',
+        );
+      const dir = path.join(projectRoot, '.data', 'mailbox');
+      const files = existsSync(dir)
+        ? readdirSync(dir)
+            .filter((name) => name.endsWith('.eml'))
+            .sort()
+            .slice(-count)
+        : [];
+      if (!files.length) {
+        process.stdout.write(
+          'Hộp thư demo chưa có thư nào (cổng gửi thông báo khoảng 15 giây một lần khi chạy npm start).\n',
+        );
+        return;
+      }
+      for (const name of files) {
+        const mail = await simpleParser(readFileSync(path.join(dir, name)));
+        const to = Array.isArray(mail.to)
+          ? mail.to.map((address) => address.text).join(', ')
+          : (mail.to?.text ?? '');
+        process.stdout.write(
+          `── ${name}\nGửi tới: ${to}\nTiêu đề: ${mail.subject ?? ''}\n\n${(mail.text ?? '').trim()}\n\n`,
+        );
+      }
     });
 }

@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AppConfig } from '../config/app-config';
 import { projectRoot } from '../config/project-root';
+import { DemoMailbox } from './mailbox';
 import type { CredentialInput, CredentialVault } from '../vault/credential-vault';
 import { fromPem } from '../vault/signing-material';
 import { DEFAULT_CREDENTIALS_FILE, DEMO_TRUST_ANCHORS_FILE } from './demo-files';
@@ -26,9 +27,33 @@ export function simulatorOptions(
 }
 
 /** The gateway's configuration with both remote systems pointed at the running simulators. */
-export function pointAtSimulators(config: AppConfig, simulators: RunningSimulators): AppConfig {
+export function pointAtSimulators(
+  config: AppConfig,
+  simulators: RunningSimulators & { mailbox?: DemoMailbox },
+): AppConfig {
+  const operators = simulators.credentials.people
+    .filter((person) => person.role === 'operator' && !person.district)
+    .map((person) => person.username);
+  const districts = simulators.credentials.people.filter((person) => person.district);
   return Object.freeze({
     ...config,
+    // Demo mode sends its notifications to the local mailbox (.data/mailbox/).
+    notifications: simulators.mailbox
+      ? {
+          ...config.notifications,
+          enabled: true,
+          smtpUrl: simulators.mailbox.url,
+          // Soon enough to see them while trying the demo.
+          intervalSeconds: Math.min(config.notifications.intervalSeconds, 15),
+          operators: config.notifications.operators.length
+            ? config.notifications.operators
+            : operators,
+          contacts: {
+            ...Object.fromEntries(districts.map((person) => [person.district!, [person.username]])),
+            ...config.notifications.contacts,
+          },
+        }
+      : config.notifications,
     security: { allowPlainHttpLoopback: true },
     provincial: {
       ...config.provincial,
@@ -88,8 +113,28 @@ export function writeDemoCredentials(
   return file;
 }
 
-export async function startDemoSimulators(config: AppConfig): Promise<RunningSimulators> {
-  return startSimulators(simulatorOptions(config));
+/** The simulators and the local mailbox of demo mode; stopping stops both. */
+export async function startDemoSimulators(
+  config: AppConfig,
+): Promise<RunningSimulators & { mailbox: DemoMailbox }> {
+  const simulators = await startSimulators(simulatorOptions(config));
+  try {
+    const mailbox = await DemoMailbox.start(
+      path.join(projectRoot, '.data', 'mailbox'),
+      config.simulators.mailboxPort,
+    );
+    return {
+      ...simulators,
+      mailbox,
+      stop: async () => {
+        await simulators.stop();
+        await mailbox.stop();
+      },
+    };
+  } catch (error) {
+    await simulators.stop();
+    throw error;
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import type net from 'node:net';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express, NextFunction, Request, Response } from 'express';
@@ -28,11 +29,7 @@ export class SimulatorListenError extends Error {
 }
 
 /** Starts listening on loopback; a port that cannot be had rejects, naming it. */
-export async function listenOn(
-  server: http.Server,
-  port: number,
-  simulator: string,
-): Promise<void> {
+export async function listenOn(server: net.Server, port: number, simulator: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(

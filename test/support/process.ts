@@ -27,6 +27,7 @@ export function spawnGateway(env: Record<string, string>): GatewayProcess {
       SIMULATOR_PROVINCIAL_SSO_PORT: '0',
       SIMULATOR_NATIONAL_REPORTS_PORT: '0',
       SIMULATOR_NATIONAL_IDP_PORT: '0',
+      SIMULATOR_MAILBOX_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
