@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { CallGate } from '../common/call-gate';
 import { LifecycleService } from '../common/lifecycle.service';
+import { Outbound } from '../common/outbound';
 import { type AppConfig, InjectConfig } from '../config/app-config';
 import type { FieldError } from '../contracts/national-wire';
 import { BoardQuery, defaultBoardPeriod } from '../transfers/board-query';
@@ -46,6 +47,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
   private timer?: NodeJS.Timeout;
   private mail?: Transporter;
   private looking?: Promise<number>;
+  private readonly outbound: Outbound;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -54,7 +56,9 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     private readonly board: BoardQuery,
     private readonly lifecycle: LifecycleService,
     @InjectConfig() private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.outbound = Outbound.fromConfig(config);
+  }
 
   onApplicationBootstrap(): void {
     const { enabled, smtpUrl, intervalSeconds } = this.config.notifications;
@@ -68,6 +72,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     clearInterval(this.timer);
     await this.looking?.catch(() => undefined);
     this.mail?.close();
+    await this.outbound.close();
   }
 
   /** Looks for causes now and sends what is new; the number of messages sent. */
@@ -292,15 +297,26 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     });
   }
 
-  /** The webhook: the JSON body signed (X-Baocao-Signature: sha256=<hex>), retried with backoff. */
+  /**
+   * The webhook: the JSON body signed (X-Baocao-Signature: sha256=<hex>), retried with backoff,
+   * through the same CA bundle and proxy as the remote systems, and like them https only (plain
+   * http to loopback where security.allowPlainHttpLoopback allows it).
+   */
   private async post(url: string, notice: Notice): Promise<string> {
+    const target = new URL(url);
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname);
+    if (
+      target.protocol !== 'https:' &&
+      !(target.protocol === 'http:' && loopback && this.config.security.allowPlainHttpLoopback)
+    )
+      return 'refused: notifications.webhookUrl phải là https';
     const body = JSON.stringify({ ...notice, sentAt: new Date().toISOString() });
     const secret = this.config.notifications.webhookSecret ?? '';
     const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
     let last = '';
     for (let attempt = 1; attempt <= WEBHOOK_TRIES; attempt++) {
       try {
-        const response = await fetch(url, {
+        const response = await this.outbound.fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-baocao-signature': signature },
           body,
