@@ -165,9 +165,9 @@ describe('hostile input', () => {
       }),
       { numRuns: 250 },
     );
-    // The property reached the handlers, not only the guard: answers other than 401/403 came.
-    console.log('DEBUGS', JSON.stringify([...statuses]));
-    expect([...statuses.keys()].some((status) => status !== 401 && status !== 403)).toBe(true);
+    // The property reached the handlers, not only the guard: successes and refusals both came.
+    expect(statuses.get(400)).toBeGreaterThan(0);
+    expect([...statuses.keys()].some((status) => status >= 200 && status < 300)).toBe(true);
   }, 170_000);
 
   it('bodies too large, in another charset or encoding, or not what they claim get a 4xx', async () => {
