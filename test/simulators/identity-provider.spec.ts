@@ -152,14 +152,15 @@ describe('simulated identity provider', () => {
     const admin = await fetch(`${idp.issuer}/__admin/ttl`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ accessTokenSeconds: 1 }),
+      body: JSON.stringify({ accessTokenSeconds: 3 }),
     });
     expect(admin.status).toBe(200);
     const token = await clientCredentials(idp.issuer, service);
-    expect(token.expires_in).toBe(1);
-    // Accepted while fresh (and so kept as verified), refused once expired.
+    expect(token.expires_in).toBe(3);
+    // Accepted while fresh (and so kept as verified), refused once expired. Lifetimes are whole
+    // seconds counted from a whole second: one of 1 s may be over a moment after it is issued.
     await expect(idp.verify(`Bearer ${token.access_token}`)).resolves.toBeDefined();
-    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await new Promise((resolve) => setTimeout(resolve, 4100));
     await expect(idp.verify(`Bearer ${token.access_token}`)).rejects.toThrow(/exp/);
     idp.setTokenLifetimes({ accessTokenSeconds: 60 });
   });
