@@ -38,8 +38,3 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): Html {
     markup += render(values[index]) + strings[index + 1];
   return new Html(markup);
 }
-
-/** Items rendered one after another. */
-export function join(items: readonly Html[]): Html {
-  return new Html(items.map((item) => item.markup).join(''));
-}

@@ -44,12 +44,6 @@ export const ROLE_WORDS: Record<string, string> = {
   admin: 'Quản trị',
 };
 
-export const REPORT_STATUS_WORDS: Record<string, string> = {
-  draft: 'Đang soạn',
-  submitted: 'Đã trình, chưa duyệt',
-  approved: 'Đã duyệt',
-};
-
 export const STEP_WORDS: Record<string, string> = {
   submit: 'Nhập số liệu',
   approve: 'Duyệt',

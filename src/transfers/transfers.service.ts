@@ -122,31 +122,24 @@ export class TransfersService {
     since: Date;
     scope?: UnitScope;
   }) {
-    const parameters: unknown[] = [];
-    const conditions = whereOf(
-      { period: request.periodId, unit: request.units, scope: request.scope },
-      parameters,
-    );
-    const states = await this.parts.dataSource.query<Array<{ state: string; count: number }>>(
-      `SELECT state, count(*)::int AS count FROM transfer WHERE ${conditions.join(' AND ')} GROUP BY state`,
-      parameters,
-    );
-    const [planned] = await this.parts.dataSource.query<
-      Array<{ occurred_at: Date; details: string | null }>
-    >(
-      `SELECT occurred_at, details FROM audit_event
+    const byState = await this.countByState({
+      period: request.periodId,
+      unit: request.units,
+      scope: request.scope,
+    });
+    const [planned] = await this.parts.dataSource.query<Array<{ occurred_at: Date }>>(
+      `SELECT occurred_at FROM audit_event
         WHERE action = 'sync.planned' AND period_id = $1 AND actor = $2 AND occurred_at >= $3
         ORDER BY seq DESC LIMIT 1`,
       [request.periodId, request.actor, request.since],
     );
-    const byState = Object.fromEntries(states.map((row) => [row.state, row.count]));
     const moving = ['planned', 'mapped', 'pushing', 'pushed'].reduce(
-      (sum, state) => sum + ((byState[state] as number | undefined) ?? 0),
+      (sum, state) => sum + (byState[state] ?? 0),
       0,
     );
     return {
       plannedAt: planned?.occurred_at ?? null,
-      byState: byState as Record<string, number>,
+      byState,
       moving,
       done: Boolean(planned) && moving === 0,
     };
@@ -441,9 +434,13 @@ export class TransfersService {
   }
 
   /** How many transfers (in the caller's scope) are in each of some states. */
-  async stateCounts(states: TransferState[], scope?: UnitScope): Promise<Record<string, number>> {
+  stateCounts(states: TransferState[], scope?: UnitScope): Promise<Record<string, number>> {
+    return this.countByState({ status: states, scope });
+  }
+
+  private async countByState(filters: TransferFilters): Promise<Record<string, number>> {
     const parameters: unknown[] = [];
-    const conditions = whereOf({ status: states, scope }, parameters);
+    const conditions = whereOf(filters, parameters);
     const rows = await this.parts.dataSource.query<Array<{ state: string; count: number }>>(
       `SELECT state, count(*)::int AS count FROM transfer WHERE ${conditions.join(' AND ')} GROUP BY state`,
       parameters,
