@@ -101,8 +101,10 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
   private async verifyChain(): Promise<void> {
     if (this.lifecycle.stopping) return;
     try {
-      const result = await this.audit.verify({ fromCheckpoint: true });
-      this.chain = { valid: result.ok, at: Date.now() };
+      const { result, at } = await this.audit.verifyRecent(
+        this.config.metrics.auditVerifySeconds * 1000,
+      );
+      this.chain = { valid: result.ok, at };
     } catch (error) {
       this.logger.warn({ err: error }, 'the audit chain could not be verified for the metric');
     }

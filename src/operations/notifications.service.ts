@@ -188,7 +188,9 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
           });
       }
     }
-    const chain = await this.audit.verify({ fromCheckpoint: true });
+    const { result: chain } = await this.audit.verifyRecent(
+      this.config.metrics.auditVerifySeconds * 1000,
+    );
     notices.push({
       cause: 'audit-chain',
       state: chain.ok ? 'valid' : `broken at ${chain.seq}`,
