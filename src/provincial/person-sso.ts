@@ -1,9 +1,8 @@
 import * as oidc from 'openid-client';
 import type { AppConfig } from '../config/app-config';
 import { Outbound } from '../common/outbound';
-import { checkOutboundUrl } from '../common/outbound-url';
 import { RemoteSystemError } from '../common/remote-system-error';
-import { translate } from './provincial-sso';
+import { discoverSso, translate } from './provincial-sso';
 
 /** A client of SSO Quảng Ngãi that people sign in through (the console). */
 export interface PersonClient {
@@ -47,27 +46,20 @@ export class PersonSso {
           code: 'REMOTE_NOT_CONFIGURED',
         }),
       );
-    this.configuration ??= (async () => {
-      const issuer = checkOutboundUrl(
-        'provincial-sso',
+    if (!this.configuration) {
+      // A failed discovery is asked again next time.
+      const discovery = discoverSso(
+        this.config,
         issuerUrl,
-        this.config.security.allowPlainHttpLoopback,
-      );
-      return oidc.discovery(
-        issuer,
         this.client.clientId,
-        undefined,
-        oidc.ClientSecretBasic(this.client.clientSecret),
-        {
-          execute: issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
-          timeout: 10,
-          [oidc.customFetch]: this.outbound.fetch,
-        },
+        this.client.clientSecret,
+        this.outbound,
       );
-    })().catch((error: unknown) => {
-      this.configuration = undefined;
-      throw translate(error, this.client.clientId);
-    });
+      discovery.catch(() => {
+        if (this.configuration === discovery) this.configuration = undefined;
+      });
+      this.configuration = discovery;
+    }
     return this.configuration;
   }
 

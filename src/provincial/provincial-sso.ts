@@ -27,18 +27,14 @@ export class ProvincialSso {
         }),
       );
     }
-    this.configuration ??= (async () => {
-      const allowHttp = this.config.security.allowPlainHttpLoopback;
-      const issuer = checkOutboundUrl('provincial-sso', ssoIssuer, allowHttp);
-      return oidc.discovery(issuer, clientId, undefined, oidc.ClientSecretBasic(clientSecret), {
-        execute: issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
-        timeout: 10,
-        [oidc.customFetch]: this.outbound.fetch,
+    if (!this.configuration) {
+      // A failed discovery is asked again next time.
+      const discovery = discoverSso(this.config, ssoIssuer, clientId, clientSecret, this.outbound);
+      discovery.catch(() => {
+        if (this.configuration === discovery) this.configuration = undefined;
       });
-    })().catch((error: unknown) => {
-      this.configuration = undefined;
-      throw translate(error, clientId);
-    });
+      this.configuration = discovery;
+    }
     return this.configuration;
   }
 
@@ -148,6 +144,33 @@ export class ProvincialSso {
       throw translate(error, clientId);
     }
   }
+}
+
+/**
+ * SSO Quảng Ngãi's discovery document for one of its clients (the gateway's service account,
+ * the console): https only (http to loopback where allowed), through the outbound transport.
+ */
+export function discoverSso(
+  config: AppConfig,
+  issuerUrl: string,
+  clientId: string,
+  clientSecret: string,
+  outbound: Outbound,
+): Promise<oidc.Configuration> {
+  return (async () => {
+    const issuer = checkOutboundUrl(
+      'provincial-sso',
+      issuerUrl,
+      config.security.allowPlainHttpLoopback,
+    );
+    return oidc.discovery(issuer, clientId, undefined, oidc.ClientSecretBasic(clientSecret), {
+      execute: issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
+      timeout: 10,
+      [oidc.customFetch]: outbound.fetch,
+    });
+  })().catch((error: unknown) => {
+    throw translate(error, clientId);
+  });
 }
 
 /** An SSO Quảng Ngãi failure as RemoteSystemError (for this client and the people's). */
