@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
-import { securityHeaders } from './console/console-http';
+import { securityHeaders } from './common/security-headers';
 import { rateLimit } from './common/rate-limit';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { packageVersion } from './database/package-version';
