@@ -13,6 +13,7 @@ import { AuditCanonicalText1795830000000 } from './1795830000000-AuditCanonicalT
 import { ConsoleAndBoard1796029103507 } from './1796029103507-ConsoleAndBoard';
 import { JobClaims1796034114278 } from './1796034114278-JobClaims';
 import { NotificationState1796034771349 } from './1796034771349-NotificationState';
+import { JobHeartbeats1796040000000 } from './1796040000000-JobHeartbeats';
 export const migrations: Function[] = [
   Foundation1795808114298,
   AuditTrail1795812191052,
@@ -27,4 +28,5 @@ export const migrations: Function[] = [
   ConsoleAndBoard1796029103507,
   JobClaims1796034114278,
   NotificationState1796034771349,
+  JobHeartbeats1796040000000,
 ];

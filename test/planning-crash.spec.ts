@@ -11,7 +11,7 @@ import { spawnGateway, type GatewayProcess } from './support/process';
 
 /**
  * A replica killed with -9 while planning: the sync job it held goes back to the queue as soon as
- * its heartbeat is missed, and a restarted replica (with no schedule of its own to plan again)
+ * its heartbeat (pg-boss' job heartbeat) is missed, and a restarted replica (with no schedule of its own to plan again)
  * finishes the period within a minute, not at pg-boss' expiry 15 minutes later.
  */
 describe('a crash during planning', () => {
@@ -59,10 +59,11 @@ describe('a crash during planning', () => {
       // Kill it while it holds the period's sync job.
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
-        const [claim] = await dataSource.query<Array<{ count: number }>>(
-          `SELECT count(*)::int AS count FROM job_claim WHERE queue = 'transfers.sync'`,
+        const [held] = await dataSource.query<Array<{ count: number }>>(
+          `SELECT count(*)::int AS count FROM pgboss.job
+            WHERE name = 'transfers.sync' AND state = 'active'`,
         );
-        if (claim.count) break;
+        if (held.count) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       first.child.kill('SIGKILL');
@@ -80,7 +81,12 @@ describe('a crash during planning', () => {
         planned: 1,
         withinAMinute: true,
       });
-      expect(restarted.output()).toMatch(/handed back to the queue/);
+      expect(restarted.output()).toMatch(/heartbeat stopped handed back to the queue/);
+      const [job] = await dataSource.query<Array<{ retries: number; reason: string }>>(
+        `SELECT retry_count AS retries, output->'value'->>'message' AS reason FROM pgboss.job
+          WHERE name = 'transfers.sync' ORDER BY created_on DESC LIMIT 1`,
+      );
+      expect(job.retries).toBeGreaterThanOrEqual(1);
     } finally {
       await dataSource.destroy();
     }

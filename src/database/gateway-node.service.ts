@@ -12,7 +12,7 @@ import { type AppConfig, InjectConfig } from '../config/app-config';
 import { GatewayNodeEntity } from './entities/gateway-node.entity';
 import { packageVersion } from './package-version';
 
-/** Every 10 s; a replica not heard from for three of them is dead and its claimed jobs go back. */
+/** Every 10 s; a replica not heard from for three of them no longer counts as running. */
 export const HEARTBEAT_MS = 10_000;
 
 /** Registers this process among the replicas sharing the database, and keeps its heartbeat. */

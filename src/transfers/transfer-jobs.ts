@@ -1,13 +1,12 @@
 import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
+import type { JobWithMetadata } from 'pg-boss';
 import type { StandingFaults } from '../common/standing-faults.service';
 import type { AppConfig } from '../config/app-config';
 import type { TransferEngine } from './transfer-engine';
 import { QUEUES, type SyncJob, type TickJob, type TransferQueue } from './transfer-queue';
 import type { TransfersService } from './transfers.service';
-import { HEARTBEAT_MS } from '../database/gateway-node.service';
-import type { JobClaims } from './job-claims';
 
 /**
  * The transfers' jobs on this replica: the pg-boss queues it works (ticks, syncs, pushes) and the
@@ -16,7 +15,6 @@ import type { JobClaims } from './job-claims';
  */
 export class TransferJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(TransferJobs.name);
-  private sweeper?: NodeJS.Timeout;
 
   constructor(
     private readonly queue: TransferQueue,
@@ -25,7 +23,6 @@ export class TransferJobs implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly schedules: SchedulerRegistry,
     private readonly config: AppConfig,
     private readonly faults: StandingFaults,
-    private readonly claims: JobClaims,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -40,16 +37,24 @@ export class TransferJobs implements OnApplicationBootstrap, BeforeApplicationSh
       );
       return;
     }
-    await this.queue.boss.work<TickJob>(QUEUES.tick, async ([job]) =>
-      this.claims.run(job.id, QUEUES.tick, () => this.onTick(job.data)),
+    // A tick or sync job in hand beats its heartbeat (JOB_HEARTBEAT_SECONDS): the job of a
+    // replica that stopped answering goes back to the queue, and a live replica takes it.
+    await this.queue.boss.work(
+      QUEUES.tick,
+      { includeMetadata: true },
+      async ([job]: JobWithMetadata<TickJob>[]) => {
+        this.sayIfHandedBack(job);
+        return this.onTick(job.data);
+      },
     );
-    await this.queue.boss.work<SyncJob>(QUEUES.sync, async ([job]) => {
-      await this.claims.run(job.id, QUEUES.sync, () => this.transfers.runSync(job.data));
-    });
-    // The work of replicas that stopped answering comes back to the queue.
-    this.sweeper = setInterval(() => void this.releaseDead(), HEARTBEAT_MS);
-    this.sweeper.unref();
-    await this.releaseDead();
+    await this.queue.boss.work(
+      QUEUES.sync,
+      { includeMetadata: true },
+      async ([job]: JobWithMetadata<SyncJob>[]) => {
+        this.sayIfHandedBack(job);
+        await this.transfers.runSync(job.data);
+      },
+    );
     this.queue.workPushes(
       this.config.transfers.pushConcurrency,
       (job) => this.engine().pusher.push(job.transferId, job.actor),
@@ -65,21 +70,19 @@ export class TransferJobs implements OnApplicationBootstrap, BeforeApplicationSh
     }
   }
 
-  private async releaseDead(): Promise<void> {
-    try {
-      const released = await this.claims.releaseDead();
-      if (released.length)
-        this.logger.warn(
-          { jobs: released },
-          'jobs of a replica whose heartbeat stopped handed back to the queue',
-        );
-    } catch (error) {
-      this.logger.warn({ err: error }, 'jobs of stopped replicas could not be looked for');
-    }
+  /** A job taken again after its replica stopped beating its heartbeat (or after a failure). */
+  private sayIfHandedBack(job: JobWithMetadata<unknown>): void {
+    if (!job.retryCount) return;
+    const reason = (job.output as { value?: { message?: string } } | null)?.value?.message;
+    this.logger.warn(
+      { job: job.id, queue: job.name, retry: job.retryCount, reason },
+      reason === 'job heartbeat timeout'
+        ? 'job of a replica whose heartbeat stopped handed back to the queue and taken again'
+        : 'job taken again after a failure',
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.sweeper);
     for (const name of this.schedules.getCronJobs().keys())
       if (name.startsWith('transfers.')) await this.schedules.getCronJob(name).stop();
     await this.queue.stop(Math.max(1000, this.config.shutdown.graceMs - 2000));

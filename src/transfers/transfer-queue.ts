@@ -1,9 +1,20 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
-import PgBoss from 'pg-boss';
+import { PgBoss } from 'pg-boss';
 
 /** Any fixed bigint, apart from the migration and audit-chain locks by value. */
 const QUEUE_LOCK_KEY = '2025070153';
+
+/**
+ * A tick or sync job in hand sends a heartbeat this often (half of it, by pg-boss); when one is
+ * missed (its replica killed, frozen or cut off) the supervisor of a live replica, which looks
+ * every `SUPERVISE_SECONDS`, hands the job back to the queue. pg-boss' floor is 10.
+ */
+export const JOB_HEARTBEAT_SECONDS = 10;
+const SUPERVISE_SECONDS = 10;
+
+/** pg-boss 12 migrates its schema from version 25 on; pg-boss 10, used until 2026-11, left 24. */
+const FIRST_MIGRATABLE_SCHEMA = 25;
 
 export const QUEUES = {
   /** A schedule tick: which one and when, keyed so that replicas enqueue it once. */
@@ -57,15 +68,17 @@ export class TransferQueue {
       application_name: 'baocao-gateway jobs',
       max: role === 'worker' ? 4 : 1,
       schema: 'pgboss',
-      ...(role === 'sender' ? { supervise: false, schedule: false } : {}),
+      instanceName: `baocao-gateway ${role}`,
+      ...(role === 'sender'
+        ? { supervise: false, schedule: false, registerInstance: false }
+        : { superviseIntervalSeconds: SUPERVISE_SECONDS }),
     });
   }
 
   async start(onError: (error: Error) => void): Promise<void> {
     this.boss.on('error', onError);
-    await this.boss.start();
     // Replicas starting together on a new database would create the same queues at once, and
-    // pg-boss' create_queue deadlocks on that (PostgreSQL 40P01: the losing replica failed to
+    // pg-boss' create_queue deadlocked on that (PostgreSQL 40P01: the losing replica failed to
     // start). One replica at a time, under a session advisory lock; the later ones find them.
     const lock = new Client({
       connectionString: this.url,
@@ -74,26 +87,55 @@ export class TransferQueue {
     await lock.connect();
     try {
       await lock.query('SELECT pg_advisory_lock($1::bigint)', [QUEUE_LOCK_KEY]);
-      for (const [name, policy] of [
-        [QUEUES.tick, 'standard'],
-        [QUEUES.sync, 'standard'],
-        // Standard: a push job left active by a killed replica must not hold its transfer back;
-        // the transfer's own lease keeps two replicas from pushing it at once.
-        [QUEUES.push, 'standard'],
+      await stashOldSchema(lock);
+      await this.boss.start();
+      await this.takeStash(lock);
+      for (const [name, heartbeatSeconds] of [
+        [QUEUES.tick, JOB_HEARTBEAT_SECONDS],
+        [QUEUES.sync, JOB_HEARTBEAT_SECONDS],
+        // No heartbeat: a push job left active by a killed replica must not hold its transfer
+        // back, and does not: the transfer's own lease lapses, and the next push tick enqueues
+        // it again. The lease also keeps two replicas from pushing it at once.
+        [QUEUES.push, undefined],
       ] as const) {
-        if (!(await this.boss.getQueue(name)))
-          await this.boss.createQueue(name, {
-            name,
-            policy,
-            retryLimit: 3,
-            retryDelay: 5,
-            retryBackoff: true,
-            expireInMinutes: 15,
-          });
+        const options = {
+          policy: 'standard' as const,
+          retryLimit: 3,
+          retryDelay: 5,
+          retryBackoff: true,
+          expireInSeconds: 15 * 60,
+          ...(heartbeatSeconds ? { heartbeatSeconds } : {}),
+        };
+        const queue = await this.boss.getQueue(name);
+        if (!queue) await this.boss.createQueue(name, options);
+        else if ((queue.heartbeatSeconds ?? undefined) !== heartbeatSeconds)
+          await this.boss.updateQueue(name, { heartbeatSeconds: heartbeatSeconds ?? null });
       }
     } finally {
       await lock.end();
     }
+  }
+
+  /** Puts back the jobs that `stashOldSchema` kept from an older pg-boss schema. */
+  private async takeStash(lock: Client): Promise<void> {
+    const stash = await lock.query<{ found: boolean }>(
+      `SELECT to_regclass('public.pgboss_upgrade_stash') IS NOT NULL AS found`,
+    );
+    if (!stash.rows[0].found) return;
+    const { rows } = await lock.query<{ name: string; data: object | null; start_after: Date }>(
+      `SELECT name, data, start_after FROM pgboss_upgrade_stash
+        WHERE name = ANY($1::text[]) ORDER BY created_on`,
+      [Object.values(QUEUES)],
+    );
+    for (const name of Object.values(QUEUES)) {
+      if (!(await this.boss.getQueue(name)))
+        await this.boss.createQueue(name, { policy: 'standard' });
+      const jobs = rows
+        .filter((row) => row.name === name)
+        .map((row) => ({ data: row.data ?? undefined, startAfter: row.start_after }));
+      if (jobs.length) await this.boss.insert(name, jobs);
+    }
+    await lock.query('DROP TABLE pgboss_upgrade_stash');
   }
 
   /** Enqueues a tick once per name and minute, however many replicas ask. */
@@ -127,8 +169,8 @@ export class TransferQueue {
     const queued = new Set((waiting.rows as Array<{ id: string }>).map((row) => row.id));
     const jobs = transferIds
       .filter((id) => !queued.has(id))
-      .map((transferId) => ({ name: QUEUES.push, data: { transferId, actor } }));
-    if (jobs.length) await this.boss.insert(jobs);
+      .map((transferId) => ({ data: { transferId, actor } }));
+    if (jobs.length) await this.boss.insert(QUEUES.push, jobs);
     this.pump?.nudge();
     return jobs.length;
   }
@@ -144,10 +186,45 @@ export class TransferQueue {
 
   async stop(timeoutMs: number): Promise<void> {
     await this.pump?.stop(timeoutMs);
-    await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
+    await this.boss.stop({ graceful: true, timeout: timeoutMs });
   }
 
   private pump?: PushPump;
+}
+
+/**
+ * A schema left by pg-boss 10 (version 24), which pg-boss 12 cannot migrate: the jobs still to do
+ * (waiting, retrying, or active under a replica stopped for the upgrade) go to a stash table in the
+ * same transaction that drops the old schema, and come back once pg-boss 12 has installed its own.
+ * Jobs done or failed are not kept: the gateway's tables hold what happened, and the queue only
+ * what is left to do (a backup leaves it out for the same reason).
+ */
+async function stashOldSchema(client: Client): Promise<void> {
+  const installed = await client.query<{ found: boolean }>(
+    `SELECT to_regclass('pgboss.version') IS NOT NULL AS found`,
+  );
+  if (!installed.rows[0].found) return;
+  const version = await client.query<{ version: number }>(
+    'SELECT version::int AS version FROM pgboss.version LIMIT 1',
+  );
+  if ((version.rows[0]?.version ?? FIRST_MIGRATABLE_SCHEMA) >= FIRST_MIGRATABLE_SCHEMA) return;
+  await client.query('BEGIN');
+  try {
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS pgboss_upgrade_stash
+         (name text NOT NULL, data jsonb, start_after timestamptz NOT NULL, created_on timestamptz NOT NULL)`,
+    );
+    await client.query(
+      `INSERT INTO pgboss_upgrade_stash (name, data, start_after, created_on)
+       SELECT name, data, start_after, created_on FROM pgboss.job
+        WHERE state IN ('created', 'retry', 'active')`,
+    );
+    await client.query('DROP SCHEMA pgboss CASCADE');
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
 }
 
 /**

@@ -14,7 +14,6 @@ import { TransferQueue } from './transfer-queue';
 import { TransfersController } from './transfers.controller';
 import { TransfersService } from './transfers.service';
 import { BoardQuery } from './board-query';
-import { JobClaims } from './job-claims';
 import { Deadlines } from '../catalog/deadlines';
 import { FormCatalogue } from '../catalog/forms';
 
@@ -82,8 +81,6 @@ type EngineRef = () => TransferEngine;
         SchedulerRegistry,
         APP_CONFIG,
         StandingFaults,
-        DataSource,
-        GatewayNodeService,
       ],
       useFactory: (
         queue: TransferQueue,
@@ -92,18 +89,7 @@ type EngineRef = () => TransferEngine;
         schedules: SchedulerRegistry,
         config: AppConfig,
         faults: StandingFaults,
-        dataSource: DataSource,
-        node: GatewayNodeService,
-      ) =>
-        new TransferJobs(
-          queue,
-          transfers,
-          engine,
-          schedules,
-          config,
-          faults,
-          new JobClaims(dataSource, node.id),
-        ),
+      ) => new TransferJobs(queue, transfers, engine, schedules, config, faults),
     },
   ],
   exports: [TransfersService, TRANSFER_ENGINE, TransferQueue, BoardQuery],

@@ -14,7 +14,6 @@ import { ConsoleSessionEntity } from './console-session.entity';
 import { ConsoleSignInEntity } from './console-sign-in.entity';
 import { ProvincialUnitEntity } from './provincial-unit.entity';
 import { ReportIntakeEntity } from './report-intake.entity';
-import { JobClaimEntity } from './job-claim.entity';
 import { NotificationStateEntity } from './notification-state.entity';
 
 /** Every entity, listed as classes so the same options work from ts-jest and from dist. */
@@ -35,6 +34,5 @@ export const entities = [
   ReportIntakeEntity,
   ConsoleSessionEntity,
   ConsoleSignInEntity,
-  JobClaimEntity,
   NotificationStateEntity,
 ];
