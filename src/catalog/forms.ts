@@ -9,6 +9,44 @@ import { parsePeriod, type Period } from './periods';
 const levels = z.enum(['province', 'department', 'district', 'district-agency', 'commune']);
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
 
+/**
+ * How the form is laid out as a workbook (the appendix's layout), as data beside the form. Every
+ * key has a default, so a form added without one still gets a workbook. In the texts, `{parent}`
+ * is the reporting unit's parent unit and `{province}` the province.
+ */
+const workbookSchema = z
+  .object({
+    sheetName: z.string().min(1).max(31).optional(),
+    /** Under the form's code, top right: the act that issued the form. */
+    issuedUnder: z.string().min(1).optional(),
+    /** The line above the table, right: "Đơn vị tính: …". */
+    unitOfMeasure: z.string().min(1).optional(),
+    font: z
+      .object({ name: z.string().min(1), size: z.number().positive() })
+      .strict()
+      .default({ name: 'Times New Roman', size: 12 }),
+    orientation: z.enum(['landscape', 'portrait']).default('landscape'),
+    /** Width of a column by its number, in characters; the others get `defaultWidth`. */
+    columnWidths: z.record(z.string().regex(/^\d+$/), z.number().positive()).default({}),
+    defaultWidth: z.number().positive().default(11),
+    /** The receiving unit by the reporting unit's level. */
+    receiver: z.partialRecord(levels, z.string().min(1)).default({}),
+    signatures: z
+      .array(z.object({ title: z.string().min(1), note: z.string().min(1) }).strict())
+      .min(1)
+      .max(3)
+      .default([
+        { title: 'NGƯỜI LẬP BIỂU', note: '(Ký, ghi rõ họ tên)' },
+        { title: 'THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ', note: '(Ký tên, đóng dấu)' },
+      ]),
+  })
+  .strict();
+
+export type WorkbookLayout = z.infer<typeof workbookSchema>;
+
+/** The layout of a form that has none of its own. */
+export const DEFAULT_WORKBOOK_LAYOUT: WorkbookLayout = workbookSchema.parse({});
+
 const common = {
   code: z.string().min(1),
   title: z.string().min(1),
@@ -22,6 +60,7 @@ const common = {
     .strict(),
   validFrom: date.optional(),
   validTo: date.nullable().optional(),
+  workbook: workbookSchema.default(DEFAULT_WORKBOOK_LAYOUT),
 };
 
 const gridSchema = z

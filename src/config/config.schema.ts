@@ -308,6 +308,15 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    workbooks: z
+      .object({
+        /** The province's people's committee: the receiving unit of departments and districts. */
+        province: z.string().min(1).default('Ủy ban nhân dân tỉnh Quảng Ngãi'),
+        /** The place of the place-and-date line above the signatures. */
+        place: z.string().min(1).default('Quảng Ngãi'),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -328,6 +337,8 @@ export const environmentKeys: Readonly<Record<string, string>> = {
   LOG_LEVEL: 'log.level',
   LOG_FORMAT: 'log.format',
   DATABASE_URL: 'database.url',
+  WORKBOOKS_PROVINCE: 'workbooks.province',
+  WORKBOOKS_PLACE: 'workbooks.place',
   DATABASE_POOL_SIZE: 'database.poolSize',
   DATABASE_MIGRATIONS_RUN: 'database.migrationsRun',
   EMBEDDED_PG_DATA_DIR: 'database.embedded.dataDir',

@@ -18,7 +18,7 @@ import { defaultBoardPeriod } from '../transfers/board-query';
 import { periodOf, recentQuarters } from './board.controller';
 import { ConsoleErrorFilter, ConsoleGuard, Person } from './console-http';
 import { ConsoleError, type ConsolePerson } from './console-sessions';
-import { formatNumber, periodName } from './format';
+import { formatNumber, periodName } from '../common/format';
 import { html } from './html';
 import { page } from './layout';
 import {

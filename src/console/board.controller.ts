@@ -14,7 +14,7 @@ import { ConsoleErrorFilter, ConsoleGuard, Person } from './console-http';
 import type { ConsolePerson } from './console-sessions';
 import { page } from './layout';
 import { boardPage, groupPage } from './pages/board-page';
-import { periodName } from './format';
+import { periodName } from '../common/format';
 
 /** The last eight quarters, newest first: the board's period picker. */
 export function recentQuarters(now = new Date()): Period[] {

@@ -23,7 +23,7 @@ import { parseTransferFilters } from '../transfers/dto/transfer-requests';
 import { TransfersService } from '../transfers/transfers.service';
 import { ConsoleErrorFilter, ConsoleGuard, Person } from './console-http';
 import { ConsoleError, type ConsolePerson } from './console-sessions';
-import { formShortName, periodName } from './format';
+import { formShortName, periodName } from '../common/format';
 import { html } from './html';
 import { can, page, type PageOptions } from './layout';
 import { confirmPage } from './pages/confirm-page';

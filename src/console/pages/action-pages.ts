@@ -1,7 +1,7 @@
 import type { Period } from '../../catalog/periods';
 import type { DiscrepancyRow } from '../../transfers/discrepancy-query';
 import type { SyncResult } from '../../transfers/transfer-planner';
-import { formatInstant, formatNumber, formShortName, periodName } from '../format';
+import { formatInstant, formatNumber, formShortName, periodName } from '../../common/format';
 import { html, type Html } from '../html';
 import { DISCREPANCY_WORDS, STATE_ORDER, STATE_WORDS } from '../words';
 import { differencesTable } from './transfer-pages';

@@ -1,5 +1,5 @@
 import type { CredentialView } from '../../vault/credential-vault';
-import { formatInstant } from '../format';
+import { formatInstant } from '../../common/format';
 import { html, type Html } from '../html';
 
 const KIND_WORDS: Record<string, string> = {

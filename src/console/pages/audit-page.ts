@@ -1,6 +1,6 @@
 import type { CheckpointRow, EventRow, VerifyResult } from '../../audit/audit-verifier';
 import { AUDIT_FILTER_NAMES, type AuditFilterText } from '../../audit/audit-query';
-import { formatInstant, formatNumber } from '../format';
+import { formatInstant, formatNumber } from '../../common/format';
 import { html, type Html } from '../html';
 import { auditTable } from './transfer-pages';
 

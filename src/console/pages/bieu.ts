@@ -1,6 +1,6 @@
 import type { FormDefinition, GridForm } from '../../catalog/forms';
 import type { SubmissionPacket } from '../../contracts/national-wire';
-import { formatNumber } from '../format';
+import { formatNumber } from '../../common/format';
 import { html, type Html } from '../html';
 
 /** The heading rows of a grid form: grouped headings over their columns, then the numbers row. */

@@ -7,7 +7,7 @@ import {
   type BoardCell,
   type BoardGroup,
 } from '../../transfers/board-query';
-import { formatDate, formatInstant, formatNumber, formShortName, periodName } from '../format';
+import { formatDate, formatInstant, formatNumber, formShortName, periodName } from '../../common/format';
 import { html, type Html } from '../html';
 import { LEVEL_WORDS, STATE_WORDS } from '../words';
 

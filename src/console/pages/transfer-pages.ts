@@ -7,7 +7,7 @@ import type { TransferAttemptEntity } from '../../database/entities/transfer-att
 import type { TransferVersionEntity } from '../../database/entities/transfer-version.entity';
 import type { DiscrepancyEntity } from '../../database/entities/discrepancy.entity';
 import { scrub } from '../../logging/redact';
-import { formatInstant, formatNumber, formShortName, periodName } from '../format';
+import { formatInstant, formatNumber, formShortName, periodName } from '../../common/format';
 import { html, type Html } from '../html';
 import { DISCREPANCY_WORDS, LEVEL_WORDS, STATE_ORDER, STATE_WORDS, STEP_WORDS } from '../words';
 import { bieuTable } from './bieu';

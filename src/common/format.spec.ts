@@ -1,5 +1,5 @@
 import { formatDate, formatInstant, formatNumber, formShortName, periodName } from './format';
-import { safeReturn } from './console-sessions';
+import { safeReturn } from '../console/console-sessions';
 
 describe('the console in Vietnamese: dates, numbers, periods', () => {
   it('shows instants as dd/mm/yyyy in Vietnam time, whatever the server clock zone', () => {
