@@ -14,6 +14,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { loggerParams } from './logging/logger-options';
 import { TransfersModule } from './transfers/transfers.module';
+import { WorkbooksModule } from './workbooks/workbooks.module';
 import { VaultModule } from './vault/vault.module';
 import { ScheduleModule } from '@nestjs/schedule';
 
@@ -40,6 +41,7 @@ export class AppModule {
         VaultModule,
         ScheduleModule.forRoot(),
         TransfersModule,
+        WorkbooksModule,
         OperationsModule.forRoot(options.config),
         ...(options.config.console.enabled ? [ConsoleModule] : []),
       ],

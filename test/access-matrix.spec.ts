@@ -85,6 +85,27 @@ const ENDPOINTS: Array<{
     roles: ['operator', 'auditor', 'admin'],
     authorised: 404,
   },
+  {
+    method: 'get',
+    path: `/api/transfers/${UNKNOWN}/workbook`,
+    route: 'GET /api/transfers/{id}/workbook',
+    roles: ['operator', 'auditor'],
+    authorised: 404,
+  },
+  {
+    method: 'get',
+    path: '/api/workbooks/draft',
+    route: 'GET /api/workbooks/draft',
+    roles: ['operator', 'auditor'],
+    authorised: 400,
+  },
+  {
+    method: 'get',
+    path: '/api/workbooks/compliance',
+    route: 'GET /api/workbooks/compliance',
+    roles: ['operator', 'auditor'],
+    authorised: 400,
+  },
   ...['rerun', 'cancel'].map((action) => ({
     method: 'post' as const,
     path: `/api/transfers/${UNKNOWN}/${action}`,

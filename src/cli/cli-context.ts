@@ -102,7 +102,10 @@ export async function withVault<T>(
 export async function withTransfers<T>(
   /** remoteSystems: the verb reaches them (the engine); enqueues: it puts jobs on the queue. */
   options: { remoteSystems: boolean; enqueues?: boolean },
-  work: (service: TransfersService) => Promise<T>,
+  work: (
+    service: TransfersService,
+    parts: { config: AppConfig; dataSource: DataSource; audit: AuditLog },
+  ) => Promise<T>,
 ): Promise<T> {
   const config = await cliConfig(options);
   return withDataSource(config, async (dataSource) => {
@@ -132,7 +135,7 @@ export async function withTransfers<T>(
         await queue.start((error) => note(`hàng đợi: ${error.message}`));
         started = true;
       }
-      return await work(service);
+      return await work(service, { config, dataSource, audit });
     } finally {
       await audit.flush();
       if (started) await queue.stop(1000);

@@ -25,6 +25,10 @@ const GROUPS: Array<{ verbs: string[]; load: () => Promise<Group> }> = [
     verbs: ['sync', 'reconcile', 'transfers', 'discrepancies'],
     load: async () => (await import('./transfer-commands')).addTransferCommands,
   },
+  {
+    verbs: ['workbook'],
+    load: async () => (await import('./workbook-commands')).addWorkbookCommands,
+  },
 ];
 
 // sysexits.h EX_CONFIG, as the gateway's own start uses.

@@ -59,8 +59,7 @@ export function addDatabaseCommands(program: Command): void {
               `đã khôi phục ${header.tables.length} bảng, ${rows} dòng (sao lưu lúc ${header.takenAt}); kiểm tra: npm run cli -- audit verify`,
             );
           } catch (error) {
-            if (error instanceof RestoreError)
-              throw new CliError('RESTORE_REFUSED', error.message);
+            if (error instanceof RestoreError) throw new CliError('RESTORE_REFUSED', error.message);
             throw error;
           }
         },

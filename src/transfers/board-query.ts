@@ -63,6 +63,48 @@ export interface BoardCell {
   approvedAt: Date | null;
 }
 
+interface ComplianceRow {
+  group_key: string;
+  group_name: string | null;
+  office_code: string;
+  name: string;
+  level: string;
+  form_code: string;
+  deadline_date: string;
+  category: BoardCategory;
+  urgency: Urgency;
+  transfer_id: string | null;
+  state: string | null;
+  confirmed_at: Date | null;
+  approved_at: Date | null;
+  submission_id: string | null;
+  problems: Array<{ field: string; message: string; severity?: string }> | null;
+  last_error: string | null;
+  intake_reason: string | null;
+}
+
+/** One line of the compliance workbook: a unit's form for the period, and how it went. */
+export interface ComplianceCell {
+  groupKey: string;
+  groupName: string;
+  unitCode: string;
+  unitName: string;
+  level: string;
+  formCode: string;
+  deadline: string;
+  category: BoardCategory;
+  urgency: Urgency;
+  transferId: string | null;
+  state: string | null;
+  submissionId: string | null;
+  approvedAt: Date | null;
+  confirmedAt: Date | null;
+  /** Why it was skipped, or the last error of a failed push. */
+  reason: string | null;
+  /** The errors that made it invalid, "field: message" each. */
+  problems: string[];
+}
+
 export interface Board {
   period: Period;
   groups: BoardGroup[];
@@ -146,11 +188,13 @@ export class BoardQuery {
          WHERE u.valid_from <= ${p(period.to)}::date
            AND (u.valid_to IS NULL OR u.valid_to >= ${p(period.to)}::date)${scopeCondition}${groupCondition}
       ), intake AS (
-        SELECT DISTINCT ON (unit_code) unit_code, report_status, outcome, reason, approved_at
+        SELECT DISTINCT ON (unit_code) unit_code, report_status, outcome, reason, approved_at,
+               problems
           FROM report_intake WHERE period_id = ${periodId}
          ORDER BY unit_code, (outcome = 'planned') DESC, seen_at DESC
       ), cells AS (
         SELECT e.*, t.id AS transfer_id, t.state, t.confirmed_at, i.approved_at,
+               t.submission_id, COALESCE(t.problems, i.problems) AS problems,
                COALESCE(jsonb_array_length(t.problems), 0) AS problem_count,
                t.last_error ->> 'message' AS last_error, i.reason AS intake_reason,
           CASE WHEN t.state = 'confirmed'
@@ -303,6 +347,69 @@ export class BoardQuery {
             ? row.last_error
             : row.intake_reason,
     }));
+  }
+
+  /**
+   * Every unit and form of the period (in scope), group by group (departments, districts by
+   * name, communes), read through a cursor `batch` rows at a time: the compliance workbook of a
+   * nation-sized period is written without holding it.
+   */
+  async *allCells(
+    periodId: string,
+    scope: UnitScope | undefined,
+    batch = 2000,
+  ): AsyncGenerator<ComplianceCell[]> {
+    const period = parsePeriod(periodId);
+    const parameters: unknown[] = [];
+    const cells = this.cellsSql(scope, parameters, period);
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction('REPEATABLE READ');
+      await runner.query(
+        `DECLARE compliance_cells NO SCROLL CURSOR FOR
+         ${cells}
+         SELECT c.*, g.name AS group_name FROM cells c
+           LEFT JOIN provincial_unit g ON g.office_code = c.group_key
+          ORDER BY CASE c.group_key WHEN '${DEPARTMENTS}' THEN 0 WHEN '${COMMUNES}' THEN 2 ELSE 1 END,
+                   g.name, c.group_key,
+                   CASE c.level WHEN 'district' THEN 0 WHEN 'department' THEN 1 WHEN 'district-agency' THEN 2 ELSE 3 END,
+                   c.name, c.office_code, c.form_code`,
+        parameters,
+      );
+      const names = await this.groupNames([]);
+      for (;;) {
+        const rows = (await runner.query(
+          `FETCH ${Math.max(1, Math.floor(batch))} FROM compliance_cells`,
+        )) as ComplianceRow[];
+        if (!rows.length) break;
+        yield rows.map((row) => ({
+          groupKey: row.group_key,
+          groupName: row.group_name ?? names.get(row.group_key) ?? row.group_key,
+          unitCode: row.office_code,
+          unitName: row.name,
+          level: row.level,
+          formCode: row.form_code,
+          deadline: row.deadline_date,
+          category: row.category,
+          urgency: row.urgency,
+          transferId: row.transfer_id,
+          state: row.state,
+          submissionId: row.submission_id,
+          approvedAt: row.approved_at,
+          confirmedAt: row.confirmed_at,
+          reason: row.category === 'failed' ? row.last_error : row.intake_reason,
+          problems: (row.problems ?? [])
+            .filter((problem) => problem.severity !== 'warning')
+            .map((problem) => `${problem.field}: ${problem.message}`),
+        }));
+      }
+      await runner.query('CLOSE compliance_cells');
+      await runner.commitTransaction();
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      await runner.release();
+    }
   }
 
   /** A group's name: a district's, or the departments', or the communes'. */

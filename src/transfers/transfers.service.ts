@@ -233,7 +233,8 @@ export class TransfersService {
     };
   }
 
-  private async find(id: string, scope?: UnitScope): Promise<TransferEntity> {
+  /** One transfer, within the caller's scope. */
+  async find(id: string, scope?: UnitScope): Promise<TransferEntity> {
     const transfer = await this.parts.dataSource
       .getRepository(TransferEntity)
       .findOneBy({ id: transferIdOf(id) });
