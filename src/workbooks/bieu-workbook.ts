@@ -190,6 +190,7 @@ function writeBottom(
 ): void {
   const signatures = source.form.workbook.signatures;
   const span = Math.max(1, Math.floor(width / signatures.length));
+  // Each signature over its share of the columns; the last one takes what is left.
   const columns = signatures.map((_, index) => {
     const first = index * span + 1;
     return [first, index === signatures.length - 1 ? width : first + span - 1] as const;
@@ -270,7 +271,7 @@ function writeGrid(
       cell.border = THIN;
     }
   sheet.getRow(first).height = 32;
-  sheet.getRow(first + 1).height = 48;
+  sheet.getRow(first + 1).height = 62;
   sheet.pageSetup.printTitlesRow = `${first}:${first + 2}`;
   row = first + 3;
   const totals = new Map<number, number>();
@@ -321,18 +322,21 @@ function writeOutline(
   settings: BieuSettings,
 ): void {
   const layout = form.workbook;
-  const width = 2;
-  sheet.getColumn(1).width = layout.columnWidths['1'] ?? 70;
-  sheet.getColumn(2).width = layout.columnWidths['2'] ?? layout.defaultWidth;
+  // Three columns: texts span all of them, a field's label the first two and its number the
+  // third; the signatures share them (left, and right over the last two).
+  const width = 3;
+  [45, 30, 14].forEach((fallback, index) => {
+    sheet.getColumn(index + 1).width = layout.columnWidths[String(index + 1)] ?? fallback;
+  });
   let row = writeTop(sheet, width, source, settings) + 1;
   for (const section of sections) {
     put(sheet, row++, 1, width, section.title, { bold: true });
     const text = section.text.trim() || '(không có nội dung)';
     put(sheet, row, 1, width, text);
-    // Rows do not grow by themselves in every program: about 90 characters a line.
+    // Rows do not grow by themselves in every program: about 95 characters a line.
     const lines = text
       .split('\n')
-      .reduce((sum, paragraph) => sum + Math.max(1, Math.ceil(paragraph.length / 90)), 0);
+      .reduce((sum, paragraph) => sum + Math.max(1, Math.ceil(paragraph.length / 95)), 0);
     sheet.getRow(row).height = Math.min(409, Math.max(1, lines) * 16);
     row += 1;
     const definition = form.sections.find((candidate) => candidate.code === section.code);
@@ -342,10 +346,11 @@ function writeOutline(
       : Object.keys(section.fields).map((key) => [key, key] as const);
     for (const [key, label] of keys) {
       if (!(key in section.fields)) continue;
+      sheet.mergeCells(row, 1, row, 2);
       const labelCell = sheet.getCell(row, 1);
       labelCell.value = label;
       labelCell.border = THIN;
-      const valueCell = sheet.getCell(row, 2);
+      const valueCell = sheet.getCell(row, 3);
       valueCell.value = section.fields[key];
       valueCell.numFmt = '#,##0';
       valueCell.border = THIN;
