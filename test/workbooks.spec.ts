@@ -89,7 +89,9 @@ describe('the biểu as a workbook', () => {
 
       const sheet = (await readWorkbook(bytes)).worksheets[0];
       const texts: string[] = [];
-      sheet.eachRow((row) => row.eachCell((cell) => texts.push(String(cell.value))));
+      sheet.eachRow((row) =>
+        row.eachCell((cell) => texts.push(String(cell.value as string | number))),
+      );
       expect(texts).toEqual(
         expect.arrayContaining([
           `Biểu số ${entry.form.code}`,
@@ -107,7 +109,7 @@ describe('the biểu as a workbook', () => {
 
       if (entry.packet.packetKind === 'SO_LIEU_BAO_CAO') {
         const form = entry.form as Extract<FormDefinition, { kind: 'grid' }>;
-        const packet = entry.packet as FiguresPacket;
+        const packet = entry.packet;
         // The numbers row, then one row per payload row in its order, then the totals.
         let numbers = 0;
         sheet.eachRow((row, index) => {
@@ -147,7 +149,7 @@ describe('the biểu as a workbook', () => {
           expect(sheet.getCell(numbers - 2, at).isMerged).toBe(true);
         }
       } else {
-        const packet = entry.packet as OutlinePacket;
+        const packet = entry.packet;
         for (const section of packet.body.sections) {
           expect(texts).toContain(section.title);
           if (section.text.trim()) expect(texts).toContain(section.text.trim());
@@ -177,7 +179,7 @@ describe('the biểu as a workbook', () => {
     );
     const texts: string[] = [];
     (await readWorkbook(bytes)).worksheets[0].eachRow((row) =>
-      row.eachCell((cell) => texts.push(String(cell.value))),
+      row.eachCell((cell) => texts.push(String(cell.value as string | number))),
     );
     expect(texts).toEqual(
       expect.arrayContaining([

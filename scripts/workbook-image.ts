@@ -1,0 +1,76 @@
+/**
+ * docs/workbooks/II.06a-page1.png: page one of an II.06a made the way the tests check it, the
+ * workbook converted to PDF by LibreOffice (headless) and its first page to PNG by pdftoppm.
+ * Run: npm run workbook-image (needs /usr/bin/soffice and pdftoppm, as .ci/run installs).
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FormCatalogue } from '../src/catalog/forms';
+import { parsePeriod } from '../src/catalog/periods';
+import type { SubmissionPacket } from '../src/contracts/national-wire';
+import { bieuWorkbook } from '../src/workbooks/bieu-workbook';
+
+async function main(): Promise<void> {
+  const root = path.resolve(__dirname, '..');
+  const fixture = JSON.parse(
+    readFileSync(path.join(root, 'test/fixtures/mapping/ok/commune-old-tree-q1-2025.json'), 'utf8'),
+  ) as {
+    expected: { forms: Array<{ formCode: string; regimeCode: string; packet: SubmissionPacket }> };
+  };
+  const mapped = fixture.expected.forms.find((form) => form.formCode.startsWith('II.06a'))!;
+  const form = FormCatalogue.load().forms.find(
+    (candidate) => candidate.code === mapped.formCode && candidate.regime === mapped.regimeCode,
+  )!;
+  const confirmedAt = new Date('2025-03-17T03:12:00Z');
+  const workbook = bieuWorkbook(
+    {
+      form,
+      packet: mapped.packet,
+      period: parsePeriod(mapped.packet.header.periodId),
+      unit: {
+        code: mapped.packet.header.unitCode,
+        name: 'Xã 1 thuộc Huyện Ba Tơ (demo)',
+        level: 'commune',
+        parentName: 'Huyện Ba Tơ',
+      },
+      stamp: { kind: 'confirmed', submissionId: 'VPCP-2025-000123', confirmedAt },
+      dated: confirmedAt,
+    },
+    { province: 'Ủy ban nhân dân tỉnh Quảng Ngãi', place: 'Quảng Ngãi' },
+  );
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'baocao-workbook-image-'));
+  const xlsx = path.join(dir, 'II.06a.xlsx');
+  writeFileSync(xlsx, Buffer.from(await workbook.xlsx.writeBuffer()));
+  execFileSync(
+    'soffice',
+    [
+      `-env:UserInstallation=file://${dir}/profile`,
+      '--headless',
+      '--convert-to',
+      'pdf',
+      '--outdir',
+      dir,
+      xlsx,
+    ],
+    { stdio: 'ignore' },
+  );
+  execFileSync('pdftoppm', [
+    '-png',
+    '-r',
+    '90',
+    '-f',
+    '1',
+    '-l',
+    '1',
+    '-singlefile',
+    path.join(dir, 'II.06a.pdf'),
+    path.join(dir, 'page'),
+  ]);
+  const target = path.join(root, 'docs/workbooks/II.06a-page1.png');
+  copyFileSync(path.join(dir, 'page.png'), target);
+  console.log(`đã viết ${target}`);
+}
+
+void main();
