@@ -6,7 +6,7 @@ import { VaultService } from '../src/vault/vault.service';
 import { freshDatabaseUrl } from './support/database';
 import { personToken, simulatorGatewayEnv } from './support/gateway-env';
 import { startTestGateway, type TestGateway } from './support/gateway';
-import { readWorkbook } from './support/workbook-cells';
+import { cellText, readWorkbook } from './support/workbook-cells';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -133,7 +133,7 @@ describe('workbooks through the API', () => {
     const lines: Array<Record<string, unknown>> = [];
     for (const group of workbook.worksheets.slice(1)) {
       const header: string[] = [];
-      group.getRow(5).eachCell((cell, at) => (header[at] = String(cell.value as string | number)));
+      group.getRow(5).eachCell((cell, at) => (header[at] = cellText(cell.value)));
       expect(header).toContain('Hệ thống Chính phủ xác nhận lúc');
       group.eachRow((row, index) => {
         if (index <= 5) return;

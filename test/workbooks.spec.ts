@@ -4,13 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { FormCatalogue, type FormDefinition } from '../src/catalog/forms';
 import { parsePeriod } from '../src/catalog/periods';
-import type {
-  FiguresPacket,
-  OutlinePacket,
-  SubmissionPacket,
-} from '../src/contracts/national-wire';
+import type { SubmissionPacket } from '../src/contracts/national-wire';
 import { DRAFT_STAMP, bieuWorkbook, type BieuSource } from '../src/workbooks/bieu-workbook';
-import { pictureOf, readWorkbook } from './support/workbook-cells';
+import { cellText, pictureOf, readWorkbook } from './support/workbook-cells';
 
 // Regenerate after a deliberate change of a layout: UPDATE_GOLDEN=1 npx jest test/workbooks.spec.ts
 const GOLDEN = path.join(__dirname, 'fixtures', 'workbooks');
@@ -89,9 +85,7 @@ describe('the biểu as a workbook', () => {
 
       const sheet = (await readWorkbook(bytes)).worksheets[0];
       const texts: string[] = [];
-      sheet.eachRow((row) =>
-        row.eachCell((cell) => texts.push(String(cell.value as string | number))),
-      );
+      sheet.eachRow((row) => row.eachCell((cell) => texts.push(cellText(cell.value))));
       expect(texts).toEqual(
         expect.arrayContaining([
           `Biểu số ${entry.form.code}`,
@@ -179,7 +173,7 @@ describe('the biểu as a workbook', () => {
     );
     const texts: string[] = [];
     (await readWorkbook(bytes)).worksheets[0].eachRow((row) =>
-      row.eachCell((cell) => texts.push(String(cell.value as string | number))),
+      row.eachCell((cell) => texts.push(cellText(cell.value))),
     );
     expect(texts).toEqual(
       expect.arrayContaining([

@@ -49,3 +49,10 @@ export async function pictureOf(bytes: Buffer): Promise<WorkbookPicture> {
     }),
   };
 }
+
+/** A cell's value as text: rich text and formulas as their JSON. */
+export function cellText(value: ExcelJS.CellValue): string {
+  return typeof value === 'object' && value !== null && !(value instanceof Date)
+    ? JSON.stringify(value)
+    : String(value);
+}
