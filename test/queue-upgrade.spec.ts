@@ -68,6 +68,12 @@ describe('the job queue of a database from pg-boss 10', () => {
         (await client.query(`SELECT to_regclass('public.pgboss_upgrade_stash') AS t`)).rows[0].t,
       ).toBeNull();
       const queues = await queue.boss.getQueues(Object.values(QUEUES));
+      // The queues have the gateway's own settings, not pg-boss' defaults.
+      expect(queues.map((found) => [found.name, found.retryLimit, found.expireInSeconds])).toEqual(
+        Object.values(QUEUES)
+          .sort()
+          .map((name) => [name, 3, 900]),
+      );
       expect(
         Object.fromEntries(queues.map((found) => [found.name, found.heartbeatSeconds ?? null])),
       ).toEqual({

@@ -89,7 +89,6 @@ export class TransferQueue {
       await lock.query('SELECT pg_advisory_lock($1::bigint)', [QUEUE_LOCK_KEY]);
       await stashOldSchema(lock);
       await this.boss.start();
-      await this.takeStash(lock);
       for (const [name, heartbeatSeconds] of [
         [QUEUES.tick, JOB_HEARTBEAT_SECONDS],
         [QUEUES.sync, JOB_HEARTBEAT_SECONDS],
@@ -111,6 +110,8 @@ export class TransferQueue {
         else if ((queue.heartbeatSeconds ?? undefined) !== heartbeatSeconds)
           await this.boss.updateQueue(name, { heartbeatSeconds: heartbeatSeconds ?? null });
       }
+      // Into the queues as configured above (their retries, expiry and heartbeats).
+      await this.takeStash(lock);
     } finally {
       await lock.end();
     }
@@ -128,8 +129,6 @@ export class TransferQueue {
       [Object.values(QUEUES)],
     );
     for (const name of Object.values(QUEUES)) {
-      if (!(await this.boss.getQueue(name)))
-        await this.boss.createQueue(name, { policy: 'standard' });
       const jobs = rows
         .filter((row) => row.name === name)
         .map((row) => ({ data: row.data ?? undefined, startAfter: row.start_after }));
