@@ -63,9 +63,9 @@ export interface BoardCell {
   approvedAt: Date | null;
 }
 
-interface ComplianceRow {
+/** A row of the cells CTE (cellsSql), as PostgreSQL answers it. */
+interface CellRow {
   group_key: string;
-  group_name: string | null;
   office_code: string;
   name: string;
   level: string;
@@ -79,28 +79,42 @@ interface ComplianceRow {
   approved_at: Date | null;
   submission_id: string | null;
   problems: Array<{ field: string; message: string; severity?: string }> | null;
+  problem_count: number;
   last_error: string | null;
   intake_reason: string | null;
 }
 
+/** Units in a group: the district itself, departments, district agencies, then communes. */
+const UNIT_ORDER = `CASE level WHEN 'district' THEN 0 WHEN 'department' THEN 1 WHEN 'district-agency' THEN 2 ELSE 3 END,
+                 name, office_code, form_code`;
+
+function cellOf(row: CellRow): BoardCell {
+  return {
+    unitCode: row.office_code,
+    unitName: row.name,
+    level: row.level,
+    formCode: row.form_code,
+    deadline: row.deadline_date,
+    category: row.category,
+    urgency: row.urgency,
+    transferId: row.transfer_id,
+    state: row.state,
+    confirmedAt: row.confirmed_at,
+    approvedAt: row.approved_at,
+    detail:
+      row.category === 'invalid' && row.problem_count
+        ? `${row.problem_count} lỗi`
+        : row.category === 'failed'
+          ? row.last_error
+          : row.intake_reason,
+  };
+}
+
 /** One line of the compliance workbook: a unit's form for the period, and how it went. */
-export interface ComplianceCell {
+export interface ComplianceCell extends BoardCell {
   groupKey: string;
   groupName: string;
-  unitCode: string;
-  unitName: string;
-  level: string;
-  formCode: string;
-  deadline: string;
-  category: BoardCategory;
-  urgency: Urgency;
-  transferId: string | null;
-  state: string | null;
   submissionId: string | null;
-  approvedAt: Date | null;
-  confirmedAt: Date | null;
-  /** Why it was skipped, or the last error of a failed push. */
-  reason: string | null;
   /** The errors that made it invalid, "field: message" each. */
   problems: string[];
 }
@@ -303,50 +317,14 @@ export class BoardQuery {
     const conditions = ['TRUE'];
     if (filter.category) conditions.push(`category = $${parameters.push(filter.category)}`);
     if (filter.urgency) conditions.push(`urgency = $${parameters.push(filter.urgency)}`);
-    const rows = await this.dataSource.query<
-      Array<{
-        office_code: string;
-        name: string;
-        level: string;
-        form_code: string;
-        deadline_date: string;
-        category: BoardCategory;
-        urgency: Urgency;
-        transfer_id: string | null;
-        state: string | null;
-        confirmed_at: Date | null;
-        approved_at: Date | null;
-        problem_count: number;
-        last_error: string | null;
-        intake_reason: string | null;
-      }>
-    >(
+    const rows = await this.dataSource.query<CellRow[]>(
       `${cells}
        SELECT * FROM cells WHERE ${conditions.join(' AND ')}
-        ORDER BY CASE level WHEN 'district' THEN 0 WHEN 'department' THEN 1 WHEN 'district-agency' THEN 2 ELSE 3 END,
-                 name, office_code, form_code
+        ORDER BY ${UNIT_ORDER}
         LIMIT $${parameters.push(limit)}`,
       parameters,
     );
-    return rows.map((row) => ({
-      unitCode: row.office_code,
-      unitName: row.name,
-      level: row.level,
-      formCode: row.form_code,
-      deadline: row.deadline_date,
-      category: row.category,
-      urgency: row.urgency,
-      transferId: row.transfer_id,
-      state: row.state,
-      confirmedAt: row.confirmed_at,
-      approvedAt: row.approved_at,
-      detail:
-        row.category === 'invalid' && row.problem_count
-          ? `${row.problem_count} lỗi`
-          : row.category === 'failed'
-            ? row.last_error
-            : row.intake_reason,
-    }));
+    return rows.map(cellOf);
   }
 
   /**
@@ -369,36 +347,24 @@ export class BoardQuery {
       await runner.query(
         `DECLARE compliance_cells NO SCROLL CURSOR FOR
          ${cells}
-         SELECT c.*, g.name AS group_name FROM cells c
-           LEFT JOIN provincial_unit g ON g.office_code = c.group_key
-          ORDER BY CASE c.group_key WHEN '${DEPARTMENTS}' THEN 0 WHEN '${COMMUNES}' THEN 2 ELSE 1 END,
-                   g.name, c.group_key,
-                   CASE c.level WHEN 'district' THEN 0 WHEN 'department' THEN 1 WHEN 'district-agency' THEN 2 ELSE 3 END,
-                   c.name, c.office_code, c.form_code`,
+         SELECT * FROM (
+           SELECT c.*, g.name AS group_name FROM cells c
+             LEFT JOIN provincial_unit g ON g.office_code = c.group_key) named
+          ORDER BY CASE group_key WHEN '${DEPARTMENTS}' THEN 0 WHEN '${COMMUNES}' THEN 2 ELSE 1 END,
+                   group_name, group_key, ${UNIT_ORDER}`,
         parameters,
       );
       const names = await this.groupNames([]);
       for (;;) {
         const rows = (await runner.query(
           `FETCH ${Math.max(1, Math.floor(batch))} FROM compliance_cells`,
-        )) as ComplianceRow[];
+        )) as Array<CellRow & { group_name: string | null }>;
         if (!rows.length) break;
         yield rows.map((row) => ({
+          ...cellOf(row),
           groupKey: row.group_key,
           groupName: row.group_name ?? names.get(row.group_key) ?? row.group_key,
-          unitCode: row.office_code,
-          unitName: row.name,
-          level: row.level,
-          formCode: row.form_code,
-          deadline: row.deadline_date,
-          category: row.category,
-          urgency: row.urgency,
-          transferId: row.transfer_id,
-          state: row.state,
           submissionId: row.submission_id,
-          approvedAt: row.approved_at,
-          confirmedAt: row.confirmed_at,
-          reason: row.category === 'failed' ? row.last_error : row.intake_reason,
           problems: (row.problems ?? [])
             .filter((problem) => problem.severity !== 'warning')
             .map((problem) => `${problem.field}: ${problem.message}`),

@@ -33,6 +33,15 @@ const CATEGORIES: BoardCategory[] = [
   'no-report',
 ];
 
+/** A4 (paper size 9) landscape, one page wide. */
+const A4_LANDSCAPE: Partial<ExcelJS.PageSetup> = {
+  paperSize: 9,
+  orientation: 'landscape',
+  fitToPage: true,
+  fitToWidth: 1,
+  fitToHeight: 0,
+};
+
 const UNIT_COLUMNS: Array<{ header: string; width: number }> = [
   { header: 'TT', width: 6 },
   { header: 'Mã đơn vị', width: 18 },
@@ -91,13 +100,7 @@ export async function writeComplianceWorkbook(
 
   // The summary: one row per group, the totals, filters on the header row.
   const summary = workbook.addWorksheet(uniqueName('Tổng hợp', sheetNames), {
-    pageSetup: {
-      paperSize: 9,
-      orientation: 'landscape',
-      fitToPage: true,
-      fitToWidth: 1,
-      fitToHeight: 0,
-    },
+    pageSetup: A4_LANDSCAPE,
     views: [{ state: 'frozen', ySplit: 5 }],
   });
   const summaryHeaders = [
@@ -167,13 +170,7 @@ export async function writeComplianceWorkbook(
         groupKey = cell.groupKey;
         number = 0;
         sheet = workbook.addWorksheet(uniqueName(cell.groupName, sheetNames), {
-          pageSetup: {
-            paperSize: 9,
-            orientation: 'landscape',
-            fitToPage: true,
-            fitToWidth: 1,
-            fitToHeight: 0,
-          },
+          pageSetup: A4_LANDSCAPE,
           views: [{ state: 'frozen', ySplit: 5, xSplit: 3 }],
         });
         sheet.columns = UNIT_COLUMNS.map((column) => ({ width: column.width }));
@@ -201,7 +198,7 @@ export async function writeComplianceWorkbook(
         cell.category === 'skipped' ||
         cell.category === 'not-approved' ||
         cell.category === 'failed'
-          ? cell.reason
+          ? cell.detail
           : null,
         cell.problems.length ? cell.problems.join('\n') : null,
       ]);
