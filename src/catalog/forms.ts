@@ -44,9 +44,6 @@ const workbookSchema = z
 
 export type WorkbookLayout = z.infer<typeof workbookSchema>;
 
-/** The layout of a form that has none of its own. */
-export const DEFAULT_WORKBOOK_LAYOUT: WorkbookLayout = workbookSchema.parse({});
-
 const common = {
   code: z.string().min(1),
   title: z.string().min(1),
@@ -60,7 +57,8 @@ const common = {
     .strict(),
   validFrom: date.optional(),
   validTo: date.nullable().optional(),
-  workbook: workbookSchema.default(DEFAULT_WORKBOOK_LAYOUT),
+  // A form without a layout of its own gets the defaults.
+  workbook: workbookSchema.prefault({}),
 };
 
 const gridSchema = z

@@ -1,5 +1,4 @@
 import ExcelJS from 'exceljs';
-import type { Writable } from 'node:stream';
 import type { FormDefinition, GridForm, OutlineForm, WorkbookLayout } from '../catalog/forms';
 import type { Period } from '../catalog/periods';
 import type { FieldError, SubmissionPacket } from '../contracts/national-wire';
@@ -35,14 +34,14 @@ const VIETNAM_DAY = new Intl.DateTimeFormat('en-CA', {
 });
 
 /** "Quảng Ngãi, ngày 19 tháng 3 năm 2025" in Vietnam time. */
-export function placeAndDate(place: string, day: Date): string {
+function placeAndDate(place: string, day: Date): string {
   const parts = Object.fromEntries(
     VIETNAM_DAY.formatToParts(day).map((part) => [part.type, part.value]),
   );
   return `${place}, ngày ${Number(parts.day)} tháng ${Number(parts.month)} năm ${parts.year}`;
 }
 
-export function stampText(stamp: BieuStamp): string {
+function stampText(stamp: BieuStamp): string {
   if (stamp.kind === 'confirmed')
     return `Đã gửi Hệ thống thông tin báo cáo Chính phủ: mã ${stamp.submissionId}, xác nhận lúc ${formatInstant(stamp.confirmedAt)}`;
   return stamp.problems.length
@@ -51,7 +50,7 @@ export function stampText(stamp: BieuStamp): string {
 }
 
 /** The receiving unit by the layout's rule for the reporting unit's level. */
-export function receiverOf(layout: WorkbookLayout, source: BieuSource, settings: BieuSettings) {
+function receiverOf(layout: WorkbookLayout, source: BieuSource, settings: BieuSettings) {
   const rule = layout.receiver[source.unit.level as keyof WorkbookLayout['receiver']];
   const text = rule ?? (source.unit.parentName ? '{parent}' : '{province}');
   return text
@@ -96,14 +95,6 @@ export function bieuWorkbook(source: BieuSource, settings: BieuSettings): ExcelJ
     }),
   );
   return workbook;
-}
-
-export async function writeBieu(
-  source: BieuSource,
-  settings: BieuSettings,
-  out: Writable,
-): Promise<void> {
-  await bieuWorkbook(source, settings).xlsx.write(out);
 }
 
 function sheetName(form: FormDefinition): string {

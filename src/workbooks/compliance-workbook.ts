@@ -232,7 +232,7 @@ function header(sheet: ExcelJS.Worksheet, headers: string[], font: { name: strin
 }
 
 /** Where a unit's form stands against its deadline, in words. */
-export function againstDeadline(cell: ComplianceCell): string {
+function againstDeadline(cell: ComplianceCell): string {
   if (cell.category === 'on-time') return 'Đúng hạn';
   if (cell.category === 'late') return 'Trễ hạn';
   if (cell.urgency === 'overdue') return 'Quá hạn, chưa xác nhận';
@@ -244,7 +244,7 @@ export function againstDeadline(cell: ComplianceCell): string {
  * An instant as the spreadsheet shows it: spreadsheets have no time zones, so the value is the
  * wall-clock time in Vietnam (UTC+7, no daylight saving).
  */
-export function vietnamTime(value: Date | null): Date | null {
+function vietnamTime(value: Date | null): Date | null {
   return value ? new Date(value.getTime() + 7 * 3_600_000) : null;
 }
 

@@ -10,7 +10,6 @@ import type { SubmissionPacket } from '../contracts/national-wire';
 import type { BoardQuery } from '../transfers/board-query';
 import { TransferError } from '../transfers/transfer-error';
 import type { TransfersService } from '../transfers/transfers.service';
-import { assertInScope } from '../transfers/unit-scope';
 import { bieuWorkbook, type BieuSource } from './bieu-workbook';
 import { writeComplianceWorkbook } from './compliance-workbook';
 
@@ -71,7 +70,7 @@ export class WorkbooksService {
       },
       dated: transfer.confirmedAt,
     };
-    return this.bieuFile(source, actor, { transferId: transfer.id });
+    return this.bieuFile(source, actor, transfer.id, {});
   }
 
   /**
@@ -86,7 +85,7 @@ export class WorkbooksService {
     const periodId = this.periodOf(query.periodId);
     const unit = textParameter(query.unit, 'unit');
     const formCode = textParameter(query.form, 'form');
-    await assertInScope(this.parts.dataSource, unit, scope);
+    // startSync keeps to the caller's scope (OUT_OF_SCOPE) before it reaches any system.
     const result = await this.parts.transfers.startSync(
       { periodId, units: [unit], forms: [formCode], dryRun: true },
       actor,
@@ -117,7 +116,7 @@ export class WorkbooksService {
       },
       dated: new Date(),
     };
-    return this.bieuFile(source, actor, { draft: true, valid: item.valid });
+    return this.bieuFile(source, actor, null, { draft: true, valid: item.valid });
   }
 
   /** The province's compliance workbook for a period, streamed. */
@@ -161,6 +160,7 @@ export class WorkbooksService {
   private bieuFile(
     source: BieuSource,
     actor: string,
+    transferId: string | null,
     details: Record<string, unknown>,
   ): WorkbookFile {
     const shortCode = source.form.code.split('/')[0];
@@ -173,7 +173,7 @@ export class WorkbooksService {
           periodId: source.period.id,
           unitCode: source.unit.code,
           formCode: source.form.code,
-          transferId: (details.transferId as string | undefined) ?? null,
+          transferId,
           details: {
             kind: 'bieu',
             ...details,
