@@ -11,6 +11,7 @@ import { FormCatalogue } from '../src/catalog/forms';
 import { parsePeriod } from '../src/catalog/periods';
 import type { SubmissionPacket } from '../src/contracts/national-wire';
 import { bieuWorkbook } from '../src/workbooks/bieu-workbook';
+import { convertToPdf } from '../test/support/libreoffice';
 
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..');
@@ -43,19 +44,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'baocao-workbook-image-'));
   const xlsx = path.join(dir, 'II.06a.xlsx');
   writeFileSync(xlsx, Buffer.from(await workbook.xlsx.writeBuffer()));
-  execFileSync(
-    'soffice',
-    [
-      `-env:UserInstallation=file://${dir}/profile`,
-      '--headless',
-      '--convert-to',
-      'pdf',
-      '--outdir',
-      dir,
-      xlsx,
-    ],
-    { stdio: 'ignore' },
-  );
+  const [pdf] = convertToPdf(dir, [xlsx]);
   execFileSync('pdftoppm', [
     '-png',
     '-r',
@@ -65,7 +54,7 @@ async function main(): Promise<void> {
     '-l',
     '1',
     '-singlefile',
-    path.join(dir, 'II.06a.pdf'),
+    pdf,
     path.join(dir, 'page'),
   ]);
   const target = path.join(root, 'docs/workbooks/II.06a-page1.png');

@@ -4,7 +4,7 @@ import { seedDemoVault } from '../src/simulators/demo';
 import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
 import { VaultService } from '../src/vault/vault.service';
 import { freshDatabaseUrl } from './support/database';
-import { personToken, simulatorGatewayEnv } from './support/gateway-env';
+import { personToken, setFaults, simulatorGatewayEnv } from './support/gateway-env';
 import { startTestGateway, type TestGateway } from './support/gateway';
 import { cellText, readWorkbook } from './support/workbook-cells';
 
@@ -157,22 +157,28 @@ describe('workbooks through the API', () => {
   }, 180_000);
 
   it('refuses what it cannot make, in Vietnamese, and keeps to the roles', async () => {
-    const notConfirmed = await request(gateway.url)
-      .post('/api/sync')
-      .set('Authorization', `Bearer ${operator}`)
-      .send({ periodId: '2025-Q2', units: ['QNG-SO-TC'], dryRun: false })
-      .expect(200);
-    const id = (notConfirmed.body.transferIds as string[])[0];
-    if (id) {
+    // The national system refuses every call: the transfer cannot be confirmed.
+    await setFaults(sims.nationalReports.origin, { errorRate: 1, errorStatuses: [503] });
+    try {
+      const planned = await request(gateway.url)
+        .post('/api/sync')
+        .set('Authorization', `Bearer ${operator}`)
+        .send({ periodId: '2025-Q2', units: ['QNG-SO-TC'], forms: ['II.06a/VPCP/KSTT'] })
+        .expect(200);
+      const [id] = planned.body.transferIds as string[];
+      expect(id).toBeDefined();
       const refused = await request(gateway.url)
         .get(`/api/transfers/${id}/workbook`)
-        .set('Authorization', `Bearer ${auditor}`);
-      // It may already be confirmed on a fast machine; if not, the refusal says what to do.
-      if (refused.status !== 200)
-        expect(refused.body).toMatchObject({
-          code: 'WORKBOOK_NOT_CONFIRMED',
-          message: expect.stringContaining('bản nháp'),
-        });
+        .set('Authorization', `Bearer ${auditor}`)
+        .expect(409);
+      expect(refused.body).toMatchObject({
+        code: 'WORKBOOK_NOT_CONFIRMED',
+        message: expect.stringContaining(
+          `GET /api/workbooks/draft?periodId=2025-Q2&unit=QNG-SO-TC&form=II.06a/VPCP/KSTT`,
+        ),
+      });
+    } finally {
+      await setFaults(sims.nationalReports.origin, { errorRate: 0 });
     }
     expect(
       (
