@@ -1,12 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { openApiDocument } from '../src/bootstrap';
-import { seedDemoVault } from '../src/simulators/demo';
-import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
-import { VaultService } from '../src/vault/vault.service';
-import { freshDatabaseUrl } from './support/database';
-import { startTestGateway, type TestGateway } from './support/gateway';
-import { personToken, simulatorGatewayEnv } from './support/gateway-env';
+import { type RunningSimulators } from '../src/simulators/simulators';
+import { type TestGateway } from './support/gateway';
+import { startSimulatedGateway } from './support/simulated-gateway';
+import { personToken } from './support/gateway-env';
 
 const VIETNAMESE = /[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]/i;
 
@@ -77,16 +75,7 @@ describe('hostile input', () => {
   let token: string;
 
   beforeAll(async () => {
-    sims = await startSimulators({
-      ports: { provincialReports: 0, provincialSso: 0, nationalReports: 0, nationalIdp: 0 },
-      asOf: new Date('2026-11-27T12:00:00Z'),
-      redirectUris: ['http://127.0.0.1:9/callback'],
-    });
-    gateway = await startTestGateway({
-      env: { ...simulatorGatewayEnv(sims), SERVER_BODY_LIMIT_BYTES: '65536' },
-      databaseUrl: await freshDatabaseUrl({ fromTemplate: true }),
-    });
-    await seedDemoVault(gateway.app.get(VaultService).vault, sims);
+    ({ sims, gateway } = await startSimulatedGateway({ SERVER_BODY_LIMIT_BYTES: '65536' }));
     const document = openApiDocument(gateway.app);
     routes = Object.entries(document.paths).flatMap(([path, item]) =>
       (['get', 'post'] as const)

@@ -1,11 +1,10 @@
 import request from 'supertest';
 import { MetricsService } from '../src/operations/metrics.service';
-import { seedDemoVault } from '../src/simulators/demo';
-import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
+import { type RunningSimulators } from '../src/simulators/simulators';
 import { TransfersService } from '../src/transfers/transfers.service';
-import { VaultService } from '../src/vault/vault.service';
 import { freshDatabaseUrl } from './support/database';
 import { startTestGateway, type TestGateway } from './support/gateway';
+import { startSimulatedGateway } from './support/simulated-gateway';
 import { simulatorGatewayEnv } from './support/gateway-env';
 
 /** One sample of the text format: `name{labels} value`. */
@@ -28,15 +27,10 @@ describe('/metrics', () => {
   let text: () => Promise<string>;
 
   beforeAll(async () => {
-    sims = await startSimulators({
-      ports: { provincialReports: 0, provincialSso: 0, nationalReports: 0, nationalIdp: 0 },
-      asOf: new Date('2026-11-27T12:00:00Z'),
-    });
-    gateway = await startTestGateway({
-      env: { ...simulatorGatewayEnv(sims), METRICS_PORT: '0', TRANSFERS_PERIODS_BACK: '6' },
-      databaseUrl: await freshDatabaseUrl({ fromTemplate: true }),
-    });
-    await seedDemoVault(gateway.app.get(VaultService).vault, sims);
+    ({ sims, gateway } = await startSimulatedGateway({
+      METRICS_PORT: '0',
+      TRANSFERS_PERIODS_BACK: '6',
+    }));
     const port = gateway.app.get(MetricsService).port!;
     text = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   });

@@ -1,10 +1,8 @@
 import request from 'supertest';
-import { seedDemoVault } from '../src/simulators/demo';
-import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
-import { VaultService } from '../src/vault/vault.service';
-import { freshDatabaseUrl } from './support/database';
-import { personToken, simulatorGatewayEnv } from './support/gateway-env';
-import { startTestGateway, type TestGateway } from './support/gateway';
+import { type RunningSimulators } from '../src/simulators/simulators';
+import { personToken } from './support/gateway-env';
+import { type TestGateway } from './support/gateway';
+import { startSimulatedGateway } from './support/simulated-gateway';
 
 /** Operators drive the engine through the API; pg-boss jobs push, over real HTTP to the simulators. */
 describe('transfers through the API', () => {
@@ -22,16 +20,7 @@ describe('transfers through the API', () => {
     >;
 
   beforeAll(async () => {
-    sims = await startSimulators({
-      ports: { provincialReports: 0, provincialSso: 0, nationalReports: 0, nationalIdp: 0 },
-      asOf: new Date('2026-11-27T12:00:00Z'),
-      redirectUris: ['http://127.0.0.1:9/callback'],
-    });
-    gateway = await startTestGateway({
-      env: simulatorGatewayEnv(sims),
-      databaseUrl: await freshDatabaseUrl({ fromTemplate: true }),
-    });
-    await seedDemoVault(gateway.app.get(VaultService).vault, sims);
+    ({ sims, gateway } = await startSimulatedGateway());
     const token = (role: string) =>
       personToken(sims, (person) =>
         role === 'district' ? Boolean(person.district) : person.role === role && !person.district,

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
-import { seedDemoVault } from '../src/simulators/demo';
-import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
-import { VaultService } from '../src/vault/vault.service';
-import { freshDatabaseUrl } from './support/database';
-import { personToken, setFaults, simulatorGatewayEnv } from './support/gateway-env';
-import { startTestGateway, type TestGateway } from './support/gateway';
+import { type RunningSimulators } from '../src/simulators/simulators';
+import { personToken, setFaults } from './support/gateway-env';
+import { type TestGateway } from './support/gateway';
+import { startSimulatedGateway } from './support/simulated-gateway';
 import { cellText, readWorkbook } from './support/workbook-cells';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -21,16 +19,7 @@ describe('workbooks through the API', () => {
   const PERIOD = '2025-Q3';
 
   beforeAll(async () => {
-    sims = await startSimulators({
-      ports: { provincialReports: 0, provincialSso: 0, nationalReports: 0, nationalIdp: 0 },
-      asOf: new Date('2026-11-27T12:00:00Z'),
-      redirectUris: ['http://127.0.0.1:9/callback'],
-    });
-    gateway = await startTestGateway({
-      env: simulatorGatewayEnv(sims),
-      databaseUrl: await freshDatabaseUrl({ fromTemplate: true }),
-    });
-    await seedDemoVault(gateway.app.get(VaultService).vault, sims);
+    ({ sims, gateway } = await startSimulatedGateway());
     operator = await personToken(sims, (person) => person.role === 'operator' && !person.district);
     auditor = await personToken(sims, (person) => person.role === 'auditor');
     admin = await personToken(sims, (person) => person.role === 'admin');
