@@ -2,16 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
-import { createGateway } from '../src/bootstrap';
-import { loadConfig } from '../src/config/load-config';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres';
 import { runMigrationsLocked } from '../src/database/migrations';
 import { nationUnits } from '../src/simulators/data/nation-data';
-import { startSimulators } from '../src/simulators/simulators';
-import { launchBrowser, signInThroughSso } from '../test/support/browser';
-import { freePort } from '../test/support/gateway';
-import { simulatorGatewayEnv } from '../test/support/gateway-env';
+import { signInThroughSso } from '../test/support/browser';
+import { startConsoleGateway } from '../test/support/console-gateway';
 
 const GOAL_P95_MS = 200;
 
@@ -78,25 +74,11 @@ export async function consoleBench(
     );
     await seeding.destroy();
 
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const sims = await startSimulators({
-      ports: { provincialReports: 0, provincialSso: 0, nationalReports: 0, nationalIdp: 0 },
-      asOf: new Date('2026-11-27T12:00:00Z'),
-      redirectUris: [`${base}/auth/callback`],
+    const { sims, base, browser, stop } = await startConsoleGateway(server.url, {
+      TRANSFERS_WORKERS: 'false',
+      SERVER_RATE_LIMIT_PER_MINUTE: '0',
     });
-    const config = loadConfig({
-      env: {
-        ...simulatorGatewayEnv(sims, { consoleBase: base }),
-        LOG_LEVEL: 'warn',
-        TRANSFERS_WORKERS: 'false',
-        SERVER_RATE_LIMIT_PER_MINUTE: '0',
-      },
-    });
-    const app = await createGateway({ config, databaseUrl: server.url });
-    const browser = await launchBrowser();
     try {
-      await app.listen(port, '127.0.0.1');
       const context = await browser.newContext();
       const page = await context.newPage();
       const operator = sims.credentials.people.find((person) => person.role === 'operator')!;
@@ -132,9 +114,7 @@ export async function consoleBench(
       }
       figures.consoleGoalP95Ms = GOAL_P95_MS;
     } finally {
-      await browser.close().catch(() => undefined);
-      await app.close();
-      await sims.stop();
+      await stop();
     }
   } finally {
     if (seeding.isInitialized) await seeding.destroy();

@@ -5,17 +5,14 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { createGateway } from '../src/bootstrap';
-import { loadConfig } from '../src/config/load-config';
 import { projectRoot } from '../src/config/project-root';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres';
 import { seedDemoVault } from '../src/simulators/demo';
-import { startSimulators } from '../src/simulators/simulators';
 import { TransfersService } from '../src/transfers/transfers.service';
 import { VaultService } from '../src/vault/vault.service';
-import { launchBrowser, signInThroughSso } from '../test/support/browser';
-import { freePort } from '../test/support/gateway';
-import { setFaults, simulatorGatewayEnv } from '../test/support/gateway-env';
+import { signInThroughSso } from '../test/support/browser';
+import { startConsoleGateway } from '../test/support/console-gateway';
+import { setFaults } from '../test/support/gateway-env';
 
 const OUT = path.join(projectRoot, 'docs', 'console');
 const PERIOD = '2026-Q4';
@@ -27,25 +24,11 @@ async function main(): Promise<void> {
     ephemeral: true,
     database: 'screenshots',
   });
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const sims = await startSimulators({
-    ports: { provincialReports: 0, provincialSso: 0, nationalReports: 0, nationalIdp: 0 },
-    asOf: new Date('2026-11-27T12:00:00Z'),
-    redirectUris: [`${base}/auth/callback`],
+  const { app, sims, base, browser, stop } = await startConsoleGateway(database.url, {
+    TRANSFERS_RETRY_LIMIT: '1',
+    OUTBOUND_CIRCUIT_FAILURES: '1000',
   });
-  const config = loadConfig({
-    env: {
-      ...simulatorGatewayEnv(sims, { consoleBase: base }),
-      LOG_LEVEL: 'warn',
-      TRANSFERS_RETRY_LIMIT: '1',
-      OUTBOUND_CIRCUIT_FAILURES: '1000',
-    },
-  });
-  const app = await createGateway({ config, databaseUrl: database.url });
-  const browser = await launchBrowser();
   try {
-    await app.listen(port, '127.0.0.1');
     await seedDemoVault(app.get(VaultService).vault, sims);
     const transfers = app.get(TransfersService);
     const faults = (body: object) => setFaults(sims.nationalReports.origin, body);
@@ -105,9 +88,7 @@ async function main(): Promise<void> {
     await shoot(adminPage, 'admin');
     await admin.close();
   } finally {
-    await browser.close();
-    await app.close();
-    await sims.stop();
+    await stop();
     await database.stop();
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -64,20 +64,17 @@ export class BoardController {
     @Query('urgency') urgency?: string,
   ) {
     const period = periodOf(periodId);
-    if (category !== undefined && !(category in BOARD_WORDS))
-      throw new ConsoleError(
-        'invalid',
-        'FILTER_VALUE_UNKNOWN',
-        `Tình trạng "${category}" không có`,
-        'category',
-      );
-    if (urgency !== undefined && !(urgency in URGENCY_WORDS))
-      throw new ConsoleError(
-        'invalid',
-        'FILTER_VALUE_UNKNOWN',
-        `Mức hạn "${urgency}" không có`,
-        'urgency',
-      );
+    for (const [name, value, words, what] of [
+      ['category', category, BOARD_WORDS, 'Tình trạng'],
+      ['urgency', urgency, URGENCY_WORDS, 'Mức hạn'],
+    ] as const)
+      if (value !== undefined && !(value in words))
+        throw new ConsoleError(
+          'invalid',
+          'FILTER_VALUE_UNKNOWN',
+          `${what} "${value}" không có`,
+          name,
+        );
     const [name, cells] = await Promise.all([
       this.boards.groupName(groupKey),
       this.boards.cells(period.id, groupKey, person.scope, {
