@@ -64,7 +64,7 @@ export function addWorkbookCommands(program: Command): void {
 async function writeWith(
   options: { remoteSystems: boolean },
   target: string | undefined,
-  make: (service: WorkbooksService) => Promise<WorkbookFile>,
+  make: (service: WorkbooksService) => WorkbookFile | Promise<WorkbookFile>,
 ): Promise<void> {
   const written = await withTransfers(options, async (transfers, parts) => {
     const service = new WorkbooksService({

@@ -63,6 +63,9 @@ export interface BoardCell {
   approvedAt: Date | null;
 }
 
+/** Runs one statement: on the pool, or inside a snapshot's transaction. */
+type Query = <T>(sql: string, parameters?: unknown[]) => Promise<T>;
+
 /** A row of the cells CTE (cellsSql), as PostgreSQL answers it. */
 interface CellRow {
   group_key: string;
@@ -150,6 +153,8 @@ export class BoardQuery {
     private readonly atRiskDays: number,
   ) {}
 
+  private readonly query: Query = (sql, parameters) => this.dataSource.query(sql, parameters);
+
   /** The forms each level files in a period and the instant each deadline ends. */
   private expected(period: Period) {
     const levels: string[] = [];
@@ -232,11 +237,11 @@ export class BoardQuery {
   }
 
   /** Counts per group, the district summaries, and the reports skipped outside the tree. */
-  async board(periodId: string, scope?: UnitScope): Promise<Board> {
+  async board(periodId: string, scope?: UnitScope, query: Query = this.query): Promise<Board> {
     const period = parsePeriod(periodId);
     const parameters: unknown[] = [];
     const cells = this.cellsSql(scope, parameters, period);
-    const rows = await this.dataSource.query<
+    const rows = await query<
       Array<{ group_key: string; category: BoardCategory; urgency: Urgency; count: number }>
     >(
       `${cells}
@@ -251,7 +256,7 @@ export class BoardQuery {
       .filter((form) => form.kind === 'grid' && form.summaryOf);
     const unitForms = summaryForms.map((form) => (form.kind === 'grid' ? form.summaryOf! : ''));
     const summaries = summaryForms.length
-      ? await this.dataSource.query<
+      ? await query<
           Array<{ group_key: string; states: string[]; waiting: number; waiting_units: string[] }>
         >(
           `${summaryCells}
@@ -263,7 +268,10 @@ export class BoardQuery {
           summaryParameters,
         )
       : [];
-    const names = await this.groupNames(rows.map((row) => row.group_key));
+    const names = await this.groupNames(
+      rows.map((row) => row.group_key),
+      query,
+    );
     const groups = new Map<string, BoardGroup>();
     const totals = emptyCounts();
     for (const row of rows) {
@@ -292,7 +300,7 @@ export class BoardQuery {
           waitingUnits: summary.waiting_units ?? [],
         };
     }
-    const skippedOutside = await this.skippedOutside(period, scope);
+    const skippedOutside = await this.skippedOutside(period, scope, query);
     return {
       period,
       groups: [...groups.values()].sort(
@@ -328,15 +336,17 @@ export class BoardQuery {
   }
 
   /**
-   * Every unit and form of the period (in scope), group by group (departments, districts by
-   * name, communes), read through a cursor `batch` rows at a time: the compliance workbook of a
-   * nation-sized period is written without holding it.
+   * The period's board and every unit and form of it (in scope), group by group (departments,
+   * districts by name, communes), from one snapshot (a REPEATABLE READ transaction), so the counts
+   * and the lines agree. The lines come through a cursor `batch` rows at a time: the compliance
+   * workbook of a nation-sized period is written without holding it.
    */
-  async *allCells(
+  async compliance<T>(
     periodId: string,
     scope: UnitScope | undefined,
+    write: (board: Board, cells: AsyncIterable<ComplianceCell[]>) => Promise<T>,
     batch = 2000,
-  ): AsyncGenerator<ComplianceCell[]> {
+  ): Promise<T> {
     const period = parsePeriod(periodId);
     const parameters: unknown[] = [];
     const cells = this.cellsSql(scope, parameters, period);
@@ -344,7 +354,9 @@ export class BoardQuery {
     await runner.connect();
     try {
       await runner.startTransaction('REPEATABLE READ');
-      await runner.query(
+      const query: Query = async (sql, values) => (await runner.query(sql, values)) as never;
+      const board = await this.board(periodId, scope, query);
+      await query(
         `DECLARE compliance_cells NO SCROLL CURSOR FOR
          ${cells}
          SELECT * FROM (
@@ -354,24 +366,27 @@ export class BoardQuery {
                    group_name, group_key, ${UNIT_ORDER}`,
         parameters,
       );
-      const names = await this.groupNames([]);
-      for (;;) {
-        const rows = (await runner.query(
-          `FETCH ${Math.max(1, Math.floor(batch))} FROM compliance_cells`,
-        )) as Array<CellRow & { group_name: string | null }>;
-        if (!rows.length) break;
-        yield rows.map((row) => ({
-          ...cellOf(row),
-          groupKey: row.group_key,
-          groupName: row.group_name ?? names.get(row.group_key) ?? row.group_key,
-          submissionId: row.submission_id,
-          problems: (row.problems ?? [])
-            .filter((problem) => problem.severity !== 'warning')
-            .map((problem) => `${problem.field}: ${problem.message}`),
-        }));
-      }
-      await runner.query('CLOSE compliance_cells');
+      const names = await this.groupNames([], query);
+      const lines = async function* (): AsyncGenerator<ComplianceCell[]> {
+        for (;;) {
+          const rows = await query<Array<CellRow & { group_name: string | null }>>(
+            `FETCH ${Math.max(1, Math.floor(batch))} FROM compliance_cells`,
+          );
+          if (!rows.length) return;
+          yield rows.map((row) => ({
+            ...cellOf(row),
+            groupKey: row.group_key,
+            groupName: row.group_name ?? names.get(row.group_key) ?? row.group_key,
+            submissionId: row.submission_id,
+            problems: (row.problems ?? [])
+              .filter((problem) => problem.severity !== 'warning')
+              .map((problem) => `${problem.field}: ${problem.message}`),
+          }));
+        }
+      };
+      const written = await write(board, lines());
       await runner.commitTransaction();
+      return written;
     } finally {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       await runner.release();
@@ -383,14 +398,17 @@ export class BoardQuery {
     return (await this.groupNames([key])).get(key);
   }
 
-  private async groupNames(keys: string[]): Promise<Map<string, string>> {
+  private async groupNames(
+    keys: string[],
+    query: Query = this.query,
+  ): Promise<Map<string, string>> {
     const names = new Map<string, string>([
       [DEPARTMENTS, 'Sở, ban, ngành'],
       [COMMUNES, 'Cấp xã trực thuộc tỉnh'],
     ]);
     const districts = keys.filter((key) => !key.startsWith('~'));
     if (districts.length) {
-      const rows = await this.dataSource.query<Array<{ office_code: string; name: string }>>(
+      const rows = await query<Array<{ office_code: string; name: string }>>(
         'SELECT office_code, name FROM provincial_unit WHERE office_code = ANY($1)',
         [districts],
       );
@@ -399,14 +417,18 @@ export class BoardQuery {
     return names;
   }
 
-  private async skippedOutside(period: Period, scope: UnitScope | undefined) {
+  private async skippedOutside(
+    period: Period,
+    scope: UnitScope | undefined,
+    query: Query = this.query,
+  ) {
     const parameters: unknown[] = [period.id, period.to];
     const scopeCondition = !scope
       ? ''
       : scope.kind === 'unit'
         ? ` AND i.unit_code = $${parameters.push(scope.code)}`
         : ` AND (u.office_code = $${parameters.push(scope.code)} OR u.parent_code = $${parameters.length})`;
-    const rows = await this.dataSource.query<
+    const rows = await query<
       Array<{ unit_code: string; report_id: string; reason: string | null }>
     >(
       `SELECT i.unit_code, i.report_id, i.reason FROM report_intake i

@@ -56,7 +56,7 @@ export class WorkbooksController {
     @CurrentCaller() caller: Caller,
     @Res() response: Response,
   ): Promise<void> {
-    await send(response, await this.workbooks.compliance(query, caller.subject, caller.scope));
+    await send(response, this.workbooks.compliance(query, caller.subject, caller.scope));
   }
 }
 

@@ -120,39 +120,26 @@ export class WorkbooksService {
   }
 
   /** The province's compliance workbook for a period, streamed. */
-  async compliance(
-    query: { periodId?: unknown },
-    actor: string,
-    scope?: UnitScope,
-  ): Promise<WorkbookFile> {
+  compliance(query: { periodId?: unknown }, actor: string, scope?: UnitScope): WorkbookFile {
     const periodId = this.periodOf(query.periodId);
     const period = parsePeriod(periodId);
-    const board = await this.parts.board.board(periodId, scope);
     return {
       fileName: `tinh-hinh-gui-bao-cao-${periodId}.xlsx`,
       write: (out) =>
-        this.audited(
-          out,
-          (hashed) =>
-            writeComplianceWorkbook(
-              {
-                period,
-                board,
-                cells: this.parts.board.allCells(periodId, scope),
-                madeAt: new Date(),
-                madeBy: actor,
-              },
-              hashed,
-            ),
-          {
-            actor,
-            periodId,
-            details: {
-              kind: 'compliance',
-              scope: scope ?? null,
-              lines: board.totals.total,
+        this.parts.board.compliance(periodId, scope, (board, cells) =>
+          this.audited(
+            out,
+            (hashed) =>
+              writeComplianceWorkbook(
+                { period, board, cells, madeAt: new Date(), madeBy: actor },
+                hashed,
+              ),
+            {
+              actor,
+              periodId,
+              details: { kind: 'compliance', scope: scope ?? null, lines: board.totals.total },
             },
-          },
+          ),
         ),
     };
   }
