@@ -3,13 +3,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { MetricsService } from '../src/operations/metrics.service';
-import { seedDemoVault } from '../src/simulators/demo';
-import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
+import { type RunningSimulators } from '../src/simulators/simulators';
 import { TransfersService } from '../src/transfers/transfers.service';
-import { VaultService } from '../src/vault/vault.service';
-import { freshDatabaseUrl } from './support/database';
-import { freePort, startTestGateway, type TestGateway } from './support/gateway';
-import { setFaults, simulatorGatewayEnv } from './support/gateway-env';
+import { freePort, type TestGateway } from './support/gateway';
+import { setFaults } from './support/gateway-env';
+import { startSimulatedGateway } from './support/simulated-gateway';
 
 const RULES = path.join(__dirname, '..', 'config', 'prometheus', 'baocao-alerts.yml');
 const PROMETHEUS = '/usr/bin/prometheus';
@@ -33,23 +31,14 @@ describe('alert rules in a real Prometheus', () => {
       throw new Error(
         `${PROMETHEUS} is missing: install Debian's prometheus package, as .ci/run does`,
       );
-    sims = await startSimulators({
-      ports: { provincialReports: 0, provincialSso: 0, nationalReports: 0, nationalIdp: 0 },
-      asOf: new Date('2026-11-27T12:00:00Z'),
-    });
-    gateway = await startTestGateway({
-      env: {
-        ...simulatorGatewayEnv(sims),
-        METRICS_PORT: '0',
-        OUTBOUND_CIRCUIT_FAILURES: '2',
-        OUTBOUND_CIRCUIT_COOLDOWN_MS: '1500',
-        TRANSFERS_RETRY_LIMIT: '100',
-        TRANSFERS_BACKOFF_BASE_MS: '200',
-        TRANSFERS_BACKOFF_MAX_MS: '500',
-      },
-      databaseUrl: await freshDatabaseUrl({ fromTemplate: true }),
-    });
-    await seedDemoVault(gateway.app.get(VaultService).vault, sims);
+    ({ sims, gateway } = await startSimulatedGateway({
+      METRICS_PORT: '0',
+      OUTBOUND_CIRCUIT_FAILURES: '2',
+      OUTBOUND_CIRCUIT_COOLDOWN_MS: '1500',
+      TRANSFERS_RETRY_LIMIT: '100',
+      TRANSFERS_BACKOFF_BASE_MS: '200',
+      TRANSFERS_BACKOFF_MAX_MS: '500',
+    }));
     scratch = mkdtempSync(path.join(os.tmpdir(), 'baocao-prometheus-'));
     const rules = path.join(scratch, 'rules.yml');
     writeFileSync(rules, readFileSync(RULES, 'utf8').replace(/for: \d+m/g, 'for: 2s'));

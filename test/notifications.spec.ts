@@ -9,16 +9,13 @@ import { SMTPServer } from 'smtp-server';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../src/audit/audit.service';
 import { NotificationsService } from '../src/operations/notifications.service';
-import { seedDemoVault } from '../src/simulators/demo';
-import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
+import { type RunningSimulators } from '../src/simulators/simulators';
 import { TransfersService } from '../src/transfers/transfers.service';
-import { VaultService } from '../src/vault/vault.service';
 import { RemoteSystemError } from '../src/common/remote-system-error';
 import { TRANSFER_ENGINE } from '../src/transfers/transfers.module';
 import type { TransferEngine } from '../src/transfers/transfer-engine';
-import { freshDatabaseUrl } from './support/database';
-import { startTestGateway, type TestGateway } from './support/gateway';
-import { simulatorGatewayEnv } from './support/gateway-env';
+import { type TestGateway } from './support/gateway';
+import { startSimulatedGateway } from './support/simulated-gateway';
 
 interface Mail {
   to: string[];
@@ -69,28 +66,19 @@ describe('notifications', () => {
       });
     });
     await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-    sims = await startSimulators({
-      ports: { provincialReports: 0, provincialSso: 0, nationalReports: 0, nationalIdp: 0 },
-      asOf: new Date('2026-11-27T12:00:00Z'),
-    });
-    gateway = await startTestGateway({
-      env: {
-        ...simulatorGatewayEnv(sims),
-        NOTIFICATIONS_ENABLED: 'true',
-        NOTIFICATIONS_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-        NOTIFICATIONS_OPERATORS: 'vanthu@quangngai.gov.vn, truongphong@quangngai.gov.vn',
-        NOTIFICATIONS_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
-        NOTIFICATIONS_WEBHOOK_SECRET: SECRET,
-        NOTIFICATIONS_INTERVAL_SECONDS: '3600',
-        // The digests go at the first look of the day.
-        NOTIFICATIONS_DIGEST_HOUR: '0',
-        CONFIG_FILE: contactsFile(),
-        OUTBOUND_CIRCUIT_FAILURES: '2',
-        OUTBOUND_CIRCUIT_COOLDOWN_MS: '500',
-      },
-      databaseUrl: await freshDatabaseUrl({ fromTemplate: true }),
-    });
-    await seedDemoVault(gateway.app.get(VaultService).vault, sims);
+    ({ sims, gateway } = await startSimulatedGateway({
+      NOTIFICATIONS_ENABLED: 'true',
+      NOTIFICATIONS_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      NOTIFICATIONS_OPERATORS: 'vanthu@quangngai.gov.vn, truongphong@quangngai.gov.vn',
+      NOTIFICATIONS_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
+      NOTIFICATIONS_WEBHOOK_SECRET: SECRET,
+      NOTIFICATIONS_INTERVAL_SECONDS: '3600',
+      // The digests go at the first look of the day.
+      NOTIFICATIONS_DIGEST_HOUR: '0',
+      CONFIG_FILE: contactsFile(),
+      OUTBOUND_CIRCUIT_FAILURES: '2',
+      OUTBOUND_CIRCUIT_COOLDOWN_MS: '500',
+    }));
   });
   afterAll(async () => {
     await gateway?.close();
