@@ -6,6 +6,7 @@ import { mappingBench } from './mapping.bench';
 import { nationBench } from './nation.bench';
 import { nationDataBench } from './nation-data.bench';
 import { syncBench } from './sync.bench';
+import { workbooksBench } from './workbooks.bench';
 
 // `npm run bench`: each bench prints figures measured in this one run; ratios compare paths run
 // side by side, so a busy machine moves both sides alike.
@@ -18,6 +19,7 @@ const benches: Record<string, () => Record<string, number> | Promise<Record<stri
   nation: () => nationBench(),
   cli: () => cliBench(),
   console: () => consoleBench(),
+  workbooks: () => workbooksBench(),
 };
 
 async function main(): Promise<void> {
