@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { seedDemoVault } from '../src/simulators/demo';
 import { generateDemoDataSet } from '../src/simulators/data/demo-data';
 import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
+import { cellText, readWorkbook } from './support/workbook-cells';
 import { TransfersService } from '../src/transfers/transfers.service';
 import { AuditService } from '../src/audit/audit.service';
 import { VaultService } from '../src/vault/vault.service';
@@ -194,6 +195,14 @@ describe('the console in a browser', () => {
     const preview = await page.getByRole('table', { name: 'Kết quả chạy thử' }).innerText();
     expect(preview).toContain('QNG-X-030');
     expect(preview).toContain('Sẽ gửi mới');
+    // Each previewed biểu as a draft workbook.
+    const taken = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Bản nháp (Excel)' }).first().click();
+    const draft: string[] = [];
+    (await readWorkbook(readFileSync((await (await taken).path())))).worksheets[0].eachRow((row) =>
+      row.eachCell((cell) => draft.push(cellText(cell.value))),
+    );
+    expect(draft).toContain('Bản nháp — chưa gửi');
     expect(
       await gateway.app
         .get(TransfersService)
@@ -240,6 +249,27 @@ describe('the console in a browser', () => {
     });
     expect(forged.status()).toBe(403);
     expect(await forged.text()).toContain('ROLE_REQUIRED');
+
+    // The confirmed biểu and the period's compliance workbook, from the pages' own links.
+    for (const [from, name] of [
+      [`/transfers/${id}`, 'Tải biểu đã gửi'],
+      [`/?period=${PERIOD}`, /Tải bảng tình hình gửi báo cáo/],
+    ] as const) {
+      await page.goto(`${base}${from}`);
+      const taken = page.waitForEvent('download');
+      await page.getByRole('link', { name }).click();
+      const workbook = await readWorkbook(readFileSync((await (await taken).path())));
+      expect(workbook.worksheets.length).toBeGreaterThan(0);
+    }
+    const bieu = await page.request.get(`${base}/workbooks/transfer/${id}`);
+    expect(bieu.headers()['content-type']).toBe(
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    );
+    const texts: string[] = [];
+    (await readWorkbook(await bieu.body())).worksheets[0].eachRow((row) =>
+      row.eachCell((cell) => texts.push(cellText(cell.value))),
+    );
+    expect(texts.join('\n')).toMatch(/Đã gửi Hệ thống thông tin báo cáo Chính phủ: mã \S+/);
   });
 
   it('an admin finds a unit account, tests its login and disables it with a reason, audited', async () => {

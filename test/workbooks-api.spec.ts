@@ -163,7 +163,7 @@ describe('workbooks through the API', () => {
       expect(refused.body).toMatchObject({
         code: 'WORKBOOK_NOT_CONFIRMED',
         message: expect.stringContaining(
-          `GET /api/workbooks/draft?periodId=2025-Q2&unit=QNG-SO-TC&form=II.06a/VPCP/KSTT`,
+          `GET /api/workbooks/draft?periodId=2025-Q2&unit=QNG-SO-TC&form=II.06a%2FVPCP%2FKSTT`,
         ),
       });
     } finally {

@@ -12,7 +12,7 @@ import {
 import { ConsoleError } from './console-sessions';
 import { ConsoleErrorFilter, ConsoleGuard, Person } from './console-http';
 import type { ConsolePerson } from './console-sessions';
-import { page } from './layout';
+import { can, page } from './layout';
 import { boardPage, groupPage } from './pages/board-page';
 import { periodName } from '../common/format';
 
@@ -51,7 +51,7 @@ export class BoardController {
     const board = await this.boards.board(period.id, person.scope);
     return page(
       { title: `Bảng theo kỳ: ${periodName(period.id)}`, person, section: '/' },
-      boardPage(board, periods),
+      boardPage(board, periods, can(person, ['operator', 'auditor'])),
     ).markup;
   }
 

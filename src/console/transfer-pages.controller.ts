@@ -139,6 +139,7 @@ export class TransferPagesController {
         events: events.items,
         national,
         canAct: can(person, ['operator', 'admin']),
+        canDownload: can(person, ['operator', 'auditor']),
         csrfToken: person.csrfToken,
       }),
     ).markup;

@@ -3,7 +3,8 @@ import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@ne
 import type { Response } from 'express';
 import { CurrentCaller } from '../access/caller.decorator';
 import { Roles, type Caller } from '../access/roles.decorator';
-import { WorkbooksService, XLSX_TYPE, type WorkbookFile } from './workbooks.service';
+import { XLSX_TYPE, sendWorkbook } from './send-workbook';
+import { WorkbooksService } from './workbooks.service';
 
 /** Workbooks (XLSX) for operators and auditors: every one handed out is audited. */
 @ApiTags('workbooks')
@@ -24,7 +25,7 @@ export class WorkbooksController {
     @CurrentCaller() caller: Caller,
     @Res() response: Response,
   ): Promise<void> {
-    await send(response, await this.workbooks.confirmed(id, caller.subject, caller.scope));
+    await sendWorkbook(response, await this.workbooks.confirmed(id, caller.subject, caller.scope));
   }
 
   @Get('workbooks/draft')
@@ -41,7 +42,7 @@ export class WorkbooksController {
     @CurrentCaller() caller: Caller,
     @Res() response: Response,
   ): Promise<void> {
-    await send(response, await this.workbooks.draft(query, caller.subject, caller.scope));
+    await sendWorkbook(response, await this.workbooks.draft(query, caller.subject, caller.scope));
   }
 
   @Get('workbooks/compliance')
@@ -56,16 +57,6 @@ export class WorkbooksController {
     @CurrentCaller() caller: Caller,
     @Res() response: Response,
   ): Promise<void> {
-    await send(response, this.workbooks.compliance(query, caller.subject, caller.scope));
+    await sendWorkbook(response, this.workbooks.compliance(query, caller.subject, caller.scope));
   }
-}
-
-async function send(response: Response, file: WorkbookFile): Promise<void> {
-  response.setHeader('content-type', XLSX_TYPE);
-  response.setHeader(
-    'content-disposition',
-    `attachment; filename="${file.fileName.replace(/[^\w.-]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`,
-  );
-  await file.write(response);
-  response.end();
 }

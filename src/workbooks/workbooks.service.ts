@@ -12,8 +12,7 @@ import { TransferError } from '../transfers/transfer-error';
 import type { TransfersService } from '../transfers/transfers.service';
 import { bieuWorkbook, type BieuSource } from './bieu-workbook';
 import { writeComplianceWorkbook } from './compliance-workbook';
-
-export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+import { draftQuery } from './send-workbook';
 
 /** A workbook ready to send: its file name and a function that writes it. */
 export interface WorkbookFile {
@@ -53,7 +52,7 @@ export class WorkbooksService {
       throw new TransferError(
         'conflict',
         'WORKBOOK_NOT_CONFIRMED',
-        `Lượt chuyển ${transfer.id} chưa được Hệ thống báo cáo Chính phủ xác nhận (đang ở trạng thái ${transfer.state}): chưa có bản chính thức. Dùng bản nháp: GET /api/workbooks/draft?periodId=${transfer.periodId}&unit=${transfer.unitCode}&form=${transfer.formCode}`,
+        `Lượt chuyển ${transfer.id} chưa được Hệ thống báo cáo Chính phủ xác nhận (đang ở trạng thái ${transfer.state}): chưa có bản chính thức. Dùng bản nháp: GET /api/workbooks/draft?${draftQuery(transfer.periodId, transfer.unitCode, transfer.formCode)}`,
         'id',
         { state: transfer.state },
       );

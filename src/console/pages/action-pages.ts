@@ -2,6 +2,7 @@ import type { Period } from '../../catalog/periods';
 import type { DiscrepancyRow } from '../../transfers/discrepancy-query';
 import type { SyncResult } from '../../transfers/transfer-planner';
 import { formatInstant, formatNumber, formShortName, periodName } from '../../common/format';
+import { draftQuery } from '../../workbooks/send-workbook';
 import { html, type Html } from '../html';
 import { DISCREPANCY_WORDS, STATE_ORDER, STATE_WORDS } from '../words';
 import { differencesTable } from './transfer-pages';
@@ -131,6 +132,7 @@ export function dryRunPage(result: SyncResult, names: Map<string, string>): Html
           <th scope="col">Sẽ làm gì</th>
           <th scope="col">Bản quốc gia</th>
           <th scope="col">Lỗi</th>
+          <th scope="col">Bảng tính</th>
         </tr>
       </thead>
       <tbody>
@@ -151,6 +153,12 @@ export function dryRunPage(result: SyncResult, names: Map<string, string>): Html
                 ${item.national ? `${item.national.submissionId} (${item.national.status}${item.national.sameContent ? ', cùng nội dung' : ', khác nội dung'})` : 'Chưa có'}
               </td>
               <td>${item.problems.map((problem) => html`<div>${problem.message}</div>`)}</td>
+              <td>
+                <a
+                  href="/workbooks/draft?${draftQuery(result.periodId, item.unitCode, item.formCode)}"
+                  >Bản nháp (Excel)</a
+                >
+              </td>
             </tr>`,
         )}
       </tbody>

@@ -7,7 +7,13 @@ import {
   type BoardCell,
   type BoardGroup,
 } from '../../transfers/board-query';
-import { formatDate, formatInstant, formatNumber, formShortName, periodName } from '../../common/format';
+import {
+  formatDate,
+  formatInstant,
+  formatNumber,
+  formShortName,
+  periodName,
+} from '../../common/format';
 import { html, type Html } from '../html';
 import { LEVEL_WORDS, STATE_WORDS } from '../words';
 
@@ -55,7 +61,7 @@ function countLink(period: Period, group: BoardGroup, key: (typeof COLUMNS)[numb
   </td>`;
 }
 
-export function boardPage(board: Board, periods: Period[]): Html {
+export function boardPage(board: Board, periods: Period[], canDownload: boolean): Html {
   const { period } = board;
   const districts = board.groups.filter((group) => group.summary);
   return html`${periodPicker(period, periods)}
@@ -63,6 +69,15 @@ export function boardPage(board: Board, periods: Period[]): Html {
       ${periodName(period.id, true)}. Mỗi ô đếm một biểu của một đơn vị phải gửi trong kỳ; bấm vào
       số để xem từng đơn vị.
     </p>
+    ${
+      canDownload
+        ? html`<p>
+            <a href="/workbooks/compliance?periodId=${period.id}"
+              >Tải bảng tình hình gửi báo cáo của kỳ (Excel: tổng hợp và từng nhóm đơn vị)</a
+            >
+          </p>`
+        : ''
+    }
     <table class="board">
       <caption>
         Tình hình gửi báo cáo theo nhóm đơn vị, so với hạn gửi

@@ -8,6 +8,7 @@ import type { TransferVersionEntity } from '../../database/entities/transfer-ver
 import type { DiscrepancyEntity } from '../../database/entities/discrepancy.entity';
 import { scrub } from '../../logging/redact';
 import { formatInstant, formatNumber, formShortName, periodName } from '../../common/format';
+import { draftQuery } from '../../workbooks/send-workbook';
 import { html, type Html } from '../html';
 import { DISCREPANCY_WORDS, LEVEL_WORDS, STATE_ORDER, STATE_WORDS, STEP_WORDS } from '../words';
 import { bieuTable } from './bieu';
@@ -269,6 +270,8 @@ export function transferPage(options: {
   events: EventRow[];
   national: NationalCopy | { error: string; code?: string } | undefined | 'not-asked';
   canAct: boolean;
+  /** Operators and auditors take the biểu as a workbook. */
+  canDownload: boolean;
   csrfToken: string;
 }): Html {
   const { transfer, form } = options;
@@ -287,6 +290,21 @@ export function transferPage(options: {
       <dd>
         ${transfer.formCode}${form ? `: ${form.title}` : ''}${transfer.provisional ? html` <span class="tag tag-warning">Định nghĩa tạm</span>` : ''}
       </dd>
+      ${
+        options.canDownload
+          ? html`<dt>Bảng tính (Excel)</dt>
+              <dd>
+                ${
+                  transfer.state === 'confirmed'
+                    ? html`<a href="/workbooks/transfer/${transfer.id}">Tải biểu đã gửi</a>`
+                    : html`<a
+                        href="/workbooks/draft?${draftQuery(transfer.periodId, transfer.unitCode, transfer.formCode)}"
+                        >Tải bản nháp từ báo cáo hiện tại (chưa gửi)</a
+                      >`
+                }
+              </dd>`
+          : ''
+      }
       <dt>Trạng thái</dt>
       <dd>
         ${stateTag(transfer.state)}${transfer.step ? ` · bước tiếp theo: ${STEP_WORDS[transfer.step] ?? transfer.step}` : ''}
