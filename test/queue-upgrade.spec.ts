@@ -81,10 +81,16 @@ describe('the job queue of a database from pg-boss 10', () => {
         [QUEUES.sync]: JOB_HEARTBEAT_SECONDS,
         [QUEUES.push]: null,
       });
-      // And a second start finds nothing more to carry.
+      // A queue left with other settings (by an earlier version) gets the declared ones back at
+      // the next start, which finds nothing more to carry.
+      await queue.boss.updateQueue(QUEUES.push, { retryLimit: 2, heartbeatSeconds: 30 });
       await queue.stop(1000);
       const again = new TransferQueue(url);
       await again.start((error) => errors.push(error));
+      expect(await again.boss.getQueue(QUEUES.push)).toMatchObject({
+        retryLimit: 3,
+        heartbeatSeconds: null,
+      });
       await again.stop(1000);
       expect((await client.query('SELECT count(*)::int AS n FROM pgboss.job')).rows[0].n).toBe(2);
       expect(errors).toEqual([]);

@@ -97,18 +97,32 @@ export class TransferQueue {
         // it again. The lease also keeps two replicas from pushing it at once.
         [QUEUES.push, undefined],
       ] as const) {
-        const options = {
-          policy: 'standard' as const,
+        // The queue's settings as declared here, on a new queue and on one an earlier version
+        // (or an earlier start) left with others.
+        const settings = {
           retryLimit: 3,
           retryDelay: 5,
           retryBackoff: true,
           expireInSeconds: 15 * 60,
-          ...(heartbeatSeconds ? { heartbeatSeconds } : {}),
+          heartbeatSeconds: heartbeatSeconds ?? null,
         };
         const queue = await this.boss.getQueue(name);
-        if (!queue) await this.boss.createQueue(name, options);
-        else if ((queue.heartbeatSeconds ?? undefined) !== heartbeatSeconds)
-          await this.boss.updateQueue(name, { heartbeatSeconds: heartbeatSeconds ?? null });
+        if (!queue)
+          await this.boss.createQueue(name, {
+            retryLimit: settings.retryLimit,
+            retryDelay: settings.retryDelay,
+            retryBackoff: settings.retryBackoff,
+            expireInSeconds: settings.expireInSeconds,
+            policy: 'standard',
+            // pg-boss refuses the key present without a number.
+            ...(heartbeatSeconds ? { heartbeatSeconds } : {}),
+          });
+        else if (
+          (Object.keys(settings) as Array<keyof typeof settings>).some(
+            (key) => (queue[key] ?? null) !== settings[key],
+          )
+        )
+          await this.boss.updateQueue(name, settings);
       }
       // Into the queues as configured above (their retries, expiry and heartbeats).
       await this.takeStash(lock);
