@@ -20,7 +20,7 @@ describe('health', () => {
     const response = await request(gateway.url).get('/health/ready').expect(200);
     expect(response.body.details).toEqual({
       lifecycle: { status: 'up' },
-      database: { status: 'up' },
+      database: { status: 'up', responseTime: expect.any(Number) },
       migrations: { status: 'up' },
       faults: { status: 'up' },
     });

@@ -201,7 +201,7 @@ describe('hostile input', () => {
         413,
         'PAYLOAD_TOO_LARGE',
       ],
-      ['not JSON', post(json, '{bad'), 400, 'BAD_REQUEST'],
+      ['not JSON', post(json, '{bad'), 400, 'BODY_INVALID'],
     ];
     for (const [what, sent, status, code] of cases) {
       const response = await sent;

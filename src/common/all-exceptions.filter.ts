@@ -82,7 +82,11 @@ export function answerOf(exception: unknown): ErrorAnswer {
         },
       },
     };
-  const client = clientError(exception);
+  // Nest 12 hands a parser's refusal over wrapped in an HttpException, the parser's error as
+  // its cause; Nest 11 handed it over as it was.
+  const client =
+    clientError(exception) ??
+    (exception instanceof HttpException ? clientError(exception.cause) : undefined);
   if (client) return client;
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
