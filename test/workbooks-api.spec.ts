@@ -176,7 +176,7 @@ describe('workbooks through the API', () => {
           .set('Authorization', `Bearer ${auditor}`)
           .expect(400)
       ).body,
-    ).toMatchObject({ code: 'PARAMETER_REQUIRED', parameter: 'periodId' });
+    ).toMatchObject({ code: 'PERIOD_INVALID', parameter: 'periodId' });
     expect(
       (
         await request(gateway.url)
@@ -185,6 +185,15 @@ describe('workbooks through the API', () => {
           .expect(400)
       ).body,
     ).toMatchObject({ code: 'PERIOD_INVALID' });
+    // A period no national regime covers is refused with the reason, not an empty workbook.
+    expect(
+      (
+        await request(gateway.url)
+          .get('/api/workbooks/compliance?periodId=2019-Q1')
+          .set('Authorization', `Bearer ${auditor}`)
+          .expect(400)
+      ).body,
+    ).toMatchObject({ code: 'PERIOD_OUT_OF_RANGE', message: expect.stringContaining('2019-Q1') });
     await request(gateway.url)
       .get('/api/workbooks/compliance?periodId=2025-Q3')
       .set('Authorization', `Bearer ${admin}`)

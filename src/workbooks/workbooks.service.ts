@@ -4,10 +4,11 @@ import type { DataSource } from 'typeorm';
 import type { UnitScope } from '../access/roles.decorator';
 import type { AuditService } from '../audit/audit.service';
 import { FormCatalogue, type FormDefinition } from '../catalog/forms';
-import { isPeriodId, parsePeriod } from '../catalog/periods';
+import { parsePeriod } from '../catalog/periods';
 import type { AppConfig } from '../config/app-config';
 import type { SubmissionPacket } from '../contracts/national-wire';
 import type { BoardQuery } from '../transfers/board-query';
+import { periodInReachOf } from '../transfers/dto/transfer-requests';
 import { TransferError } from '../transfers/transfer-error';
 import type { TransfersService } from '../transfers/transfers.service';
 import { bieuWorkbook, type BieuSource } from './bieu-workbook';
@@ -81,7 +82,7 @@ export class WorkbooksService {
     actor: string,
     scope?: UnitScope,
   ): Promise<WorkbookFile> {
-    const periodId = this.periodOf(query.periodId);
+    const periodId = periodInReachOf(query.periodId, FormCatalogue.load());
     const unit = textParameter(query.unit, 'unit');
     const formCode = textParameter(query.form, 'form');
     // startSync keeps to the caller's scope (OUT_OF_SCOPE) before it reaches any system.
@@ -120,7 +121,7 @@ export class WorkbooksService {
 
   /** The province's compliance workbook for a period, streamed. */
   compliance(query: { periodId?: unknown }, actor: string, scope?: UnitScope): WorkbookFile {
-    const periodId = this.periodOf(query.periodId);
+    const periodId = periodInReachOf(query.periodId, FormCatalogue.load());
     const period = parsePeriod(periodId);
     return {
       fileName: `tinh-hinh-gui-bao-cao-${periodId}.xlsx`,
@@ -226,18 +227,6 @@ export class WorkbooksService {
         'form',
       );
     return form;
-  }
-
-  private periodOf(value: unknown): string {
-    const periodId = textParameter(value, 'periodId');
-    if (!isPeriodId(periodId))
-      throw new TransferError(
-        'invalid',
-        'PERIOD_INVALID',
-        `${periodId} không phải mã kỳ báo cáo (ví dụ 2025-Q1)`,
-        'periodId',
-      );
-    return periodId;
   }
 
   private async unitOf(code: string): Promise<BieuSource['unit']> {
