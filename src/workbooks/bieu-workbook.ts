@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import type { FormDefinition, GridForm, OutlineForm, WorkbookLayout } from '../catalog/forms';
 import type { Period } from '../catalog/periods';
 import type { FieldError, SubmissionPacket } from '../contracts/national-wire';
-import { formatInstant, periodName } from '../common/format';
+import { formatDate, formatInstant, periodName } from '../common/format';
 
 /** Where the workbook's figures come from, printed under the period. */
 export type BieuStamp =
@@ -26,19 +26,10 @@ export interface BieuSettings {
 
 export const DRAFT_STAMP = 'Bản nháp — chưa gửi';
 
-const VIETNAM_DAY = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Asia/Ho_Chi_Minh',
-  year: 'numeric',
-  month: 'numeric',
-  day: 'numeric',
-});
-
-/** "Quảng Ngãi, ngày 19 tháng 3 năm 2025" in Vietnam time. */
+/** "Quảng Ngãi, ngày 19 tháng 3 năm 2025", the day in Vietnam time. */
 function placeAndDate(place: string, day: Date): string {
-  const parts = Object.fromEntries(
-    VIETNAM_DAY.formatToParts(day).map((part) => [part.type, part.value]),
-  );
-  return `${place}, ngày ${Number(parts.day)} tháng ${Number(parts.month)} năm ${parts.year}`;
+  const [dd, mm, yyyy] = formatDate(day).split('/');
+  return `${place}, ngày ${Number(dd)} tháng ${Number(mm)} năm ${yyyy}`;
 }
 
 function stampText(stamp: BieuStamp): string {
