@@ -5,9 +5,9 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres';
 import { runMigrationsLocked } from '../src/database/migrations';
-import { nationUnits } from '../src/simulators/data/nation-data';
 import { signInThroughSso } from '../test/support/browser';
 import { startConsoleGateway } from '../test/support/console-gateway';
+import { seedNationUnits } from './support';
 
 const GOAL_P95_MS = 200;
 
@@ -31,14 +31,7 @@ export async function consoleBench(
   const figures: Record<string, number> = {};
   try {
     await runMigrationsLocked(seeding);
-    const units = nationUnits().filter((unit) => unit.level !== 'province');
-    await seeding.query(
-      `INSERT INTO provincial_unit (office_code, name, level, parent_code, valid_from, valid_to, seen_at)
-       SELECT "officeCode", name, level, "parentCode", '2000-01-01', NULL, now()
-         FROM jsonb_to_recordset($1::jsonb)
-           AS unit("officeCode" text, name text, level text, "parentCode" text)`,
-      [JSON.stringify(units)],
-    );
+    await seedNationUnits(seeding);
     const started = process.hrtime.bigint();
     // Quarters ending with 2026-Q4; in each, every unit's three forms, mostly confirmed.
     await seeding.query(

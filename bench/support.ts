@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { DataSource } from 'typeorm';
+import type { UnitRecord } from '../src/contracts/provincial-wire';
+import { nationUnits } from '../src/simulators/data/nation-data';
 import type { RunningSimulators } from '../src/simulators/simulators';
 
 export interface SimulatorsProcess {
@@ -100,4 +103,17 @@ export async function freshNational(origin: string, latencyMs: number): Promise<
   await adminJson(`${origin}/__admin/submissions`, 'DELETE');
   await adminJson(`${origin}/__admin/reset`, 'POST');
   await adminJson(`${origin}/__admin/faults`, 'POST', { latencyMs });
+}
+
+/** The nation's reporting units (about 4,000, provinces left out) as the planner keeps them. */
+export async function seedNationUnits(dataSource: DataSource): Promise<UnitRecord[]> {
+  const units = nationUnits().filter((unit) => unit.level !== 'province');
+  await dataSource.query(
+    `INSERT INTO provincial_unit (office_code, name, level, parent_code, valid_from, valid_to, seen_at)
+     SELECT "officeCode", name, level, "parentCode", '2000-01-01', NULL, now()
+       FROM jsonb_to_recordset($1::jsonb)
+         AS unit("officeCode" text, name text, level text, "parentCode" text)`,
+    [JSON.stringify(units)],
+  );
+  return units;
 }

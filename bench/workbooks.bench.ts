@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -6,14 +6,14 @@ import { DataSource } from 'typeorm';
 import { Deadlines } from '../src/catalog/deadlines';
 import { FormCatalogue } from '../src/catalog/forms';
 import { parsePeriod } from '../src/catalog/periods';
-import type { SubmissionPacket } from '../src/contracts/national-wire';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres';
 import { runMigrationsLocked } from '../src/database/migrations';
-import { nationUnits } from '../src/simulators/data/nation-data';
 import { BoardQuery } from '../src/transfers/board-query';
 import { bieuWorkbook } from '../src/workbooks/bieu-workbook';
 import { writeComplianceWorkbook } from '../src/workbooks/compliance-workbook';
+import { goldenII06a } from '../test/support/golden-packets';
+import { seedNationUnits } from './support';
 
 const PERIOD = '2026-Q4';
 
@@ -36,26 +36,15 @@ class Counter extends Writable {
 export async function workbooksBench(): Promise<Record<string, number>> {
   const figures: Record<string, number> = {};
 
-  const fixture = JSON.parse(
-    readFileSync(
-      path.join(__dirname, '../test/fixtures/mapping/ok/commune-old-tree-q1-2025.json'),
-      'utf8',
-    ),
-  ) as {
-    expected: { forms: Array<{ formCode: string; regimeCode: string; packet: SubmissionPacket }> };
-  };
-  const mapped = fixture.expected.forms.find((form) => form.formCode.startsWith('II.06a'))!;
-  const form = FormCatalogue.load().forms.find(
-    (candidate) => candidate.code === mapped.formCode && candidate.regime === mapped.regimeCode,
-  )!;
+  const { form, packet } = goldenII06a();
   const times: number[] = [];
   for (let round = 0; round < 55; round++) {
     const begun = process.hrtime.bigint();
     await bieuWorkbook(
       {
         form,
-        packet: mapped.packet,
-        period: parsePeriod(mapped.packet.header.periodId),
+        packet,
+        period: parsePeriod(packet.header.periodId),
         unit: { code: 'QNG-X-001', name: 'Xã 1 (demo)', level: 'commune', parentName: null },
         stamp: { kind: 'confirmed', submissionId: 'VPCP-1', confirmedAt: new Date() },
         dated: new Date(),
@@ -72,14 +61,7 @@ export async function workbooksBench(): Promise<Record<string, number>> {
   const dataSource = await new DataSource(dataSourceOptions(server.url, 4)).initialize();
   try {
     await runMigrationsLocked(dataSource);
-    const units = nationUnits().filter((unit) => unit.level !== 'province');
-    await dataSource.query(
-      `INSERT INTO provincial_unit (office_code, name, level, parent_code, valid_from, valid_to, seen_at)
-       SELECT "officeCode", name, level, "parentCode", '2000-01-01', NULL, now()
-         FROM jsonb_to_recordset($1::jsonb)
-           AS unit("officeCode" text, name text, level text, "parentCode" text)`,
-      [JSON.stringify(units)],
-    );
+    const units = await seedNationUnits(dataSource);
     await dataSource.query(
       `INSERT INTO report_intake (period_id, report_id, unit_code, report_status, approved_at, outcome, reason, seen_at)
        SELECT $1, 'R-' || office_code, office_code, 'approved', now() - interval '5 days', 'planned', NULL, now()

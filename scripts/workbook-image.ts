@@ -4,34 +4,25 @@
  * Run: npm run workbook-image (needs /usr/bin/soffice and pdftoppm, as .ci/run installs).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FormCatalogue } from '../src/catalog/forms';
 import { parsePeriod } from '../src/catalog/periods';
-import type { SubmissionPacket } from '../src/contracts/national-wire';
 import { bieuWorkbook } from '../src/workbooks/bieu-workbook';
+import { goldenII06a } from '../test/support/golden-packets';
 import { convertToPdf } from '../test/support/libreoffice';
 
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..');
-  const fixture = JSON.parse(
-    readFileSync(path.join(root, 'test/fixtures/mapping/ok/commune-old-tree-q1-2025.json'), 'utf8'),
-  ) as {
-    expected: { forms: Array<{ formCode: string; regimeCode: string; packet: SubmissionPacket }> };
-  };
-  const mapped = fixture.expected.forms.find((form) => form.formCode.startsWith('II.06a'))!;
-  const form = FormCatalogue.load().forms.find(
-    (candidate) => candidate.code === mapped.formCode && candidate.regime === mapped.regimeCode,
-  )!;
+  const { form, packet } = goldenII06a();
   const confirmedAt = new Date('2025-03-17T03:12:00Z');
   const workbook = bieuWorkbook(
     {
       form,
-      packet: mapped.packet,
-      period: parsePeriod(mapped.packet.header.periodId),
+      packet,
+      period: parsePeriod(packet.header.periodId),
       unit: {
-        code: mapped.packet.header.unitCode,
+        code: packet.header.unitCode,
         name: 'Xã 1 thuộc Huyện Ba Tơ (demo)',
         level: 'commune',
         parentName: 'Huyện Ba Tơ',

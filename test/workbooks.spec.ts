@@ -7,33 +7,13 @@ import { parsePeriod } from '../src/catalog/periods';
 import type { SubmissionPacket } from '../src/contracts/national-wire';
 import { DRAFT_STAMP, bieuWorkbook, type BieuSource } from '../src/workbooks/bieu-workbook';
 import { SOFFICE, convertToPdf } from './support/libreoffice';
+import { goldenPackets } from './support/golden-packets';
 import { cellText, pictureOf, readWorkbook } from './support/workbook-cells';
 
 // Regenerate after a deliberate change of a layout: UPDATE_GOLDEN=1 npx jest test/workbooks.spec.ts
 const GOLDEN = path.join(__dirname, 'fixtures', 'workbooks');
-const MAPPING = path.join(__dirname, 'fixtures', 'mapping', 'ok');
 const SETTINGS = { province: 'Ủy ban nhân dân tỉnh Quảng Ngãi', place: 'Quảng Ngãi' };
 const CONFIRMED_AT = new Date('2025-03-17T03:12:00Z');
-
-/** Every form's packet from the mapping golden files: a commune's and a district's summaries. */
-function packets(): Array<{ form: FormDefinition; packet: SubmissionPacket }> {
-  const forms = FormCatalogue.load();
-  const found = new Map<string, { form: FormDefinition; packet: SubmissionPacket }>();
-  for (const name of ['commune-old-tree-q1-2025.json', 'district-summary-q1-2025.json']) {
-    const fixture = JSON.parse(readFileSync(path.join(MAPPING, name), 'utf8')) as {
-      expected: {
-        forms: Array<{ formCode: string; regimeCode: string; packet: SubmissionPacket }>;
-      };
-    };
-    for (const mapped of fixture.expected.forms) {
-      const form = forms.forms.find(
-        (candidate) => candidate.code === mapped.formCode && candidate.regime === mapped.regimeCode,
-      )!;
-      found.set(mapped.formCode, { form, packet: mapped.packet });
-    }
-  }
-  return [...found.values()].sort((a, b) => a.form.code.localeCompare(b.form.code));
-}
 
 function sourceOf(
   form: FormDefinition,
@@ -67,7 +47,7 @@ async function bytesOf(source: BieuSource): Promise<Buffer> {
   return Buffer.from(await bieuWorkbook(source, SETTINGS).xlsx.writeBuffer());
 }
 
-const ALL = packets();
+const ALL = goldenPackets();
 
 describe('the biểu as a workbook', () => {
   it('covers every form of the catalogue', () => {
