@@ -92,20 +92,23 @@ export function evaluateRule(
   cells: Cells,
   previous?: Cells,
 ): RuleOutcome | undefined {
-  const sum = (terms: Term[]): number | undefined => {
-    let total = 0;
-    for (const term of terms) {
-      let value: number | undefined;
-      if (term.constant !== undefined) value = term.constant;
-      else value = (term.previous ? previous : cells)?.[term.column!];
-      if (value === undefined || !Number.isFinite(value)) return undefined;
-      total += term.sign * value;
-    }
-    return total;
-  };
   if (rule.usesPrevious && !previous) return undefined;
-  const actual = sum(rule.left);
-  const expected = sum(rule.right);
-  if (actual === undefined || expected === undefined) return undefined;
+  const actual = sumOf(rule.left, cells, previous);
+  if (actual === undefined) return undefined;
+  const expected = sumOf(rule.right, cells, previous);
+  if (expected === undefined) return undefined;
   return { holds: actual === expected, expected, actual };
+}
+
+function sumOf(terms: readonly Term[], cells: Cells, previous?: Cells): number | undefined {
+  let total = 0;
+  for (const term of terms) {
+    const value =
+      term.constant !== undefined
+        ? term.constant
+        : (term.previous ? previous : cells)?.[term.column!];
+    if (value === undefined || !Number.isFinite(value)) return undefined;
+    total += term.sign * value;
+  }
+  return total;
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { canonicalJson } from './canonical-json';
 
 describe('canonicalJson', () => {
@@ -16,5 +17,52 @@ describe('canonicalJson', () => {
   it('keeps Vietnamese text as is and refuses what JSON cannot say', () => {
     expect(canonicalJson({ name: 'Hộ tịch' })).toBe('{"name":"Hộ tịch"}');
     expect(() => canonicalJson({ value: Number.NaN })).toThrow(TypeError);
+  });
+});
+
+/** The plain definition, with nothing remembered: the fast one must write the same text. */
+function reference(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value))
+    return `[${value.map((item) => (item === undefined ? 'null' : reference(item))).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  return `{${Object.keys(record)
+    .sort()
+    .filter((key) => record[key] !== undefined)
+    .map((key) => `${JSON.stringify(key)}:${reference(record[key])}`)
+    .join(',')}}`;
+}
+
+describe('canonicalJson, remembering key orders and quoted strings', () => {
+  it('writes what the plain definition writes, for any JSON value, twice over', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const expected = reference(value);
+        expect(canonicalJson(value)).toBe(expected);
+        expect(canonicalJson(value)).toBe(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('is not misled by key sets that begin alike or by keys with NUL in them', () => {
+    expect(canonicalJson({ a: 1, b: 2, c: 3 })).toBe('{"a":1,"b":2,"c":3}');
+    expect(canonicalJson({ 'a\u0000b': 1, c: 2 })).toBe('{"a\\u0000b":1,"c":2}');
+    expect(canonicalJson({ a: 1, 'b\u0000c': 2 })).toBe('{"a":1,"b\\u0000c":2}');
+    expect(canonicalJson({ 'a\u0000b\u0000c': 1 })).toBe('{"a\\u0000b\\u0000c":1}');
+    expect(canonicalJson({ a: 1, b: 2 })).toBe('{"a":1,"b":2}');
+    expect(canonicalJson({ a: 1, c: 2 })).toBe('{"a":1,"c":2}');
+    expect(canonicalJson({ b: 1, a: 2 })).toBe('{"a":2,"b":1}');
+    for (let index = 0; index < 40; index++)
+      expect(canonicalJson({ a: 1, [`k${index}`]: 2 })).toBe(`{"a":1,"k${index}":2}`);
+    expect(canonicalJson({})).toBe('{}');
+    expect(canonicalJson({ '': 1 })).toBe('{"":1}');
+  });
+
+  it('orders keys by UTF-16 code units, numbers as text', () => {
+    expect(canonicalJson({ '10': 1, '9': 2, '3': 3, é: 4, z: 5 })).toBe(
+      '{"10":1,"3":3,"9":2,"z":5,"é":4}',
+    );
+    expect(canonicalJson([-0, 1e21, 0.1, 5e-7])).toBe('[0,1e+21,0.1,5e-7]');
   });
 });

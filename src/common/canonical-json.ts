@@ -3,19 +3,26 @@
  * default order of Array.prototype.sort), no whitespace, numbers in their shortest round-trip
  * form, strings as JSON.stringify writes them. The content key of a transfer and the bytes a unit
  * signs are this text.
+ *
+ * It runs for every packet mapped and every audit event chained, so it remembers what repeats:
+ * the sorted order of each set of keys it has met (with the keys already quoted) and short
+ * strings already quoted. Both memories are bounded; past the bound it works without them.
  */
 export function canonicalJson(value: unknown): string {
   switch (typeof value) {
     case 'string':
+      return quote(value);
     case 'boolean':
-      return JSON.stringify(value);
+      return value ? 'true' : 'false';
     case 'number':
       if (!Number.isFinite(value))
         throw new TypeError('canonical JSON has no representation for NaN or Infinity');
-      return JSON.stringify(value);
+      // For a finite number, String() is the shortest round-trip form JSON.stringify writes.
+      return String(value);
     case 'object': {
       if (value === null) return 'null';
       if (Array.isArray(value)) {
+        if (value.length === 0) return '[]';
         let text = '[';
         for (let index = 0; index < value.length; index++) {
           if (index > 0) text += ',';
@@ -25,18 +32,60 @@ export function canonicalJson(value: unknown): string {
         return `${text}]`;
       }
       const record = value as Record<string, unknown>;
-      const keys = Object.keys(record).sort();
+      const order = sortedKeys(Object.keys(record));
       let text = '{';
       let first = true;
-      for (const key of keys) {
+      for (const [key, prefix] of order) {
         const child = record[key];
         if (child === undefined) continue;
-        text += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson(child)}`;
-        first = false;
+        if (first) first = false;
+        else text += ',';
+        text += prefix + canonicalJson(child);
       }
       return `${text}}`;
     }
     default:
       throw new TypeError(`canonical JSON cannot represent a ${typeof value}`);
   }
+}
+
+const REMEMBERED = 10_000;
+const SETS_PER_FIRST_KEY = 16;
+type Order = ReadonlyArray<readonly [string, string]>;
+/**
+ * Sets of keys met, by their first key: the keys in the object's own order and the same keys
+ * sorted, each with its quoted prefix. Keys of objects are mostly interned strings, so comparing
+ * a set with one met before is a few pointer comparisons; at most 16 sets share a first key.
+ */
+const orders = new Map<string, Array<{ keys: readonly string[]; order: Order }>>();
+let remembered = 0;
+const quoted = new Map<string, string>();
+
+function sortedKeys(keys: string[]): Order {
+  const candidates = keys.length ? orders.get(keys[0]) : undefined;
+  if (candidates)
+    for (const candidate of candidates) if (sameKeys(candidate.keys, keys)) return candidate.order;
+  const order = [...keys].sort().map((key) => [key, `${JSON.stringify(key)}:`] as const);
+  if (remembered < REMEMBERED && keys.length && (candidates?.length ?? 0) < SETS_PER_FIRST_KEY) {
+    remembered++;
+    if (candidates) candidates.push({ keys, order });
+    else orders.set(keys[0], [{ keys, order }]);
+  }
+  return order;
+}
+
+function sameKeys(known: readonly string[], keys: readonly string[]): boolean {
+  if (known.length !== keys.length) return false;
+  for (let index = 0; index < keys.length; index++) if (known[index] !== keys[index]) return false;
+  return true;
+}
+
+function quote(text: string): string {
+  if (text.length > 64) return JSON.stringify(text);
+  let result = quoted.get(text);
+  if (result === undefined) {
+    result = JSON.stringify(text);
+    if (quoted.size < REMEMBERED) quoted.set(text, result);
+  }
+  return result;
 }

@@ -169,12 +169,12 @@ function validateGrid(
     });
     return;
   }
-  const countColumns = form.columns
-    .filter((column) => column.type === 'count')
-    .map((column) => column.number);
+  const countColumns = countColumnsOf(form);
   const seen = new Map<string, number>();
-  body.rows.forEach((raw: unknown, index: number) => {
-    const at = `body.rows[${index}]`;
+  const rows: unknown[] = body.rows;
+  for (let index = 0; index < rows.length; index++) {
+    const raw = rows[index];
+    const at = () => `body.rows[${index}]`;
     if (
       !isRecord(raw) ||
       typeof raw.rowKey !== 'string' ||
@@ -183,20 +183,20 @@ function validateGrid(
     ) {
       issues.push({
         code: 'PACKET_SHAPE',
-        field: at,
+        field: at(),
         rule: 'a row has rowKey, label and cells',
         expected: '{rowKey, label, cells}',
         actual: raw ?? null,
         message: `Dòng thứ ${index + 1} không đúng cấu trúc.`,
       });
-      return;
+      continue;
     }
     const label = typeof raw.label === 'string' && raw.label ? raw.label : raw.rowKey;
     const first = seen.get(raw.rowKey);
     if (first !== undefined) {
       issues.push({
         code: 'ROW_DUPLICATE',
-        field: `${at}.rowKey`,
+        field: `${at()}.rowKey`,
         rule: 'each row key appears once',
         expected: `once (first at body.rows[${first}])`,
         actual: raw.rowKey,
@@ -206,7 +206,7 @@ function validateGrid(
     if (rowKind === 'sector' && !context.knownSectorCodes.has(raw.rowKey)) {
       issues.push({
         code: 'SECTOR_UNKNOWN',
-        field: `${at}.rowKey`,
+        field: `${at()}.rowKey`,
         rule: 'sectors of the national TTHC database',
         expected: 'a known sector code',
         actual: raw.rowKey,
@@ -216,22 +216,24 @@ function validateGrid(
     if (rowKind === 'unit' && context.childUnitCodes && !context.childUnitCodes.has(raw.rowKey)) {
       issues.push({
         code: 'UNIT_ROW_UNKNOWN',
-        field: `${at}.rowKey`,
+        field: `${at()}.rowKey`,
         rule: 'units aggregated by the filer',
         expected: 'a unit under the filer',
         actual: raw.rowKey,
         message: `Đơn vị "${label}" không thuộc phạm vi tổng hợp của đơn vị báo cáo.`,
       });
     }
+    const given = raw.cells;
     const cells: Record<number, number | undefined> = {};
-    for (const [key, value] of Object.entries(raw.cells)) {
+    for (const key in given) {
+      const value = given[key];
       const column = Number(key);
-      if (!countColumns.includes(column)) {
+      if (!countColumns.set.has(column)) {
         issues.push({
           code: 'CELL_UNKNOWN_COLUMN',
-          field: `${at}.cells.${key}`,
-          rule: `count columns are ${countColumns.join(', ')}`,
-          expected: countColumns,
+          field: `${at()}.cells.${key}`,
+          rule: `count columns are ${countColumns.list.join(', ')}`,
+          expected: countColumns.list,
           actual: key,
           message: `Dòng "${label}": biểu không có cột số liệu ${key}.`,
         });
@@ -240,7 +242,7 @@ function validateGrid(
       if (typeof value !== 'number' || !Number.isInteger(value)) {
         issues.push({
           code: 'CELL_NOT_INTEGER',
-          field: `${at}.cells.${key}`,
+          field: `${at()}.cells.${key}`,
           rule: 'a count is a whole number',
           expected: 'integer',
           actual: value,
@@ -251,7 +253,7 @@ function validateGrid(
       if (value < 0) {
         issues.push({
           code: 'CELL_NEGATIVE',
-          field: `${at}.cells.${key}`,
+          field: `${at()}.cells.${key}`,
           rule: 'a count is not negative',
           expected: '>= 0',
           actual: value,
@@ -261,11 +263,11 @@ function validateGrid(
       }
       cells[column] = value;
     }
-    for (const column of countColumns) {
-      if (!(String(column) in raw.cells)) {
+    for (const column of countColumns.list) {
+      if (!(column in given)) {
         issues.push({
           code: 'CELL_MISSING',
-          field: `${at}.cells.${column}`,
+          field: `${at()}.cells.${column}`,
           rule: 'every count column has a value',
           expected: 'integer >= 0',
           actual: null,
@@ -279,7 +281,7 @@ function validateGrid(
       if (!outcome || outcome.holds) continue;
       issues.push({
         code: rule.severity === 'warning' ? 'RULE_WARNING' : 'RULE_BROKEN',
-        field: `${at}.cells.${rule.left.find((term) => term.column !== undefined)?.column ?? ''}`,
+        field: `${at()}.cells.${rule.left.find((term) => term.column !== undefined)?.column ?? ''}`,
         rule: `${rule.id}: ${rule.expression}`,
         expected: outcome.expected,
         actual: outcome.actual,
@@ -287,7 +289,22 @@ function validateGrid(
         message: `Dòng "${label}": ${describeRule(rule.expression)} (= ${outcome.expected}), nhưng đang là ${outcome.actual}.`,
       });
     }
-  });
+  }
+}
+
+const countColumnSets = new WeakMap<GridForm, { list: number[]; set: ReadonlySet<number> }>();
+
+/** The form's count columns, worked out once per form. */
+function countColumnsOf(form: GridForm): { list: number[]; set: ReadonlySet<number> } {
+  let columns = countColumnSets.get(form);
+  if (!columns) {
+    const list = form.columns
+      .filter((column) => column.type === 'count')
+      .map((column) => column.number);
+    columns = { list, set: new Set(list) };
+    countColumnSets.set(form, columns);
+  }
+  return columns;
 }
 
 /** "c3 = c4 + c5" → "cột 3 phải bằng cột 4 + cột 5"; "previous.c11" → "cột 11 kỳ trước". */
