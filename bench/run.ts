@@ -3,6 +3,7 @@ import { cliBench } from './cli.bench';
 import { consoleBench } from './console.bench';
 import { loggingBench } from './logging.bench';
 import { mappingBench } from './mapping.bench';
+import { millionBench } from './million.bench';
 import { nationBench } from './nation.bench';
 import { nationDataBench } from './nation-data.bench';
 import { syncBench } from './sync.bench';
@@ -20,6 +21,7 @@ const benches: Record<string, () => Record<string, number> | Promise<Record<stri
   cli: () => cliBench(),
   console: () => consoleBench(),
   workbooks: () => workbooksBench(),
+  million: () => millionBench(),
 };
 
 async function main(): Promise<void> {

@@ -14,6 +14,7 @@ import { ConsoleAndBoard1796029103507 } from './1796029103507-ConsoleAndBoard';
 import { JobClaims1796034114278 } from './1796034114278-JobClaims';
 import { NotificationState1796034771349 } from './1796034771349-NotificationState';
 import { JobHeartbeats1796040000000 } from './1796040000000-JobHeartbeats';
+import { ListsAtAMillion1796050000000 } from './1796050000000-ListsAtAMillion';
 export const migrations: Function[] = [
   Foundation1795808114298,
   AuditTrail1795812191052,
@@ -29,4 +30,5 @@ export const migrations: Function[] = [
   JobClaims1796034114278,
   NotificationState1796034771349,
   JobHeartbeats1796040000000,
+  ListsAtAMillion1796050000000,
 ];

@@ -118,6 +118,55 @@ describe('audit trail', () => {
     }
   });
 
+  it('events recorded at the same moment go in together, in the order recorded; one the database refuses fails alone', async () => {
+    const { dataSource, log } = await openLog(
+      await freshDatabaseUrl({ fromTemplate: true }),
+      signer,
+    );
+    try {
+      // How many events each INSERT into audit_pending carried.
+      const batches: number[] = [];
+      const pool = (dataSource.driver as unknown as { master: { query: Function } }).master;
+      const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+      pool.query = (...args: unknown[]) => {
+        if (typeof args[0] === 'string' && args[0].startsWith('INSERT INTO audit_pending'))
+          batches.push((args[1] as unknown[][])[0].length);
+        return query(...args);
+      };
+      const round = (offset: number, refused?: number) =>
+        Promise.allSettled(
+          Array.from({ length: 40 }, (_, index) =>
+            log.record(
+              index === refused
+                ? // jsonb cannot hold U+0000: the database refuses this one event.
+                  { ...event(offset + index), reason: 'nul \u0000 here' }
+                : event(offset + index),
+            ),
+          ),
+        );
+      const good = await round(0);
+      expect(good.every((outcome) => outcome.status === 'fulfilled')).toBe(true);
+      // The first went alone; the 39 that came while it was written, in one statement.
+      expect(batches).toEqual([1, 39]);
+      batches.length = 0;
+      const mixed = await round(40, 17);
+      expect(mixed.map((outcome, index) => (outcome.status === 'rejected' ? index : -1))).toEqual(
+        Array.from({ length: 40 }, (_, index) => (index === 17 ? 17 : -1)),
+      );
+      // The refused statement was tried again event by event.
+      expect(batches).toEqual([1, 39, ...Array<number>(39).fill(1)]);
+      await log.flush();
+      const rows = await dataSource.query<Array<{ n: number }>>(
+        `SELECT (bodies::json->'request'->>'n')::int AS n FROM audit_event ORDER BY seq`,
+      );
+      expect(rows.map((row) => row.n)).toEqual(
+        Array.from({ length: 80 }, (_, index) => index).filter((index) => index !== 57),
+      );
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
   it('the database refuses UPDATE, DELETE and TRUNCATE of events and checkpoints', async () => {
     const { dataSource, log } = await openLog(
       await freshDatabaseUrl({ fromTemplate: true }),

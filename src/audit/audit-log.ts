@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { scrub } from '../logging/redact';
 import {
@@ -51,15 +52,62 @@ export class AuditLog {
     this.batchSize = options.batchSize ?? 2000;
   }
 
-  /** Records an event; pass a transaction's manager to record atomically with the change it describes. */
-  async record(
-    input: AuditEventInput,
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<void> {
-    await manager.query('INSERT INTO audit_pending (occurred_at, event) VALUES ($1, $2)', [
-      input.occurredAt ?? new Date(),
-      JSON.stringify(pendingEvent(input)),
-    ]);
+  /**
+   * Records an event; pass a transaction's manager to record atomically with the change it
+   * describes. Without one, events recorded at the same moment go in together: one INSERT for
+   * all those that arrived while the previous one was being written (each caller still returns
+   * only once its own event is durable). An INSERT that fails for several is tried event by
+   * event, so one event the database refuses fails only its own caller.
+   */
+  async record(input: AuditEventInput, manager?: EntityManager): Promise<void> {
+    if (manager && manager !== this.dataSource.manager) {
+      await manager.query('INSERT INTO audit_pending (occurred_at, event) VALUES ($1, $2)', [
+        input.occurredAt ?? new Date(),
+        JSON.stringify(pendingEvent(input)),
+      ]);
+      return;
+    }
+    const row = this.pendingRow(input);
+    await new Promise<void>((resolve, reject) => {
+      this.waiting.push({ row, resolve, reject });
+      this.writeWaiting();
+    });
+  }
+
+  private readonly waiting: Array<{
+    row: [Date, string];
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  }> = [];
+  /** One INSERT at a time: events recorded without a transaction keep the order of the calls. */
+  private writing = false;
+
+  private writeWaiting(): void {
+    if (this.writing || this.waiting.length === 0) return;
+    const batch = this.waiting.splice(0, 1000);
+    this.writing = true;
+    this.insertPending(batch.map((entry) => entry.row))
+      .then(
+        () => batch.forEach((entry) => entry.resolve()),
+        async (error: unknown) => {
+          if (batch.length === 1) return batch[0].reject(error);
+          for (const entry of batch)
+            await this.insertPending([entry.row]).then(entry.resolve, entry.reject);
+        },
+      )
+      .finally(() => {
+        this.writing = false;
+        this.writeWaiting();
+      });
+  }
+
+  /** Pending rows in one statement, on the pool itself: no ORM between the event and the database. */
+  private async insertPending(rows: Array<[Date, string]>): Promise<void> {
+    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    await pool.query(
+      'INSERT INTO audit_pending (occurred_at, event) SELECT * FROM unnest($1::timestamptz[], $2::jsonb[])',
+      [rows.map((row) => row[0]), rows.map((row) => row[1])],
+    );
   }
 
   /**

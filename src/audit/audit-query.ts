@@ -43,6 +43,19 @@ export function filterClause(filters: AuditFilters, parameters: unknown[]): stri
 /** Every column; bodies and details (kept as canonical JSON text) as JSON objects. */
 const PAGE_COLUMNS = `seq, occurred_at, chained_at, ${CONTENT_AS_JSON}`;
 
+/** The statement of one page of events in chain order after `afterSeq`. */
+export function auditPageStatement(
+  filters: AuditFilters,
+  afterSeq: string | undefined,
+  limit: number,
+): { sql: string; parameters: unknown[] } {
+  const parameters: unknown[] = [];
+  const where = filterClause(filters, parameters);
+  const after = afterSeq === undefined ? '' : ` AND seq > $${parameters.push(afterSeq)}`;
+  const sql = `SELECT ${PAGE_COLUMNS} FROM audit_event WHERE ${where}${after} ORDER BY seq LIMIT $${parameters.push(limit)}`;
+  return { sql, parameters };
+}
+
 /** One page of events in chain order after `afterSeq` (keyset paging: pass the last seq back). */
 export async function queryAuditPage(
   dataSource: DataSource,
@@ -50,13 +63,8 @@ export async function queryAuditPage(
   afterSeq: string | undefined,
   limit: number,
 ): Promise<{ items: EventRow[]; nextAfter: string | null }> {
-  const parameters: unknown[] = [];
-  const where = filterClause(filters, parameters);
-  const after = afterSeq === undefined ? '' : ` AND seq > $${parameters.push(afterSeq)}`;
-  const items = await dataSource.query<EventRow[]>(
-    `SELECT ${PAGE_COLUMNS} FROM audit_event WHERE ${where}${after} ORDER BY seq LIMIT $${parameters.push(limit)}`,
-    parameters,
-  );
+  const { sql, parameters } = auditPageStatement(filters, afterSeq, limit);
+  const items = await dataSource.query<EventRow[]>(sql, parameters);
   return { items, nextAfter: items.length === limit ? items[items.length - 1].seq : null };
 }
 

@@ -6,7 +6,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  */
 @Entity({ name: 'audit_event' })
 @Index('audit_event_occurred_at', ['occurredAt'])
-@Index('audit_event_unit_period', ['unitCode', 'periodId'])
+@Index('audit_event_unit_period_seq', ['unitCode', 'periodId', 'seq'])
+@Index('audit_event_unit_seq', ['unitCode', 'seq'])
 @Index('audit_event_transfer', ['transferId'])
 @Index('audit_event_actor', ['actor'])
 export class AuditEventEntity {

@@ -14,6 +14,7 @@ export type DiscrepancyStatus = 'open' | 'resolved' | 'repushed';
   unique: true,
   where: `status = 'open'`,
 })
+@Index('discrepancy_transfer', ['transferId'])
 export class DiscrepancyEntity {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;

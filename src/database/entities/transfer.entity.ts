@@ -28,6 +28,11 @@ export type TransferStep = 'submit' | 'approve' | 'send' | 'confirm';
 @Entity({ name: 'transfer' })
 @Index('transfer_identity', ['periodId', 'unitCode', 'formCode'], { unique: true })
 @Index('transfer_state', ['state', 'nextAttemptAt'])
+// The operator's list, filtered, in (period, unit, form) order at a million rows (docs/performance.md).
+@Index('transfer_state_order', ['state', 'periodId', 'unitCode', 'formCode'])
+@Index('transfer_unit_order', ['unitCode', 'periodId', 'formCode'])
+@Index('transfer_form_order', ['formCode', 'periodId', 'unitCode'])
+@Index('transfer_level_order', ['level', 'periodId', 'unitCode', 'formCode'])
 export class TransferEntity {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;
