@@ -130,7 +130,7 @@ describe('audit trail', () => {
       const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
       pool.query = (...args: unknown[]) => {
         if (typeof args[0] === 'string' && args[0].startsWith('INSERT INTO audit_pending'))
-          batches.push((args[1] as unknown[][])[0].length);
+          batches.push((JSON.parse((args[1] as string[])[0]) as unknown[]).length);
         return query(...args);
       };
       const round = (offset: number, refused?: number) =>
@@ -149,6 +149,7 @@ describe('audit trail', () => {
       // The first went alone; the 39 that came while it was written, in one statement.
       expect(batches).toEqual([1, 39]);
       batches.length = 0;
+      await new Promise((resolve) => setImmediate(resolve));
       const mixed = await round(40, 17);
       expect(mixed.map((outcome, index) => (outcome.status === 'rejected' ? index : -1))).toEqual(
         Array.from({ length: 40 }, (_, index) => (index === 17 ? 17 : -1)),
