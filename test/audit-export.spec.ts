@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { archiveAudit } from '../src/audit/audit-archive';
 import { exportAudit } from '../src/audit/audit-export';
+import { queryAuditPage } from '../src/audit/audit-query';
 import { AuditLog } from '../src/audit/audit-log';
 import { AuditSigner } from '../src/audit/audit-signer';
 import { verifyAuditChain } from '../src/audit/audit-verifier';
@@ -78,6 +79,33 @@ describe('audit export and offline verification', () => {
       Array<{ details: { events: number; checkpointSeq: string } }>
     >("SELECT details::json AS details FROM audit_event WHERE action = 'audit.export'");
     expect(exported.at(-1)!.details).toMatchObject({ events: 40, checkpointSeq: '40' });
+  });
+
+  it('each line of a JSON Lines export is the event as the API pages it', async () => {
+    const file = path.join(dir, 'as-api.jsonl');
+    await exportTo(dataSource, log, file, 'jsonl');
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').slice(1, -1);
+    const page = await queryAuditPage(dataSource, {}, undefined, 1000);
+    expect(lines).toHaveLength(page.items.length - 1);
+    expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual(
+      page.items.slice(0, lines.length).map((row) => JSON.parse(JSON.stringify(row)) as unknown),
+    );
+  });
+
+  it('filter values go into the export as values, whatever quotes they hold', async () => {
+    const file = path.join(dir, 'quoted.jsonl');
+    const none = await exportTo(dataSource, log, file, 'jsonl', { actor: "x' OR '1'='1" });
+    expect(none.events).toBe(0);
+    const some = await exportTo(dataSource, log, file, 'jsonl', {
+      unitCodes: ['QNG-X-001', "QNG'--"],
+      until: new Date('2999-01-01T00:00:00Z'),
+    });
+    expect(some.events).toBeGreaterThan(0);
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').slice(1, -1);
+    expect(lines).toHaveLength(some.events);
+    expect(
+      lines.every((line) => (JSON.parse(line) as { unit_code: string }).unit_code === 'QNG-X-001'),
+    ).toBe(true);
   });
 
   it('a byte changed, a line removed or a foreign key in the file is caught', async () => {

@@ -24,7 +24,12 @@ export interface ChainedContent {
   details: string | null;
 }
 
-const text = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
+/** Nothing JSON.stringify would escape: no quote, backslash, control character or surrogate. */
+// eslint-disable-next-line no-control-regex -- the control characters are what it looks for
+const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+// Most fields (codes, instants, hashes) are plain: quoted as they are, after one test.
+const text = (value: string | null): string =>
+  value === null ? 'null' : PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
 const json = (value: string | null): string => value ?? 'null';
 
 /** An object's canonical JSON text as events keep it, or null. */

@@ -1,9 +1,12 @@
 import { once } from 'node:events';
-import type { Writable } from 'node:stream';
+import { Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Client } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 import type { AuditLog } from './audit-log';
-import { streamAuditEvents, type AuditFilters } from './audit-query';
-import type { CheckpointRow, EventRow } from './audit-verifier';
+import { filterClause, streamAuditEvents, type AuditFilters } from './audit-query';
+import { connectionUrl, type CheckpointRow, type EventRow } from './audit-verifier';
 
 export type ExportFormat = 'jsonl' | 'csv';
 
@@ -74,15 +77,17 @@ export async function exportAudit(
       : `# ${JSON.stringify(header)}\n${CSV_COLUMNS.join(',')}\n`,
   );
   let events = 0;
-  for await (const row of streamAuditEvents(dataSource, options.filters)) {
-    if (checkpoint && BigInt(row.seq) > BigInt(checkpoint.seq)) break;
-    events += 1;
-    await write(
-      output,
-      format === 'jsonl'
-        ? `${JSON.stringify(row)}\n`
-        : `${CSV_COLUMNS.map((column) => csvCell(row[column])).join(',')}\n`,
-    );
+  const through = checkpoint ? String(checkpoint.seq) : undefined;
+  if (format === 'jsonl') {
+    // PostgreSQL writes each line; the bytes go from its COPY stream to the output as they come,
+    // so the gateway holds a chunk at a time whatever the count.
+    events = await copyEventLines(dataSource, options.filters, through, output);
+  } else {
+    for await (const row of streamAuditEvents(dataSource, options.filters, 1000)) {
+      if (through !== undefined && BigInt(row.seq) > BigInt(through)) break;
+      events += 1;
+      await write(output, `${CSV_COLUMNS.map((column) => csvCell(row[column])).join(',')}\n`);
+    }
   }
   if (format === 'jsonl') await write(output, `${JSON.stringify({ kind: 'end', events })}\n`);
   await log.record({
@@ -93,4 +98,74 @@ export async function exportAudit(
   });
   await log.flush();
   return { events, checkpoint: checkpoint ?? null };
+}
+
+/** An instant as JSON.stringify writes a Date: ISO 8601 in UTC with milliseconds. */
+const isoOf = (column: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * One event as a line of the export, in the columns and order of an API page (queryAuditPage):
+ * seq as text, instants as JSON dates, bodies and details as the canonical JSON kept.
+ */
+const EVENT_LINE = `json_build_object('seq', seq::text, 'occurred_at', ${isoOf('occurred_at')},
+  'chained_at', ${isoOf('chained_at')}, 'actor', actor, 'action', action, 'unit_code', unit_code,
+  'form_code', form_code, 'period_id', period_id, 'transfer_id', transfer_id, 'outcome', outcome,
+  'request_sha256', request_sha256, 'response_sha256', response_sha256, 'bodies', bodies::json,
+  'reason', reason, 'details', details::json, 'prev_hash', prev_hash, 'hash', hash)::text`;
+
+/**
+ * The export's event lines in chain order, up to `through`, copied from PostgreSQL to `output`
+ * (left open for the trailer); returns how many. COPY takes no parameters, so the filters' values
+ * go in as quoted literals. CSV format with control characters as quote and delimiter leaves the
+ * JSON text as it is: JSON never holds a raw control character, so nothing is quoted or escaped.
+ */
+async function copyEventLines(
+  dataSource: DataSource,
+  filters: AuditFilters,
+  through: string | undefined,
+  output: Writable,
+): Promise<number> {
+  const client = new Client({
+    connectionString: connectionUrl(dataSource),
+    application_name: 'baocao-gateway audit export',
+  });
+  await client.connect();
+  try {
+    // The rows come by walking the primary key as they are read, never sorted first.
+    await client.query('SET enable_sort = off');
+    const parameters: unknown[] = [];
+    const where = filterClause(filters, parameters);
+    const upTo = through === undefined ? '' : ` AND seq <= $${parameters.push(through)}`;
+    const select = `SELECT ${EVENT_LINE} FROM audit_event WHERE ${where}${upTo} ORDER BY seq`;
+    const stream = client.query(
+      copyTo(
+        `COPY (${inline(select, parameters, client)}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')`,
+      ),
+    );
+    let events = 0;
+    // Counting in the pipeline keeps its back-pressure: a 'data' listener would let the rows flow
+    // faster than the output takes them.
+    const counting = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) events += 1;
+        done(null, chunk);
+      },
+    });
+    await pipeline(stream, counting, output, { end: false });
+    return events;
+  } finally {
+    await client.end();
+  }
+}
+
+/** A statement with its $n placeholders replaced by the values, quoted as literals. */
+function inline(sql: string, parameters: unknown[], client: Client): string {
+  const literal = (value: unknown): string =>
+    value instanceof Date
+      ? `${client.escapeLiteral(value.toISOString())}::timestamptz`
+      : Array.isArray(value)
+        ? `ARRAY[${value.map(literal).join(',')}]::text[]`
+        : client.escapeLiteral(String(value));
+  return sql.replace(/\$(\d+)/g, (_, index: string) => literal(parameters[Number(index) - 1]));
 }

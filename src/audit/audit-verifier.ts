@@ -111,7 +111,8 @@ export class ChainVerifier {
   private expectedSeq: bigint;
   private prevHash: string;
   private events = 0;
-  private head: { seq: string; hash: string } | null = null;
+  /** The last event accepted (kept as its row, so accepting an event makes no object of its own). */
+  private last: EventRow | null = null;
   private readonly checkpoints: Map<string, CheckpointRow>;
   private checkpointsChecked = 0;
   failure?: { seq: string; code: ChainProblem; reason: string };
@@ -208,7 +209,7 @@ export class ChainVerifier {
     this.prevHash = row.hash;
     this.expectedSeq = seq + 1n;
     this.events += 1;
-    this.head = { seq: String(row.seq), hash: row.hash };
+    this.last = row;
     return true;
   }
 
@@ -243,7 +244,7 @@ export class ChainVerifier {
       ok: true,
       events: this.events,
       from,
-      head: this.head,
+      head: this.last && { seq: String(this.last.seq), hash: this.last.hash },
       checkpointsChecked: this.checkpointsChecked,
       lastCheckpoint: signed.length ? signed[signed.length - 1].toString() : null,
     };
@@ -494,9 +495,10 @@ function combineSegments(results: VerifyResult[], from: string): VerifyResult {
   };
 }
 
-function connectionUrl(dataSource: DataSource): string {
+/** The database URL a connection of its own (COPY, a worker) is opened with. */
+export function connectionUrl(dataSource: DataSource): string {
   const url = (dataSource.options as { url?: string }).url;
-  if (!url) throw new Error('parallel audit verification needs the database URL');
+  if (!url) throw new Error('a connection of its own needs the database URL');
   return url;
 }
 
