@@ -20,6 +20,16 @@ import { personToken, simulatorGatewayEnv } from '../test/support/gateway-env';
 import { seedNationUnits } from './support';
 
 const GOAL_P99_MS = 50;
+/** The indexes the ListsAtAMillion migration adds. */
+const MIGRATION_INDEXES = [
+  'transfer_state_order',
+  'transfer_unit_order',
+  'transfer_form_order',
+  'transfer_level_order',
+  'discrepancy_transfer',
+  'audit_event_unit_seq',
+  'audit_event_unit_period_seq',
+];
 const FORMS = ['II.05a/VPCP/KSTT', 'II.06a/VPCP/KSTT', 'II.01-ĐC/VPCP/KSTT'];
 const ACTIONS = ['transfer.map', 'transfer.push', 'transfer.submit', 'transfer.confirm'];
 
@@ -250,11 +260,18 @@ export async function millionBench(
     );
     // As a gateway that has run for a while: statistics known, visibility map set.
     await extra.query('VACUUM (ANALYZE)');
-    await extra.destroy();
     figures['million.auditEvents'] = eventCount;
     figures['million.auditSeedSeconds'] = Number(
       (Number(process.hrtime.bigint() - started) / 1e9).toFixed(1),
     );
+    // What the ListsAtAMillion migration would hold writes for on a gateway this size: its
+    // indexes built again, one after the other.
+    started = process.hrtime.bigint();
+    for (const index of MIGRATION_INDEXES) await extra.query(`REINDEX INDEX ${index}`);
+    figures['million.migrationIndexesSeconds'] = Number(
+      (Number(process.hrtime.bigint() - started) / 1e9).toFixed(1),
+    );
+    await extra.destroy();
 
     // What the calls ask for, sampled; the million seeded transfers are let go before the
     // gateway is timed, so that this process's heap does not slow its collector.
