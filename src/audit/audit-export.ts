@@ -106,13 +106,13 @@ const isoOf = (column: string) =>
 
 /**
  * One event as a line of the export, in the columns and order of an API page (queryAuditPage):
- * seq as text, instants as JSON dates, bodies and details as the canonical JSON kept.
+ * seq as text, instants as JSON dates, bodies and details as the canonical JSON kept. row_to_json
+ * writes it compact, as JSON.stringify does.
  */
-const EVENT_LINE = `json_build_object('seq', seq::text, 'occurred_at', ${isoOf('occurred_at')},
-  'chained_at', ${isoOf('chained_at')}, 'actor', actor, 'action', action, 'unit_code', unit_code,
-  'form_code', form_code, 'period_id', period_id, 'transfer_id', transfer_id, 'outcome', outcome,
-  'request_sha256', request_sha256, 'response_sha256', response_sha256, 'bodies', bodies::json,
-  'reason', reason, 'details', details::json, 'prev_hash', prev_hash, 'hash', hash)::text`;
+const EVENT_LINE = `row_to_json(line) FROM audit_event CROSS JOIN LATERAL (SELECT seq::text AS seq,
+  ${isoOf('occurred_at')} AS occurred_at, ${isoOf('chained_at')} AS chained_at, actor, action,
+  unit_code, form_code, period_id, transfer_id, outcome, request_sha256, response_sha256,
+  bodies::json AS bodies, reason, details::json AS details, prev_hash, hash) AS line`;
 
 /**
  * The export's event lines in chain order, up to `through`, copied from PostgreSQL to `output`
@@ -135,9 +135,10 @@ async function copyEventLines(
     // The rows come by walking the primary key as they are read, never sorted first.
     await client.query('SET enable_sort = off');
     const parameters: unknown[] = [];
-    const where = filterClause(filters, parameters);
-    const upTo = through === undefined ? '' : ` AND seq <= $${parameters.push(through)}`;
-    const select = `SELECT ${EVENT_LINE} FROM audit_event WHERE ${where}${upTo} ORDER BY seq`;
+    const where = filterClause(filters, parameters, 'audit_event');
+    const upTo =
+      through === undefined ? '' : ` AND audit_event.seq <= $${parameters.push(through)}`;
+    const select = `SELECT ${EVENT_LINE} WHERE ${where}${upTo} ORDER BY audit_event.seq`;
     const stream = client.query(
       copyTo(
         `COPY (${inline(select, parameters, client)}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')`,

@@ -28,14 +28,19 @@ const COLUMNS: Record<Exclude<keyof AuditFilters, 'since' | 'until' | 'unitCodes
   transferId: 'transfer_id',
 };
 
-export function filterClause(filters: AuditFilters, parameters: unknown[]): string {
+/** The filters as SQL conditions; `table` qualifies the columns when another relation has the same names. */
+export function filterClause(filters: AuditFilters, parameters: unknown[], table = ''): string {
+  const column = (name: string) => (table ? `${table}.${name}` : name);
   const conditions: string[] = [];
-  if (filters.since) conditions.push(`occurred_at >= $${parameters.push(filters.since)}`);
-  if (filters.until) conditions.push(`occurred_at < $${parameters.push(filters.until)}`);
-  if (filters.unitCodes) conditions.push(`unit_code = ANY($${parameters.push(filters.unitCodes)})`);
-  for (const [key, column] of Object.entries(COLUMNS) as Array<[keyof typeof COLUMNS, string]>) {
+  if (filters.since)
+    conditions.push(`${column('occurred_at')} >= $${parameters.push(filters.since)}`);
+  if (filters.until)
+    conditions.push(`${column('occurred_at')} < $${parameters.push(filters.until)}`);
+  if (filters.unitCodes)
+    conditions.push(`${column('unit_code')} = ANY($${parameters.push(filters.unitCodes)})`);
+  for (const [key, name] of Object.entries(COLUMNS) as Array<[keyof typeof COLUMNS, string]>) {
     const value = filters[key];
-    if (value !== undefined) conditions.push(`${column} = $${parameters.push(value)}`);
+    if (value !== undefined) conditions.push(`${column(name)} = $${parameters.push(value)}`);
   }
   return conditions.length ? conditions.join(' AND ') : 'TRUE';
 }
