@@ -26,8 +26,10 @@ COPY bin ./bin
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 # A heap ceiling well above a replica's live heap (about 57 MiB pushing the nation-sized
-# quarter), so that V8 collects instead of growing toward a quarter of the host's memory.
-ENV NODE_OPTIONS=--max-old-space-size=192
+# quarter), so that V8 collects instead of growing toward a quarter of the host's memory; and a
+# young generation of its own size: on Node 24 the heap ceiling alone left no room to scavenge
+# and a replica ran full collections several times a second (docs/transfers.md).
+ENV NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=8"
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"

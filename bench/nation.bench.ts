@@ -18,6 +18,12 @@ const CAP = Number(process.env.NATION_BENCH_CONCURRENCY ?? 32);
 const REPLICAS = (process.env.NATION_BENCH_REPLICAS ?? '1,2').split(',').map(Number);
 const LIMIT_MS = 30 * 60_000;
 const HEAP_MIB = 192;
+/**
+ * The young generation's ceiling beside the heap ceiling. On Node 24, a 192 MiB ceiling alone
+ * left V8 with no room to scavenge: after start-up a replica ran only full mark-compacts, about
+ * seven a second (--trace-gc), and took 2.6 times as long as on Node 20.
+ */
+const SEMI_SPACE_MIB = 8;
 const root = path.resolve(__dirname, '..');
 
 /** Peak and current resident memory of a process, from /proc (Linux). */
@@ -36,7 +42,10 @@ function replica(env: Record<string, string>, log: string): ChildProcess {
   // As docs/transfers.md advises for a replica: a heap ceiling well above its live heap (about
   // 57 MiB, by a heap snapshot of a replica pushing this quarter), so that V8 collects instead
   // of growing toward its default ceiling (a quarter of the machine's memory).
-  const flags = (process.env.NATION_BENCH_NODE_ARGS ?? `--max-old-space-size=${HEAP_MIB}`)
+  const flags = (
+    process.env.NATION_BENCH_NODE_ARGS ??
+    `--max-old-space-size=${HEAP_MIB} --max-semi-space-size=${SEMI_SPACE_MIB}`
+  )
     .split(' ')
     .filter(Boolean);
   return spawn(process.execPath, [...flags, 'dist/src/main.js'], {
@@ -125,6 +134,11 @@ export async function nationBench(): Promise<Record<string, number>> {
           );
           open = Number(row.open);
           total = Number(row.total);
+          const elapsed = Math.round((Date.now() - started) / 1000);
+          if (elapsed % 15 === 0 && total > 0)
+            process.stderr.write(
+              `nation: ${total - open} of ${total} settled after ${elapsed} s\n`,
+            );
           if (total > 0 && open === 0) break;
           if (Date.now() - started > LIMIT_MS)
             throw new Error(`${open} of ${total} transfers still open after 30 minutes`);
@@ -148,11 +162,11 @@ export async function nationBench(): Promise<Record<string, number>> {
         figures[`${label}.invalid`] = Number(states.invalid);
         figures[`${label}.nationalRequests`] = counters.requests;
         figures[`${label}.nationalPeakConcurrent`] = counters.peakConcurrent;
-        figures[`${label}.seconds(goal<600)`] = Number(seconds.toFixed(1));
+        figures[`${label}.seconds`] = Number(seconds.toFixed(1));
         figures[`${label}.boundSeconds`] = Number(bound.toFixed(1));
-        figures[`${label}.ratioToBound`] = Number((seconds / bound).toFixed(2));
+        figures[`${label}.ratioToBound(goal<=2)`] = Number((seconds / bound).toFixed(2));
         peaks.forEach((peak, index) => {
-          figures[`${label}.replica${index + 1}.peakRssMiB(goal<300)`] = peak;
+          figures[`${label}.replica${index + 1}.peakRssMiB(goal<250)`] = peak;
         });
         byNode.forEach((row, index) => {
           figures[`${label}.node${index + 1}.transfersWorked`] = Number(row.transfers);
