@@ -25,7 +25,7 @@ COPY bin ./bin
 # Without DATABASE_URL the embedded PostgreSQL keeps its data here; mount a volume to keep it.
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
-# A heap ceiling well above a replica's live heap (about 57 MiB pushing the nation-sized
+# A heap ceiling well above a replica's live heap (about 80 MiB pushing the nation-sized
 # quarter), so that V8 collects instead of growing toward a quarter of the host's memory; and a
 # young generation of its own size: on Node 24 the heap ceiling alone left no room to scavenge
 # and a replica ran full collections several times a second (docs/transfers.md).

@@ -20,8 +20,9 @@ const LIMIT_MS = 30 * 60_000;
 const HEAP_MIB = 192;
 /**
  * The young generation's ceiling beside the heap ceiling. On Node 24, a 192 MiB ceiling alone
- * left V8 with no room to scavenge: after start-up a replica ran only full mark-compacts, about
- * seven a second (--trace-gc), and took 2.6 times as long as on Node 20.
+ * left V8 with no room to scavenge: after start-up a replica ran only full mark-compacts, one
+ * about every 150 ms (--trace-gc); the same build took 403.5 s on Node 24 against 215.6 s on
+ * Node 20 (docs/performance.md).
  */
 const SEMI_SPACE_MIB = 8;
 const root = path.resolve(__dirname, '..');
@@ -40,7 +41,7 @@ function memoryOf(pid: number): { peakMiB: number } {
 /** A gateway replica as deployed: the built application, its own process. */
 function replica(env: Record<string, string>, log: string): ChildProcess {
   // As docs/transfers.md advises for a replica: a heap ceiling well above its live heap (about
-  // 57 MiB, by a heap snapshot of a replica pushing this quarter), so that V8 collects instead
+  // 80 MiB on Node 24, by a heap snapshot of a replica pushing this quarter), so that V8 collects instead
   // of growing toward its default ceiling (a quarter of the machine's memory).
   const flags = (
     process.env.NATION_BENCH_NODE_ARGS ??
@@ -120,6 +121,7 @@ export async function nationBench(): Promise<Record<string, number>> {
       try {
         let open = -1;
         let total = 0;
+        let reportAt = 15;
         for (;;) {
           await new Promise((resolve) => setTimeout(resolve, 1000));
           children.forEach((child, index) => {
@@ -135,10 +137,12 @@ export async function nationBench(): Promise<Record<string, number>> {
           open = Number(row.open);
           total = Number(row.total);
           const elapsed = Math.round((Date.now() - started) / 1000);
-          if (elapsed % 15 === 0 && total > 0)
+          if (total > 0 && elapsed >= reportAt) {
             process.stderr.write(
               `nation: ${total - open} of ${total} settled after ${elapsed} s\n`,
             );
+            reportAt = elapsed + 15;
+          }
           if (total > 0 && open === 0) break;
           if (Date.now() - started > LIMIT_MS)
             throw new Error(`${open} of ${total} transfers still open after 30 minutes`);
