@@ -124,6 +124,12 @@ describe('alert rules in a real Prometheus', () => {
       await until(async () => (await circuitAlert()) === 'firing', 60_000);
       await faults({ errorRate: 0 });
       await until(async () => (await circuitAlert()) === undefined, 60_000);
+      // The alert clears when the breaker closes, which can be before a push has gone on to be
+      // confirmed: the transfers get through once the system is back, not necessarily by then.
+      await until(
+        async () => ((await transfers.stateCounts(['confirmed'], undefined)).confirmed ?? 0) > 0,
+        60_000,
+      );
     } finally {
       clearInterval(pushing);
     }
