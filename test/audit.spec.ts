@@ -129,8 +129,10 @@ describe('audit trail', () => {
       const pool = (dataSource.driver as unknown as { master: { query: Function } }).master;
       const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
       pool.query = (...args: unknown[]) => {
-        if (typeof args[0] === 'string' && args[0].startsWith('INSERT INTO audit_pending'))
-          batches.push((JSON.parse((args[1] as string[])[0]) as unknown[]).length);
+        // A named prepared statement: one config object with its text and values.
+        const config = args[0] as { text?: string; values?: string[] };
+        if (config.text?.startsWith('INSERT INTO audit_pending'))
+          batches.push((JSON.parse(config.values![0]) as unknown[]).length);
         return query(...args);
       };
       const round = (offset: number, refused?: number) =>

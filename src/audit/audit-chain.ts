@@ -1,4 +1,4 @@
-import { createHash, hash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from '../common/canonical-json';
 
 /** The hash an empty chain starts from. */
@@ -70,7 +70,5 @@ export function checkpointPayload(statement: CheckpointStatement): Buffer {
 }
 
 export function sha256Hex(value: unknown): string {
-  return createHash('sha256')
-    .update(typeof value === 'string' ? value : canonicalJson(value))
-    .digest('hex');
+  return hash('sha256', typeof value === 'string' ? value : canonicalJson(value), 'hex');
 }

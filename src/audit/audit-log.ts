@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
+import { prepared } from '../database/prepared';
 import { scrub } from '../logging/redact';
 import {
   canonicalText,
@@ -113,9 +114,11 @@ export class AuditLog {
   private async insertPending(rows: Array<[Date, string]>): Promise<void> {
     const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
     await pool.query(
-      `INSERT INTO audit_pending (occurred_at, event)
-       SELECT (pair->>0)::timestamptz, pair->1 FROM jsonb_array_elements($1::jsonb) AS pair`,
-      [`[${rows.map(([at, event]) => `["${at.toISOString()}",${event}]`).join(',')}]`],
+      prepared(
+        `INSERT INTO audit_pending (occurred_at, event)
+         SELECT (pair->>0)::timestamptz, pair->1 FROM jsonb_array_elements($1::jsonb) AS pair`,
+        [`[${rows.map(([at, event]) => `["${at.toISOString()}",${event}]`).join(',')}]`],
+      ),
     );
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PoolClient } from 'pg';
+import type { PoolClient, QueryConfig } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
@@ -38,4 +38,9 @@ export async function preparedQuery<Row>(
   } finally {
     release();
   }
+}
+
+/** A statement as a named prepared one, for a caller that holds its own client or the pool. */
+export function prepared(text: string, values: unknown[]): QueryConfig {
+  return { name: nameOf(text), text, values };
 }
