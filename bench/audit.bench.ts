@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
@@ -10,6 +11,13 @@ import { planSegments, verifyAuditChain } from '../src/audit/audit-verifier';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres';
 import { runMigrationsLocked } from '../src/database/migrations';
+
+/** The V8 flags bin/cli.js runs a verb under (bin/cli-node-flags.js). */
+const cliNodeFlags = (
+  createRequire(__filename)('../bin/cli-node-flags') as {
+    nodeFlagsFor: (args: string[]) => string[];
+  }
+).nodeFlagsFor;
 
 function event(index: number): AuditEventInput {
   return {
@@ -82,11 +90,13 @@ export async function auditBench(
     const segmentedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (!segmented.ok) throw new Error(`bench chain does not verify: ${segmented.reason}`);
 
-    // The export in a process of its own, as `npm run cli -- audit export` runs it: what it
-    // holds is read apart from the fill's garbage in this one.
+    // The export in a process of its own, as `npm run cli -- audit export` runs it (under the V8
+    // flags bin/cli.js gives that verb): what it holds is read apart from the fill's garbage in
+    // this one.
     const child = spawnSync(
       process.execPath,
       [
+        ...cliNodeFlags(['audit', 'export']),
         '-r',
         'ts-node/register/transpile-only',
         path.join(__dirname, 'audit-export-child.ts'),

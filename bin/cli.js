@@ -38,11 +38,25 @@ if (sources > built) {
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
+// A verb that needs V8 flags of its own (bin/cli-node-flags.js) runs again under them, once.
+const args = process.argv.slice(2);
+const flags = require('./cli-node-flags').nodeFlagsFor(args);
+if (flags.some((flag) => !process.execArgv.includes(flag))) {
+  const again = spawnSync(
+    process.execPath,
+    [...process.execArgv, ...flags, path.join(__dirname, 'cli.js'), ...args],
+    {
+      stdio: 'inherit',
+    },
+  );
+  process.exit(again.status ?? 1);
+}
+
 // Each verb is a new process that compiles the same few hundred modules again; Node's code cache
 // (in the system temp folder) keeps them compiled between calls: --help took 0.46 s with it,
 // 0.59 s without, on Node 24 here.
 require('node:module').enableCompileCache?.();
 
 require(entry)
-  .runCli(process.argv.slice(2))
+  .runCli(args)
   .then((code) => process.exit(code));
