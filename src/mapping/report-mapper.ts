@@ -83,9 +83,10 @@ export function contentKeyOf(
   mappingVersion: string,
 ): string {
   const { clientReference: _reference, ...header } = packet.header;
+  // canonicalJson({ header, body, mapping }), its three keys written in their sorted order.
   return hash(
     'sha256',
-    canonicalJson({ header, body: packet.body, mapping: mappingVersion }),
+    `{"body":${canonicalJson(packet.body)},"header":${canonicalJson(header)},"mapping":${canonicalJson(mappingVersion)}}`,
     'hex',
   );
 }
@@ -138,9 +139,7 @@ export function mapReport(report: ProvincialReport, context: MappingContext): Re
   });
 
   const forms: MappedForm[] = [];
-  for (const form of context.forms
-    .formsFor(period)
-    .filter((candidate) => candidate.filedBy.includes(unit.level))) {
+  for (const form of formsFiled(context.forms, period, unit.level)) {
     const mapping = table.forms.find((candidate) => candidate.form === form.code);
     if (mapping?.kind === 'summary') continue;
     if (!mapping) {
@@ -162,6 +161,60 @@ export function mapReport(report: ProvincialReport, context: MappingContext): Re
     for (const form of forms) form.valid = false;
   return { ...base, eligible: true, skipReason: null, problems, forms };
 }
+
+const filedForms = new WeakMap<FormCatalogue, Map<string, readonly FormDefinition[]>>();
+
+/** The forms a unit of a level files for a period, worked out once per period end and level. */
+function formsFiled(
+  catalogue: FormCatalogue,
+  period: Period,
+  level: UnitRecord['level'],
+): readonly FormDefinition[] {
+  let known = filedForms.get(catalogue);
+  if (!known) {
+    known = new Map();
+    filedForms.set(catalogue, known);
+  }
+  const key = `${period.to} ${level}`;
+  let forms = known.get(key);
+  if (!forms) {
+    forms = catalogue.formsFor(period).filter((form) => form.filedBy.includes(level));
+    known.set(key, forms);
+  }
+  return forms;
+}
+
+const periods = new Map<string, Period>();
+
+/** parsePeriod, remembered for the few ids a run meets (bounded); the Period is frozen. */
+function periodOf(id: string): Period {
+  let period = periods.get(id);
+  if (!period) {
+    period = Object.freeze(parsePeriod(id));
+    if (periods.size < 1000) periods.set(id, period);
+  }
+  return period;
+}
+
+const tablesFor = new WeakMap<MappingTables, Map<string, MappingTable | undefined>>();
+
+/** MappingTables.tableFor, remembered per pair of regimes. */
+function tableFor(
+  tables: MappingTables,
+  provincialRegime: string,
+  nationalRegime: string,
+): MappingTable | undefined {
+  let known = tablesFor.get(tables);
+  if (!known) {
+    known = new Map();
+    tablesFor.set(tables, known);
+  }
+  const key = `${provincialRegime} ${nationalRegime}`;
+  if (!known.has(key)) known.set(key, tables.tableFor(provincialRegime, nationalRegime));
+  return known.get(key);
+}
+
+const handledSets = new WeakMap<readonly string[], ReadonlySet<string>>();
 
 const indicatorSets = new WeakMap<MappingTable, Set<string>>();
 
@@ -189,7 +242,7 @@ function locate(
 ): Located | { problems: FieldError[] } {
   let period: Period;
   try {
-    period = parsePeriod(report.periodId);
+    period = periodOf(report.periodId);
   } catch (error) {
     if (!(error instanceof PeriodError)) throw error;
     return {
@@ -240,7 +293,7 @@ function locate(
       ],
     };
   }
-  const table = context.tables.tableFor(report.regimeCode, regime.code);
+  const table = tableFor(context.tables, report.regimeCode, regime.code);
   if (!table) {
     return {
       problems: [
@@ -343,7 +396,12 @@ function gridBody(
   problems: FieldError[],
 ): FiguresPacket['body'] {
   const rows = new Map<string, GridRow>();
-  const handled = new Set(context.units.sectorsHandled(located.unit.officeCode, located.period.to));
+  const sectorsHandled = context.units.sectorsHandled(located.unit.officeCode, located.period.to);
+  let handled = handledSets.get(sectorsHandled);
+  if (!handled) {
+    handled = new Set(sectorsHandled);
+    handledSets.set(sectorsHandled, handled);
+  }
   const unhandled = new Set<string>();
   const values = report.values;
   for (let index = 0; index < values.length; index++) {
