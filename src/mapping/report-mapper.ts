@@ -4,7 +4,6 @@ import type { Cells } from '../catalog/form-rules';
 import { parsePeriod, PeriodError, type Period } from '../catalog/periods';
 import type { Sector, SectorCatalogue } from '../catalog/sectors';
 import type { UnitRegistry } from '../catalog/units';
-import { canonicalJson } from '../common/canonical-json';
 import type {
   FieldError,
   FiguresPacket,
@@ -15,6 +14,7 @@ import type {
 } from '../contracts/national-wire';
 import type { ProvincialReport, UnitRecord } from '../contracts/provincial-wire';
 import type { FormMapping, MappingTable, MappingTables } from './mapping-tables';
+import { packetContentText } from './packet-content';
 import { validatePacket } from './payload-validation';
 import type { SatisfactionLevels } from './satisfaction';
 
@@ -82,13 +82,7 @@ export function contentKeyOf(
   packet: Pick<SubmissionPacket, 'header' | 'body'>,
   mappingVersion: string,
 ): string {
-  const { clientReference: _reference, ...header } = packet.header;
-  // canonicalJson({ header, body, mapping }), its three keys written in their sorted order.
-  return hash(
-    'sha256',
-    `{"body":${canonicalJson(packet.body)},"header":${canonicalJson(header)},"mapping":${canonicalJson(mappingVersion)}}`,
-    'hex',
-  );
+  return hash('sha256', packetContentText(packet, mappingVersion), 'hex');
 }
 
 const STATUS_VI: Record<string, string> = {
