@@ -224,11 +224,15 @@ function validateGrid(
       });
     }
     const given = raw.cells;
-    const cells: Record<number, number | undefined> = {};
+    // The rules read `given` itself while each key is a count column written as its number and
+    // each value a whole count (a packet as the mapper writes it), else a copy of the valid cells.
+    let plain = true;
     for (const key in given) {
       const value = given[key];
       const column = Number(key);
+      if (plain && String(column) !== key) plain = false;
       if (!countColumns.set.has(column)) {
+        plain = false;
         issues.push({
           code: 'CELL_UNKNOWN_COLUMN',
           field: `${at()}.cells.${key}`,
@@ -240,6 +244,7 @@ function validateGrid(
         continue;
       }
       if (typeof value !== 'number' || !Number.isInteger(value)) {
+        plain = false;
         issues.push({
           code: 'CELL_NOT_INTEGER',
           field: `${at()}.cells.${key}`,
@@ -251,6 +256,7 @@ function validateGrid(
         continue;
       }
       if (value < 0) {
+        plain = false;
         issues.push({
           code: 'CELL_NEGATIVE',
           field: `${at()}.cells.${key}`,
@@ -261,8 +267,8 @@ function validateGrid(
         });
         continue;
       }
-      cells[column] = value;
     }
+    const cells = plain ? (given as Cells) : validCells(given, countColumns.set);
     for (const column of countColumns.list) {
       if (!(column in given)) {
         issues.push({
@@ -290,6 +296,18 @@ function validateGrid(
       });
     }
   }
+}
+
+/** The cells of a row that are whole, non-negative counts of count columns, by column number. */
+function validCells(given: Record<string, unknown>, columns: ReadonlySet<number>): Cells {
+  const cells: Record<number, number> = {};
+  for (const key in given) {
+    const value = given[key];
+    const column = Number(key);
+    if (columns.has(column) && typeof value === 'number' && Number.isInteger(value) && value >= 0)
+      cells[column] = value;
+  }
+  return cells;
 }
 
 const countColumnSets = new WeakMap<GridForm, { list: number[]; set: ReadonlySet<number> }>();
