@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { FormCatalogue } from '../src/catalog/forms';
 import { SectorCatalogue } from '../src/catalog/sectors';
 import { UnitRegistry } from '../src/catalog/units';
@@ -48,6 +50,8 @@ export function mappingBench(): Record<string, number> {
   }
   rates.sort((a, b) => a - b);
   const median = rates[Math.floor(ROUNDS / 2)];
+  const against = process.env.MAPPING_BENCH_AGAINST;
+  const comparison = against ? compareWith(against, reports, context) : {};
   return {
     'mapping.reports': reports.length,
     'mapping.formsProduced': forms,
@@ -57,5 +61,46 @@ export function mappingBench(): Record<string, number> {
     'mapping.reportsPerSecond(slowest)': Math.round(rates[0]),
     'mapping.goalRatio(15000)': Number((median / 15_000).toFixed(2)),
     'mapping.wishRatio(20000)': Number((median / 20_000).toFixed(2)),
+    ...comparison,
+  };
+}
+
+/**
+ * MAPPING_BENCH_AGAINST=<a checkout of other code, its node_modules linked>: that checkout's
+ * mapper and this one map the quarter in turns, in this one process (old, new, old, new, twelve
+ * times after two rounds each unmeasured), so the machine's changes of pace fall on both alike;
+ * prints the median of the twelve ratios of this mapper's reports per second to the other's, and
+ * the lowest and highest.
+ */
+function compareWith(
+  checkout: string,
+  reports: Parameters<typeof mapReport>[0][],
+  context: Parameters<typeof mapReport>[1],
+): Record<string, number> {
+  const other = (
+    createRequire(__filename)(path.resolve(checkout, 'src/mapping/report-mapper')) as {
+      mapReport: typeof mapReport;
+    }
+  ).mapReport;
+  const rate = (map: typeof mapReport) => {
+    const started = process.hrtime.bigint();
+    for (const report of reports) map(report, context);
+    return reports.length / (Number(process.hrtime.bigint() - started) / 1e9);
+  };
+  for (let round = 0; round < 2; round++) {
+    rate(other);
+    rate(mapReport);
+  }
+  const ratios: number[] = [];
+  for (let pair = 0; pair < 12; pair++) {
+    const before = rate(other) + rate(other);
+    ratios.push((rate(mapReport) + rate(mapReport)) / before);
+  }
+  ratios.sort((a, b) => a - b);
+  const round2 = (value: number) => Number(value.toFixed(2));
+  return {
+    'mapping.againstOther.ratio(median of 12)': round2((ratios[5] + ratios[6]) / 2),
+    'mapping.againstOther.ratio(lowest)': round2(ratios[0]),
+    'mapping.againstOther.ratio(highest)': round2(ratios[11]),
   };
 }
