@@ -179,6 +179,9 @@ export class NoFormInForce extends Error {
  * regime. A regime may declare its forms provisional copies of another's.
  */
 export class FormCatalogue {
+  /** The forms in force by a period's last day: the catalogue does not change once loaded. */
+  private readonly inForce = new Map<string, readonly FormDefinition[]>();
+
   private constructor(
     readonly regimes: RegimeDefinition[],
     readonly forms: FormDefinition[],
@@ -282,22 +285,32 @@ export class FormCatalogue {
 
   /** The regime in force on a period's last day. */
   regimeFor(period: Period | string): RegimeDefinition | undefined {
-    const last = (typeof period === 'string' ? parsePeriod(period) : period).to;
+    return this.regimeOn((typeof period === 'string' ? parsePeriod(period) : period).to);
+  }
+
+  private regimeOn(last: string): RegimeDefinition | undefined {
     return this.regimes.find(
       (regime) => regime.validFrom <= last && (regime.validTo === null || regime.validTo >= last),
     );
   }
 
-  formsFor(period: Period | string): FormDefinition[] {
-    const resolved = typeof period === 'string' ? parsePeriod(period) : period;
-    const regime = this.regimeFor(resolved);
-    if (!regime) return [];
-    return this.forms.filter(
-      (form) =>
-        form.regime === regime.code &&
-        form.validFrom <= resolved.to &&
-        (form.validTo === null || form.validTo >= resolved.to),
-    );
+  /** The forms in force on a period's last day, worked out once per day asked. */
+  formsFor(period: Period | string): readonly FormDefinition[] {
+    const last = (typeof period === 'string' ? parsePeriod(period) : period).to;
+    let forms = this.inForce.get(last);
+    if (!forms) {
+      const regime = this.regimeOn(last);
+      forms = regime
+        ? this.forms.filter(
+            (form) =>
+              form.regime === regime.code &&
+              form.validFrom <= last &&
+              (form.validTo === null || form.validTo >= last),
+          )
+        : [];
+      this.inForce.set(last, forms);
+    }
+    return forms;
   }
 
   /** The form in force for a period, or NoFormInForce saying why not. */

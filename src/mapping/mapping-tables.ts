@@ -49,6 +49,9 @@ export type FormMapping = MappingTable['forms'][number];
  * cells and outline sections, versioned. The newest version covering both regimes applies.
  */
 export class MappingTables {
+  /** tableFor's answers by pair of regimes: the tables do not change once loaded. */
+  private readonly chosen = new Map<string, MappingTable | undefined>();
+
   constructor(readonly tables: readonly MappingTable[]) {}
 
   static load(directory = path.join(projectRoot, 'config', 'mappings')): MappingTables {
@@ -72,12 +75,18 @@ export class MappingTables {
   }
 
   tableFor(provincialRegime: string, nationalRegime: string): MappingTable | undefined {
-    return this.tables
-      .filter(
-        (table) =>
-          table.provincialRegime === provincialRegime &&
-          table.nationalRegimes.includes(nationalRegime),
-      )
-      .sort((a, b) => b.version - a.version)[0];
+    const key = `${provincialRegime} ${nationalRegime}`;
+    if (!this.chosen.has(key))
+      this.chosen.set(
+        key,
+        this.tables
+          .filter(
+            (table) =>
+              table.provincialRegime === provincialRegime &&
+              table.nationalRegimes.includes(nationalRegime),
+          )
+          .sort((a, b) => b.version - a.version)[0],
+      );
+    return this.chosen.get(key);
   }
 }

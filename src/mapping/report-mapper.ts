@@ -133,7 +133,7 @@ export function mapReport(report: ProvincialReport, context: MappingContext): Re
   });
 
   const forms: MappedForm[] = [];
-  for (const form of formsFiled(context.forms, period, unit.level)) {
+  for (const form of context.units.formsFiledBy(unit.level, period, context.forms)) {
     const mapping = table.forms.find((candidate) => candidate.form === form.code);
     if (mapping?.kind === 'summary') continue;
     if (!mapping) {
@@ -156,28 +156,6 @@ export function mapReport(report: ProvincialReport, context: MappingContext): Re
   return { ...base, eligible: true, skipReason: null, problems, forms };
 }
 
-const filedForms = new WeakMap<FormCatalogue, Map<string, readonly FormDefinition[]>>();
-
-/** The forms a unit of a level files for a period, worked out once per period end and level. */
-function formsFiled(
-  catalogue: FormCatalogue,
-  period: Period,
-  level: UnitRecord['level'],
-): readonly FormDefinition[] {
-  let known = filedForms.get(catalogue);
-  if (!known) {
-    known = new Map();
-    filedForms.set(catalogue, known);
-  }
-  const key = `${period.to} ${level}`;
-  let forms = known.get(key);
-  if (!forms) {
-    forms = catalogue.formsFor(period).filter((form) => form.filedBy.includes(level));
-    known.set(key, forms);
-  }
-  return forms;
-}
-
 const periods = new Map<string, Period>();
 
 /** parsePeriod, remembered for the few ids a run meets (bounded); the Period is frozen. */
@@ -190,25 +168,17 @@ function periodOf(id: string): Period {
   return period;
 }
 
-const tablesFor = new WeakMap<MappingTables, Map<string, MappingTable | undefined>>();
+const sets = new WeakMap<readonly string[], ReadonlySet<string>>();
 
-/** MappingTables.tableFor, remembered per pair of regimes. */
-function tableFor(
-  tables: MappingTables,
-  provincialRegime: string,
-  nationalRegime: string,
-): MappingTable | undefined {
-  let known = tablesFor.get(tables);
-  if (!known) {
-    known = new Map();
-    tablesFor.set(tables, known);
+/** A list the registry keeps (a unit's sectors), as a set made once per list. */
+function setOf(list: readonly string[]): ReadonlySet<string> {
+  let set = sets.get(list);
+  if (!set) {
+    set = new Set(list);
+    sets.set(list, set);
   }
-  const key = `${provincialRegime} ${nationalRegime}`;
-  if (!known.has(key)) known.set(key, tables.tableFor(provincialRegime, nationalRegime));
-  return known.get(key);
+  return set;
 }
-
-const handledSets = new WeakMap<readonly string[], ReadonlySet<string>>();
 
 const indicatorSets = new WeakMap<MappingTable, Set<string>>();
 
@@ -287,7 +257,7 @@ function locate(
       ],
     };
   }
-  const table = tableFor(context.tables, report.regimeCode, regime.code);
+  const table = context.tables.tableFor(report.regimeCode, regime.code);
   if (!table) {
     return {
       problems: [
@@ -390,12 +360,7 @@ function gridBody(
   problems: FieldError[],
 ): FiguresPacket['body'] {
   const rows = new Map<string, GridRow>();
-  const sectorsHandled = context.units.sectorsHandled(located.unit.officeCode, located.period.to);
-  let handled = handledSets.get(sectorsHandled);
-  if (!handled) {
-    handled = new Set(sectorsHandled);
-    handledSets.set(sectorsHandled, handled);
-  }
+  const handled = setOf(context.units.sectorsHandled(located.unit.officeCode, located.period.to));
   const unhandled = new Set<string>();
   const values = report.values;
   for (let index = 0; index < values.length; index++) {
@@ -584,9 +549,7 @@ export function mapSummary(input: SummaryInput, context: MappingContext): Report
   const { unit, period, table } = located;
   const children = context.units.childrenOf(unit.officeCode, period);
   const forms: MappedForm[] = [];
-  for (const form of context.forms
-    .formsFor(period)
-    .filter((candidate) => candidate.filedBy.includes(unit.level))) {
+  for (const form of context.units.formsFiledBy(unit.level, period, context.forms)) {
     const mapping = table.forms.find((candidate) => candidate.form === form.code);
     if (mapping?.kind !== 'summary' || form.kind !== 'grid') continue;
     const childForms = input.children.flatMap((child) =>
@@ -676,7 +639,7 @@ function summaryRows(
       rows.set(key, target);
     }
   }
-  return [...rows.values()].sort((a, b) => a.rowKey.localeCompare(b.rowKey));
+  return sortRows([...rows.values()]);
 }
 
 function compareWithFiled(
