@@ -1,10 +1,16 @@
 import { canonicalJson } from '../common/canonical-json';
-import type { GridRow, OutlineSection, SubmissionPacket } from '../contracts/national-wire';
+import type {
+  FiguresPacket,
+  GridRow,
+  OutlinePacket,
+  OutlineSection,
+  SubmissionPacket,
+} from '../contracts/national-wire';
 
 /**
  * The text a packet's content key hashes: canonicalJson({ header without clientReference, body,
  * mapping }), written out for the shapes of the wire (national-wire.ts) with their keys in
- * sorted order, so that no object but the cells and fields is asked for its keys. A header, a
+ * sorted order, so that only the cells and fields have their key order looked up. A header, a
  * body, a row or a section of any other shape (a key more or less, a value of another type) is
  * written by canonicalJson itself; a property test holds the two texts equal.
  */
@@ -15,16 +21,26 @@ export function packetContentText(
   return `{"body":${bodyText(packet.body)},"header":${headerText(packet.header)},"mapping":${canonicalJson(mappingVersion)}}`;
 }
 
+type Kind = 'string' | 'number' | 'object' | 'array';
+/** The keys of a shape of the wire, each with the kind of its value. */
+type Shape = ReadonlyArray<readonly [string, Kind]>;
+const shape = (fields: Record<string, Kind>): Shape => Object.entries(fields);
+
+const HEADER = shape({
+  clientReference: 'string',
+  formCode: 'string',
+  formVersion: 'number',
+  periodId: 'string',
+  regimeCode: 'string',
+  unitCode: 'string',
+});
+const GRID = shape({ rowKind: 'string', rows: 'array' });
+const OUTLINE = shape({ sections: 'array' });
+const ROW = shape({ cells: 'object', label: 'string', rowKey: 'string' });
+const SECTION = shape({ code: 'string', fields: 'object', text: 'string', title: 'string' });
+
 function headerText(header: SubmissionPacket['header']): string {
-  if (
-    countKeys(header) !== 6 ||
-    typeof header.clientReference !== 'string' ||
-    typeof header.formCode !== 'string' ||
-    typeof header.formVersion !== 'number' ||
-    typeof header.periodId !== 'string' ||
-    typeof header.regimeCode !== 'string' ||
-    typeof header.unitCode !== 'string'
-  ) {
+  if (!shaped(header, HEADER)) {
     const { clientReference: _reference, ...content } = header;
     return canonicalJson(content);
   }
@@ -32,67 +48,59 @@ function headerText(header: SubmissionPacket['header']): string {
 }
 
 function bodyText(body: SubmissionPacket['body']): string {
-  if (!isRecord(body)) return canonicalJson(body);
-  if ('rows' in body) {
-    if (countKeys(body) !== 2 || typeof body.rowKind !== 'string' || !Array.isArray(body.rows))
-      return canonicalJson(body);
-    const rows = body.rows;
-    let text = `{"rowKind":${canonicalJson(body.rowKind)},"rows":[`;
-    for (let index = 0; index < rows.length; index++) {
-      if (index > 0) text += ',';
-      text += rowText(rows[index]);
-    }
-    return `${text}]}`;
+  if (shaped(body, GRID)) {
+    const { rowKind, rows } = body as FiguresPacket['body'];
+    return `{"rowKind":${canonicalJson(rowKind)},"rows":${listText(rows, rowText)}}`;
   }
-  if ('sections' in body) {
-    if (countKeys(body) !== 1 || !Array.isArray(body.sections)) return canonicalJson(body);
-    const sections = body.sections;
-    let text = '{"sections":[';
-    for (let index = 0; index < sections.length; index++) {
-      if (index > 0) text += ',';
-      text += sectionText(sections[index]);
-    }
-    return `${text}]}`;
-  }
+  if (shaped(body, OUTLINE))
+    return `{"sections":${listText((body as OutlinePacket['body']).sections, sectionText)}}`;
   return canonicalJson(body);
 }
 
 function rowText(row: GridRow): string {
-  if (
-    !isRecord(row) ||
-    countKeys(row) !== 3 ||
-    typeof row.rowKey !== 'string' ||
-    typeof row.label !== 'string' ||
-    !isRecord(row.cells)
-  )
-    return canonicalJson(row);
+  if (!shaped(row, ROW)) return canonicalJson(row);
   return `{"cells":${canonicalJson(row.cells)},"label":${canonicalJson(row.label)},"rowKey":${canonicalJson(row.rowKey)}}`;
 }
 
 function sectionText(section: OutlineSection): string {
-  if (
-    !isRecord(section) ||
-    countKeys(section) !== 4 ||
-    typeof section.code !== 'string' ||
-    typeof section.text !== 'string' ||
-    typeof section.title !== 'string' ||
-    !isRecord(section.fields)
-  )
-    return canonicalJson(section);
+  if (!shaped(section, SECTION)) return canonicalJson(section);
   return `{"code":${canonicalJson(section.code)},"fields":${canonicalJson(section.fields)},"text":${canonicalJson(section.text)},"title":${canonicalJson(section.title)}}`;
+}
+
+function listText<T>(items: readonly T[], itemText: (item: T) => string): string {
+  let text = '[';
+  for (let index = 0; index < items.length; index++) {
+    if (index > 0) text += ',';
+    text += itemText(items[index]);
+  }
+  return `${text}]`;
+}
+
+/**
+ * Whether a value is a plain object with each of a shape's keys holding a value of its kind (an
+ * object: a plain one, not an array or null) and no other own key (keys whose value is undefined
+ * aside, as canonicalJson leaves them out). Packets are object literals and parsed JSON, whose
+ * keys are their own.
+ */
+function shaped(value: unknown, fields: Shape): boolean {
+  if (!isRecord(value)) return false;
+  for (const [key, kind] of fields) if (!ofKind(value[key], kind)) return false;
+  let count = 0;
+  for (const key in value)
+    if (Object.prototype.hasOwnProperty.call(value, key) && value[key] !== undefined) count++;
+  return count === fields.length;
+}
+
+function ofKind(value: unknown, kind: Kind): boolean {
+  switch (kind) {
+    case 'object':
+      return isRecord(value);
+    case 'array':
+      return Array.isArray(value);
+    default:
+      return typeof value === kind;
+  }
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** How many own keys an object has whose value is not undefined (those canonicalJson writes). */
-function countKeys(value: object): number {
-  let count = 0;
-  for (const key in value)
-    if (
-      Object.prototype.hasOwnProperty.call(value, key) &&
-      (value as Record<string, unknown>)[key] !== undefined
-    )
-      count++;
-  return count;
-}
