@@ -10,6 +10,19 @@ const { spawnSync } = require('node:child_process');
 const root = path.resolve(__dirname, '..');
 const entry = path.join(root, 'dist', 'src', 'cli', 'cli.js');
 
+// A verb that needs V8 flags of its own (bin/cli-node-flags.js) runs again under them, once,
+// before anything else is done here: the process it starts checks the build itself.
+const args = process.argv.slice(2);
+const flags = require('./cli-node-flags').nodeFlagsFor(args);
+if (flags.some((flag) => !process.execArgv.includes(flag))) {
+  const again = spawnSync(
+    process.execPath,
+    [...process.execArgv, ...flags, path.join(__dirname, 'cli.js'), ...args],
+    { stdio: 'inherit' },
+  );
+  process.exit(again.status ?? 1);
+}
+
 function newestSource(dir) {
   let newest = 0;
   for (const item of readdirSync(dir, { withFileTypes: true })) {
@@ -36,20 +49,6 @@ if (sources > built) {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   if (build.status !== 0) process.exit(build.status ?? 1);
-}
-
-// A verb that needs V8 flags of its own (bin/cli-node-flags.js) runs again under them, once.
-const args = process.argv.slice(2);
-const flags = require('./cli-node-flags').nodeFlagsFor(args);
-if (flags.some((flag) => !process.execArgv.includes(flag))) {
-  const again = spawnSync(
-    process.execPath,
-    [...process.execArgv, ...flags, path.join(__dirname, 'cli.js'), ...args],
-    {
-      stdio: 'inherit',
-    },
-  );
-  process.exit(again.status ?? 1);
 }
 
 // Each verb is a new process that compiles the same few hundred modules again; Node's code cache

@@ -33,7 +33,7 @@ export async function preparedQuery<Row>(
   const driver = dataSource.driver as PostgresDriver;
   const [client, release] = (await driver.obtainMasterConnection()) as [PoolClient, () => void];
   try {
-    const result = await client.query({ name: nameOf(text), text, values });
+    const result = await client.query(prepared(text, values));
     return result.rows as Row[];
   } finally {
     release();
