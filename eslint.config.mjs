@@ -89,6 +89,19 @@ const boundaries = [
     files: ['src/main.ts', 'src/cli/cli.ts', 'src/cli/cli-context.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
+  // The clients' transport: axios's adapter on undici's pools, which the clients plug in.
+  {
+    files: ['src/common/outbound.ts', 'src/common/undici-adapter.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: REMOTE_LIBRARIES.filter((library) => library.name !== 'axios'),
+          patterns: [SIMULATORS],
+        },
+      ],
+    },
+  },
 ];
 
 export default tseslint.config(

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import { rootCertificates } from 'node:tls';
-import { HttpsProxyAgent } from 'https-proxy-agent';
+import type { AxiosAdapter } from 'axios';
 import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import type { AppConfig } from '../config/app-config';
 import { projectRoot } from '../config/project-root';
+import { undiciAdapter } from './undici-adapter';
 
 /** A fetch as openid-client calls it: (url, init) → Response. */
 export type OutboundFetch = (url: string, init: RequestInit) => Promise<Response>;
@@ -13,29 +13,26 @@ export type OutboundFetch = (url: string, init: RequestInit) => Promise<Response
 /**
  * How the gateway reaches the outside world: the public roots plus a configured CA bundle (the
  * province's or the Government's own CA), and an HTTPS proxy where the network requires one.
- * One transport for axios (the report APIs) and for openid-client's fetch (the identity
- * providers), so both honour the same settings.
+ * One transport, undici's keep-alive pools, for axios (the report APIs, through `adapter`) and
+ * for openid-client's fetch (the identity providers), so both honour the same settings and share
+ * connections.
  */
 export class Outbound {
-  readonly httpsAgent: https.Agent;
+  /** axios's adapter (the clients' `adapter`): their requests on this transport. */
+  readonly adapter: AxiosAdapter;
   private readonly dispatcher: Dispatcher;
+  private readonly directDispatcher: Dispatcher;
   private readonly bypass: string[];
 
   constructor(options: { caPem?: string | null; httpsProxy?: string | null; noProxy?: string[] }) {
     const ca = options.caPem ? [...rootCertificates, options.caPem] : undefined;
     this.bypass = (options.noProxy ?? []).map((host) => host.trim().toLowerCase()).filter(Boolean);
-    this.httpsAgent = options.httpsProxy
-      ? new TrustingProxyAgent(options.httpsProxy, ca)
-      : new https.Agent({ ca, keepAlive: true });
-    this.direct = new https.Agent({ ca, keepAlive: true });
+    this.directDispatcher = new Agent({ connect: { ca } });
     this.dispatcher = options.httpsProxy
       ? new ProxyAgent({ uri: options.httpsProxy, requestTls: { ca } })
-      : new Agent({ connect: { ca } });
-    this.directDispatcher = new Agent({ connect: { ca } });
+      : this.directDispatcher;
+    this.adapter = undiciAdapter((url) => this.dispatcherFor(url));
   }
-
-  private readonly direct: https.Agent;
-  private readonly directDispatcher: Dispatcher;
 
   static fromConfig(config: AppConfig): Outbound {
     const { caFile, httpsProxy, noProxy } = config.outbound;
@@ -60,48 +57,23 @@ export class Outbound {
     );
   }
 
-  /** The agent for an https URL (axios `httpsAgent`). */
-  agentFor(url: URL): https.Agent {
-    return this.bypasses(url.hostname) ? this.direct : this.httpsAgent;
+  /** The pool for a URL: through the proxy for https hosts it does not bypass, else direct. */
+  dispatcherFor(url: URL): Dispatcher {
+    return url.protocol === 'https:' && !this.bypasses(url.hostname)
+      ? this.dispatcher
+      : this.directDispatcher;
   }
 
   /** fetch for openid-client (`[customFetch]`), through the same CA bundle and proxy. */
   readonly fetch: OutboundFetch = async (url, init) => {
-    const target = new URL(url);
-    const dispatcher =
-      target.protocol === 'https:' && !this.bypasses(target.hostname)
-        ? this.dispatcher
-        : this.directDispatcher;
+    const dispatcher = this.dispatcherFor(new URL(url));
     const options = { ...init, dispatcher } as Parameters<typeof undiciFetch>[1];
     return undiciFetch(url, options);
   };
 
   async close(): Promise<void> {
-    this.httpsAgent.destroy();
-    this.direct.destroy();
-    await Promise.all([this.dispatcher.close(), this.directDispatcher.close()]);
-  }
-}
-
-/**
- * https-proxy-agent takes the TLS options for the far server from each request, and axios sends
- * none: the CA bundle is added here to every tunnelled connection.
- */
-class TrustingProxyAgent extends HttpsProxyAgent<string> {
-  constructor(
-    proxy: string,
-    private readonly ca: string[] | undefined,
-  ) {
-    super(proxy, { keepAlive: true });
-  }
-
-  override connect(
-    request: Parameters<HttpsProxyAgent<string>['connect']>[0],
-    options: Parameters<HttpsProxyAgent<string>['connect']>[1],
-  ): ReturnType<HttpsProxyAgent<string>['connect']> {
-    return super.connect(
-      request,
-      this.ca ? ({ ...options, ca: this.ca } as typeof options) : options,
+    await Promise.all(
+      [...new Set([this.dispatcher, this.directDispatcher])].map((pool) => pool.close()),
     );
   }
 }

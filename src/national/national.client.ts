@@ -92,8 +92,8 @@ export class NationalClient {
     this.http = axios.create({
       baseURL: base.toString().replace(/\/$/, ''),
       timeout: 30_000,
-      httpsAgent: outbound.agentFor(base),
-      proxy: false,
+      // undici's pools carry the requests (the CA bundle and the proxy are theirs).
+      adapter: outbound.adapter,
       // An API answers where it is asked; a redirect would resend a submission elsewhere.
       maxRedirects: 0,
     });

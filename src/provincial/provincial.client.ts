@@ -74,9 +74,8 @@ export class ProvincialClient {
     this.http = axios.create({
       baseURL: base.toString().replace(/\/$/, ''),
       timeout: 30_000,
-      httpsAgent: outbound.agentFor(base),
-      // The proxy is the agent's business (outbound.httpsProxy), not axios' reading of env.
-      proxy: false,
+      // undici's pools carry the requests (the CA bundle and the proxy are theirs).
+      adapter: outbound.adapter,
       // Read from where it is asked: no redirects followed (and no follow-redirects wrapper).
       maxRedirects: 0,
     });

@@ -1,0 +1,229 @@
+import { Readable } from 'node:stream';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import axios, {
+  AxiosError,
+  AxiosHeaders,
+  CanceledError,
+  type AxiosAdapter,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios';
+import type { Dispatcher } from 'undici';
+
+/**
+ * axios's adapter on undici's connection pools: the clients keep axios (its config, interceptors,
+ * transforms, errors); the request itself goes through undici's keep-alive pool instead of Node's
+ * `http.request`, which costs the push a fifth of its CPU (docs/performance.md).
+ *
+ * What the clients rely on behaves as axios's own http adapter: the URL built from baseURL, url and
+ * params; `timeout` for the whole exchange (ECONNABORTED); `signal` (CanceledError); the answer's
+ * text handed to axios's transformResponse (JSON parsed there); `validateStatus` deciding between
+ * a response and an AxiosError carrying it (ERR_BAD_REQUEST for 4xx, ERR_BAD_RESPONSE otherwise);
+ * connection errors keep their code (ECONNREFUSED: never sent); no redirect is followed.
+ * `dispatcherFor` picks the pool for a URL (direct, or through the proxy).
+ */
+export function undiciAdapter(dispatcherFor: (url: URL) => Dispatcher): AxiosAdapter {
+  return (config) => exchange(config, dispatcherFor);
+}
+
+const USER_AGENT = `axios/${axios.VERSION}`;
+const PLAIN_KEY = /^[\w.-]+$/;
+
+async function exchange(
+  config: InternalAxiosRequestConfig,
+  dispatcherFor: (url: URL) => Dispatcher,
+): Promise<AxiosResponse> {
+  const url = new URL(requestUrl(config));
+  const method = (config.method ?? 'get').toUpperCase();
+  const request = { method, url: url.href };
+  const headers = requestHeaders(config);
+  const body = requestBody(config.data, config);
+  if (body !== undefined && config.maxBodyLength !== undefined && config.maxBodyLength > -1) {
+    if (Buffer.byteLength(body) > config.maxBodyLength)
+      throw new AxiosError(
+        'Request body larger than maxBodyLength limit',
+        AxiosError.ERR_BAD_REQUEST,
+        config,
+        request,
+      );
+  }
+
+  const abort = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const outer = config.signal as AbortSignal | undefined;
+  const cancel = () => abort.abort();
+  if (outer?.aborted) throw new CanceledError(undefined, config, request);
+  outer?.addEventListener?.('abort', cancel, { once: true });
+  if (config.timeout && config.timeout > 0)
+    timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort();
+    }, config.timeout);
+
+  try {
+    const answer = await dispatcherFor(url).request({
+      origin: url.origin,
+      path: url.pathname + url.search,
+      method,
+      headers,
+      body,
+      signal: abort.signal,
+    });
+    const raw = Buffer.from(await answer.body.arrayBuffer());
+    const limit = config.maxContentLength ?? -1;
+    if (limit > -1 && raw.length > limit)
+      throw new AxiosError(
+        `maxContentLength size of ${limit} exceeded`,
+        AxiosError.ERR_BAD_RESPONSE,
+        config,
+        request,
+      );
+    const responseHeaders = new AxiosHeaders(answer.headers as Record<string, string | string[]>);
+    const response: AxiosResponse = {
+      status: answer.statusCode,
+      statusText: '',
+      headers: responseHeaders,
+      config,
+      request,
+      data: responseData(decoded(raw, responseHeaders.get('content-encoding')), config),
+    };
+    const valid = config.validateStatus;
+    if (!response.status || !valid || valid(response.status)) return response;
+    throw new AxiosError(
+      `Request failed with status code ${response.status}`,
+      response.status >= 400 && response.status < 500
+        ? AxiosError.ERR_BAD_REQUEST
+        : AxiosError.ERR_BAD_RESPONSE,
+      config,
+      request,
+      response,
+    );
+  } catch (error) {
+    if (error instanceof AxiosError) throw error;
+    if (timedOut) {
+      const clarify = config.transitional?.clarifyTimeoutError;
+      throw new AxiosError(
+        config.timeoutErrorMessage ?? `timeout of ${config.timeout}ms exceeded`,
+        clarify ? AxiosError.ETIMEDOUT : AxiosError.ECONNABORTED,
+        config,
+        request,
+      );
+    }
+    if (outer?.aborted) throw new CanceledError(undefined, config, request);
+    // A refused or reset connection keeps the system's code (ECONNREFUSED, ECONNRESET…): the
+    // clients tell a request never sent from one that may have arrived by it.
+    const cause = error as Error & { code?: string; cause?: { code?: string } };
+    const code = systemCode(cause);
+    throw AxiosError.from(cause, code, config, request);
+  } finally {
+    if (timer) clearTimeout(timer);
+    outer?.removeEventListener?.('abort', cancel);
+  }
+}
+
+/** The URL as axios builds it; plain parameters without the general serializer. */
+function requestUrl(config: InternalAxiosRequestConfig): string {
+  const params = config.params as Record<string, unknown> | undefined;
+  if (config.paramsSerializer && Object.keys(config.paramsSerializer).length)
+    return axios.getUri(config);
+  if (params && (typeof params !== 'object' || Object.getPrototypeOf(params) !== Object.prototype))
+    return axios.getUri(config);
+  const path = config.url ?? '';
+  let url =
+    config.baseURL && !/^([a-z][a-z\d+\-.]*:)?\/\//i.test(path)
+      ? path
+        ? `${config.baseURL.replace(/\/?\/$/, '')}/${path.replace(/^\/+/, '')}`
+        : config.baseURL
+      : path;
+  if (!params) return url;
+  const pairs: string[] = [];
+  for (const key of Object.keys(params)) {
+    const value = params[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+      return axios.getUri(config);
+    // axios trims keys and reads brackets and braces in them: such keys are its to write.
+    if (!PLAIN_KEY.test(key)) return axios.getUri(config);
+    pairs.push(`${encodeParam(key)}=${encodeParam(String(value))}`);
+  }
+  if (!pairs.length) return url;
+  const hash = url.indexOf('#');
+  if (hash !== -1) url = url.slice(0, hash);
+  return `${url}${url.includes('?') ? '&' : '?'}${pairs.join('&')}`;
+}
+
+/** axios's parameter encoding: encodeURIComponent with ':', '$' and ',' kept and spaces as '+'. */
+function encodeParam(value: string): string {
+  return encodeURIComponent(value)
+    .replace(/%3A/gi, ':')
+    .replace(/%24/g, '$')
+    .replace(/%2C/gi, ',')
+    .replace(/%20/g, '+');
+}
+
+function requestHeaders(config: InternalAxiosRequestConfig): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const given = AxiosHeaders.from(config.headers).toJSON(true) as Record<string, unknown>;
+  for (const [name, value] of Object.entries(given)) {
+    if (value === undefined || value === null || value === false) continue;
+    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : `${value as string}`;
+  }
+  headers['user-agent'] ??= USER_AGENT;
+  headers['accept-encoding'] ??= 'gzip, deflate, br';
+  if (config.auth) {
+    const { username = '', password = '' } = config.auth;
+    headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+  }
+  return headers;
+}
+
+/** The body as axios's transformRequest left it: text, bytes, or nothing. */
+function requestBody(
+  data: unknown,
+  config: InternalAxiosRequestConfig,
+): string | Buffer | undefined {
+  if (data === undefined || data === null) return undefined;
+  if (typeof data === 'string' || Buffer.isBuffer(data)) return data;
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof URLSearchParams) return data.toString();
+  throw new AxiosError(
+    'Data after transformation must be a string, an ArrayBuffer, a Buffer, or a Stream',
+    AxiosError.ERR_BAD_REQUEST,
+    config,
+  );
+}
+
+function decoded(raw: Buffer, encoding: unknown): Buffer {
+  switch (typeof encoding === 'string' ? encoding.toLowerCase() : '') {
+    case 'gzip':
+    case 'x-gzip':
+      return gunzipSync(raw);
+    case 'deflate':
+      return inflateSync(raw);
+    case 'br':
+      return brotliDecompressSync(raw);
+    default:
+      return raw;
+  }
+}
+
+/** What axios's transformResponse expects from its node adapter: text, bytes, or a stream. */
+function responseData(raw: Buffer, config: InternalAxiosRequestConfig): unknown {
+  switch (config.responseType) {
+    case 'arraybuffer':
+      return raw;
+    case 'stream':
+      return Readable.from([raw]);
+    default:
+      return raw.toString((config.responseEncoding as BufferEncoding | undefined) ?? 'utf8');
+  }
+}
+
+/** The operating system's code of a connection error, where undici wrapped it. */
+function systemCode(error: { code?: string; cause?: { code?: string } }): string | undefined {
+  const own = error.code;
+  if (own && !own.startsWith('UND_ERR_')) return own;
+  return error.cause?.code ?? own;
+}
