@@ -9,6 +9,23 @@ import type { DetachedSignature, SubmissionPacket } from '../contracts/national-
  * x5c header. JWS rather than CMS because it is JSON like the packets, checkable with the
  * platform's X.509 and the jose library, and the chain travels inside the signature.
  */
+/**
+ * A PEM certificate parsed once: the same anchors and unit chains come back for every packet,
+ * and parsing one costs more than the checks made with it. Bounded; cleared when full.
+ */
+export function certificateOf(pem: string): X509Certificate {
+  let certificate = parsedCertificates.get(pem);
+  if (!certificate) {
+    if (parsedCertificates.size >= PARSED_LIMIT) parsedCertificates.clear();
+    certificate = new X509Certificate(pem);
+    parsedCertificates.set(pem, certificate);
+  }
+  return certificate;
+}
+
+const PARSED_LIMIT = 20_000;
+const parsedCertificates = new Map<string, X509Certificate>();
+
 export function signedContent(packet: Pick<SubmissionPacket, 'header' | 'body'>): Uint8Array {
   return new TextEncoder().encode(canonicalJson({ header: packet.header, body: packet.body }));
 }
@@ -19,7 +36,7 @@ export async function signPacket(
   chainPem: string[],
 ): Promise<DetachedSignature> {
   const alg = privateKey.asymmetricKeyType === 'ec' ? 'ES256' : 'RS256';
-  const x5c = chainPem.map((pem) => new X509Certificate(pem).raw.toString('base64'));
+  const x5c = chainPem.map((pem) => certificateOf(pem).raw.toString('base64'));
   const jws = await new CompactSign(signedContent(packet))
     .setProtectedHeader({ alg, x5c })
     .sign(privateKey);
@@ -83,7 +100,7 @@ export function checkCertificateChain(chain: X509Certificate[], check: Certifica
       );
     }
   }
-  const anchors = check.trustAnchors.map((pem) => new X509Certificate(pem));
+  const anchors = check.trustAnchors.map(certificateOf);
   const top = chain[chain.length - 1];
   const anchored = anchors.some(
     (anchor) =>

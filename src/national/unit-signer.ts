@@ -1,10 +1,15 @@
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AppConfig } from '../config/app-config';
 import { projectRoot } from '../config/project-root';
 import type { SubmissionPacket } from '../contracts/national-wire';
-import { SignatureError, checkCertificateChain, signPacket } from './packet-signature';
+import {
+  SignatureError,
+  certificateOf,
+  checkCertificateChain,
+  signPacket,
+} from './packet-signature';
 
 /** A unit's signing key and certificate chain (leaf first), as the vault holds them. */
 export interface SigningMaterial {
@@ -53,14 +58,29 @@ export class UnitSigner {
         'CERTIFICATE_UNTRUSTED',
         'Chưa cấu hình chứng thư gốc tin cậy (national.signingTrustAnchorsFile): không kiểm tra được chứng thư',
       );
-    const chain = material.chainPem.map((pem) => new X509Certificate(pem));
+    const chain = material.chainPem.map(certificateOf);
     checkCertificateChain(chain, { trustAnchors: this.trustAnchors, at: this.now(), unitCode });
-    const key = createPrivateKey(material.privateKeyPem);
-    if (!chain[0].checkPrivateKey(key))
+    const { key, matchesLeaf } = this.keyFor(material.privateKeyPem, material.chainPem[0]);
+    if (!matchesLeaf)
       throw new SignatureError(
         'SIGNATURE_INVALID',
         `Khóa ký số của đơn vị ${unitCode} không khớp với chứng thư của đơn vị`,
       );
     return { ...packet, signature: await signPacket(packet, key, material.chainPem) };
+  }
+
+  /** Kept per key and leaf (parsing a key costs more than signing with it); bounded. */
+  private readonly parsedKeys = new Map<string, { key: KeyObject; matchesLeaf: boolean }>();
+
+  private keyFor(privateKeyPem: string, leafPem: string): { key: KeyObject; matchesLeaf: boolean } {
+    const id = `${leafPem}\n${privateKeyPem}`;
+    let kept = this.parsedKeys.get(id);
+    if (!kept) {
+      if (this.parsedKeys.size >= 10_000) this.parsedKeys.clear();
+      const key = createPrivateKey(privateKeyPem);
+      kept = { key, matchesLeaf: certificateOf(leafPem).checkPrivateKey(key) };
+      this.parsedKeys.set(id, kept);
+    }
+    return kept;
   }
 }
