@@ -61,6 +61,52 @@ describe('the transfer engine', () => {
     }
   });
 
+  it('tells its caller each batch it kept while it plans, and keeps each transfer once', async () => {
+    const { engine, dataSource, close } = await engineAgainst(sims);
+    try {
+      const batches: string[][] = [];
+      let pushedEarly: string | undefined;
+      const result = await engine.planner.sync(
+        { periodId: '2025-Q3', actor: 'test' },
+        {
+          planned: async (transferIds) => {
+            batches.push(transferIds);
+            // A push while the plan goes on, as the queue's workers do.
+            if (!pushedEarly) {
+              [pushedEarly] = await engine.pusher.dueAmong(transferIds);
+              await engine.pusher.push(pushedEarly);
+            }
+          },
+        },
+      );
+      expect(batches.length).toBeGreaterThan(1);
+      expect(batches.flat()).toEqual(result.transferIds);
+      expect(Math.max(...batches.map((batch) => batch.length))).toBeLessThanOrEqual(200);
+      expect(result.created).toBe(result.transferIds.length);
+      const [counts] = await dataSource.query<Array<{ transfers: string; versions: string }>>(
+        `SELECT (SELECT count(*) FROM transfer)::text AS transfers,
+                (SELECT count(*) FROM transfer_version)::text AS versions`,
+      );
+      expect(counts).toEqual({
+        transfers: String(result.transferIds.length),
+        versions: String(result.transferIds.length),
+      });
+      const [early] = await dataSource.query<Array<{ state: string }>>(
+        'SELECT state FROM transfer WHERE id = $1',
+        [pushedEarly],
+      );
+      expect(early.state).toMatch(/confirmed|pushed/);
+      const again = await engine.planner.sync({ periodId: '2025-Q3', actor: 'test' });
+      expect(again).toMatchObject({ created: 0, newVersions: 0 });
+      expect(again.unchanged).toBe(result.transferIds.length);
+      expect(again.transferIds).toEqual(result.transferIds);
+    } finally {
+      await close();
+      // The others count what the national system holds for their units only.
+      await fetch(`${sims.nationalReports.origin}/__admin/submissions`, { method: 'DELETE' });
+    }
+  });
+
   it('pushes each transfer once under the unit’s accounts, confirms it, and a second run changes nothing', async () => {
     const { engine, dataSource, close } = await engineAgainst(sims);
     try {

@@ -42,6 +42,12 @@ export interface PlannerParts {
   now: () => Date;
 }
 
+/** What a sync tells its caller while it runs (the queue starts pushing before the plan ends). */
+export interface SyncProgress {
+  /** The transfers of a batch just kept (created, new version or unchanged), in report order. */
+  planned?(transferIds: string[]): Promise<void>;
+}
+
 export interface SyncRequest {
   periodId: string;
   units?: string[];
@@ -113,7 +119,7 @@ export class TransferPlanner {
    * new versions of them when the content changed). A dry run writes nothing and shows each
    * payload beside the national copy.
    */
-  async sync(request: SyncRequest): Promise<SyncResult> {
+  async sync(request: SyncRequest, progress: SyncProgress = {}): Promise<SyncResult> {
     const context = await this.mappingContext();
     const result: SyncResult = {
       periodId: request.periodId,
@@ -148,6 +154,13 @@ export class TransferPlanner {
         problems,
       });
     if (!request.dryRun) await keepUnits(this.deps.dataSource, context.units.units, this.now());
+    const batch: KeepItem[] = [];
+    const keepBatch = async () => {
+      const items = batch.splice(0);
+      const outcomes = await this.keepAll(items, request);
+      outcomes.forEach((outcome, index) => tally(result, outcome, items[index].form));
+      if (outcomes.length) await progress.planned?.(outcomes.map((outcome) => outcome.id));
+    };
     for await (const report of this.deps.provincial.reports({
       periodId: request.periodId,
       ...(since ? { updatedSince: since.toISOString() } : {}),
@@ -194,12 +207,13 @@ export class TransferPlanner {
           result.dryRunItems!.push(await this.preview(report, form));
           continue;
         }
-        const outcome = await this.keep(report, form, unit?.level ?? 'unknown', request);
-        tally(result, outcome, form);
+        batch.push({ report, form, level: unit?.level ?? 'unknown' });
+        if (batch.length >= KEEP_BATCH) await keepBatch();
       }
     }
+    await keepBatch();
     if (!request.dryRun) await keepIntakes(this.deps.dataSource, intakes, this.now());
-    await this.summaries(request, context, result, units, forms);
+    await this.summaries(request, context, result, units, forms, progress);
     await this.deps.record({
       actor: request.actor,
       action: request.dryRun ? 'sync.dry-run' : 'sync.planned',
@@ -232,6 +246,7 @@ export class TransferPlanner {
     result: SyncResult,
     units: Set<string> | undefined,
     forms: Set<string> | undefined,
+    progress: SyncProgress,
   ): Promise<void> {
     const period = parsePeriod(request.periodId);
     const districts = context.units
@@ -241,6 +256,7 @@ export class TransferPlanner {
     const reports = new Map<string, ProvincialReport>();
     for await (const report of this.deps.provincial.reports({ periodId: request.periodId }))
       reports.set(report.officeCode, report);
+    const kept: string[] = [];
     for (const district of districts) {
       const report = reports.get(district.officeCode);
       if (!report) continue;
@@ -260,8 +276,10 @@ export class TransferPlanner {
         const ready = await this.summaryReady(district.officeCode, form, period, context);
         const outcome = await this.keep(report, form, district.level, request, ready);
         tally(result, outcome, form);
+        kept.push(outcome.id);
       }
     }
+    if (kept.length) await progress.planned?.(kept);
   }
 
   /** Whether a summary may go now: its children confirmed, or the deadline reached (by policy). */
@@ -348,6 +366,45 @@ export class TransferPlanner {
         : null,
       action: !form.valid ? 'invalid' : !current ? 'push' : sameContent ? 'none' : 'correct',
     };
+  }
+
+  /**
+   * Keeps a batch of forms, KEEP_CONCURRENCY transactions at a time (each transfer's own; the
+   * forms of one transfer in turn, in the order given), and answers in the batch's order. Every
+   * keep is waited for before the first failure is thrown.
+   */
+  private async keepAll(
+    items: KeepItem[],
+    request: SyncRequest,
+  ): Promise<Array<{ id: string; change: 'created' | 'version' | 'unchanged' }>> {
+    const outcomes: Array<{ id: string; change: 'created' | 'version' | 'unchanged' }> = [];
+    const byTransfer = new Map<string, number[]>();
+    items.forEach((item, index) => {
+      const key = `${item.report.periodId}\u0000${item.report.officeCode}\u0000${item.form.formCode}`;
+      const indexes = byTransfer.get(key);
+      if (indexes) indexes.push(index);
+      else byTransfer.set(key, [index]);
+    });
+    const groups = [...byTransfer.values()];
+    let next = 0;
+    const failures: unknown[] = [];
+    await Promise.all(
+      Array.from({ length: Math.min(KEEP_CONCURRENCY, groups.length) }, async () => {
+        while (next < groups.length && !failures.length) {
+          for (const index of groups[next++]) {
+            const { report, form, level } = items[index];
+            try {
+              outcomes[index] = await this.keep(report, form, level, request);
+            } catch (error) {
+              failures.push(error);
+              return;
+            }
+          }
+        }
+      }),
+    );
+    if (failures.length) throw failures[0];
+    return outcomes;
   }
 
   /** Creates the transfer, adds a version when the content changed, or leaves it as it is. */
@@ -457,6 +514,21 @@ export class TransferPlanner {
     });
   }
 }
+
+/** One form of one report to keep, and its unit's level. */
+interface KeepItem {
+  report: ProvincialReport;
+  form: MappedForm;
+  level: string;
+}
+
+/**
+ * Forms kept per batch, and transactions in flight for them: a keep is five statements in a row,
+ * each a round trip, so one at a time leaves the replica and PostgreSQL waiting on each other;
+ * four leave connections of the default pool (10) to the pushes running beside the plan.
+ */
+const KEEP_BATCH = 200;
+const KEEP_CONCURRENCY = 4;
 
 function withReference(packet: SubmissionPacket, contentKey: string): SubmissionPacket {
   return {

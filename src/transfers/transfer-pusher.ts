@@ -59,14 +59,24 @@ export class TransferPusher {
 
   /** Transfers due now (by state and time), oldest first, per unit in version order. */
   async due(limit = 100): Promise<string[]> {
+    return this.dueOf(limit);
+  }
+
+  /** Which of these transfers are due now (the conditions of `due`). */
+  async dueAmong(transferIds: string[]): Promise<string[]> {
+    return transferIds.length ? this.dueOf(transferIds.length, transferIds) : [];
+  }
+
+  private async dueOf(limit: number, among?: string[]): Promise<string[]> {
     const rows = await this.deps.dataSource.query<Array<{ id: string }>>(
       `SELECT id FROM transfer
         WHERE state = ANY($3::text[])
           AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
           AND (leased_until IS NULL OR leased_until < $1)
+          ${among ? 'AND id = ANY($4::uuid[])' : ''}
         ORDER BY next_attempt_at NULLS FIRST, created_at
         LIMIT $2`,
-      [this.now(), limit, TRANSITIONS.lease.from],
+      [this.now(), limit, TRANSITIONS.lease.from, ...(among ? [among] : [])],
     );
     return rows.map((row) => row.id);
   }

@@ -147,15 +147,12 @@ export class TransfersService {
 
   /** Plans a period (the sync job of the queue, or an operator's) and enqueues what is due. */
   async runSync(job: SyncJob, dryRun = false): Promise<SyncResult> {
-    const result = await this.engine.planner.sync({ ...job, dryRun });
-    if (!dryRun) {
-      const due = new Set(await this.engine.pusher.due(100_000));
-      await this.parts.queue.pushMany(
-        result.transferIds.filter((transferId) => due.has(transferId)),
-        job.actor,
-      );
-    }
-    return result;
+    // Each batch's due transfers are queued as soon as it is kept: the pushes run while the rest
+    // of the period is planned.
+    const queueDue = async (transferIds: string[]) => {
+      await this.parts.queue.pushMany(await this.engine.pusher.dueAmong(transferIds), job.actor);
+    };
+    return this.engine.planner.sync({ ...job, dryRun }, dryRun ? {} : { planned: queueDue });
   }
 
   /** The schedule's push tick: every transfer due now goes to the queue. */
