@@ -10,8 +10,6 @@ import { RemoteSystemError } from '../common/remote-system-error';
 import type { FieldError, SubmissionPacket } from '../contracts/national-wire';
 import type { ProvincialReport } from '../contracts/provincial-wire';
 import { ExtractionCursorEntity } from '../database/entities/extraction-cursor.entity';
-import { TransferVersionEntity } from '../database/entities/transfer-version.entity';
-import { TransferEntity } from '../database/entities/transfer.entity';
 import type { MappingTables } from '../mapping/mapping-tables';
 import {
   mapReport,
@@ -23,7 +21,7 @@ import type { SatisfactionLevels } from '../mapping/satisfaction';
 import type { NationalClient } from '../national/national.client';
 import type { ProvincialClient } from '../provincial/provincial.client';
 import { keepIntakes, keepUnits, type IntakeRow } from './report-intake';
-import type { TransferTransitions } from './transfer-transitions';
+import type { TransferContent, TransferTransitions } from './transfer-transitions';
 
 export type SummaryPolicy = 'children-or-deadline' | 'children' | 'immediately';
 
@@ -421,10 +419,13 @@ export class TransferPlanner {
         unitCode: report.officeCode,
         formCode: form.formCode,
       };
-      let transfer = await manager.findOne(TransferEntity, {
-        where: identity,
-        lock: { mode: 'pessimistic_write' },
-      });
+      const [transfer] = await manager.query<
+        Array<{ id: string; state: string; version: number; contentKey: string | null }>
+      >(
+        `SELECT id, state, version, content_key AS "contentKey" FROM transfer
+          WHERE period_id = $1 AND unit_code = $2 AND form_code = $3 FOR UPDATE`,
+        [identity.periodId, identity.unitCode, identity.formCode],
+      );
       if (transfer?.contentKey === form.contentKey) {
         // A waiting summary whose children are now confirmed (or whose deadline came) goes.
         if (
@@ -438,9 +439,7 @@ export class TransferPlanner {
               actor: request.actor,
               action: 'transfer.mapped',
               outcome: 'ok',
-              unitCode: transfer.unitCode,
-              formCode: transfer.formCode,
-              periodId: transfer.periodId,
+              ...identity,
               transferId: transfer.id,
               reason: gate.why,
               details: { version: transfer.version, released: true },
@@ -451,57 +450,51 @@ export class TransferPlanner {
         return { id: transfer.id, change: 'unchanged' };
       }
       const created = !transfer;
-      transfer ??= manager.create(TransferEntity, {
-        id: randomUUID(),
+      const content: TransferContent = {
+        id: transfer?.id ?? randomUUID(),
         ...identity,
         level,
-        version: 0,
-        submissionId: null,
-        nationalStatus: null,
-        confirmedAt: null,
-        leasedUntil: null,
-        leasedBy: null,
-      });
-      transfer.version += 1;
-      transfer.regimeCode = form.regimeCode;
-      transfer.contentKey = form.contentKey;
-      transfer.mappingVersion = form.mappingVersion;
-      transfer.payload = withReference(form.packet, form.contentKey) as unknown as Record<
-        string,
-        unknown
-      >;
-      transfer.problems = form.problems;
-      transfer.provisional = form.provisional;
-      transfer.sourceReportId = report.reportId;
-      transfer.sourceUpdatedAt = new Date(report.updatedAt);
+        version: (transfer?.version ?? 0) + 1,
+        regimeCode: form.regimeCode,
+        contentKey: form.contentKey,
+        mappingVersion: form.mappingVersion,
+        payload: withReference(form.packet, form.contentKey) as unknown as Record<string, unknown>,
+        problems: form.problems,
+        provisional: form.provisional,
+        sourceReportId: report.reportId,
+        sourceUpdatedAt: new Date(report.updatedAt),
+      };
       const waits = form.valid && !gate.ready;
       await this.deps.transitions.version(
         manager,
-        transfer,
+        content,
         !form.valid ? 'invalid' : waits ? 'planned' : 'mapped',
         this.now(),
       );
-      await manager.save(TransferVersionEntity, {
-        transferId: transfer.id,
-        version: transfer.version,
-        contentKey: form.contentKey,
-        payload: transfer.payload,
-        valid: form.valid,
-        sourceReportId: report.reportId,
-        sourceUpdatedAt: new Date(report.updatedAt),
-      });
+      await manager.query(
+        `INSERT INTO transfer_version (transfer_id, version, content_key, payload, valid,
+           source_report_id, source_updated_at)
+         VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)`,
+        [
+          content.id,
+          content.version,
+          content.contentKey,
+          JSON.stringify(content.payload),
+          form.valid,
+          content.sourceReportId,
+          content.sourceUpdatedAt,
+        ],
+      );
       await this.deps.record(
         {
           actor: request.actor,
           action: !form.valid ? 'transfer.invalid' : waits ? 'transfer.planned' : 'transfer.mapped',
           outcome: !form.valid ? 'invalid' : waits ? 'waiting' : 'ok',
-          unitCode: transfer.unitCode,
-          formCode: transfer.formCode,
-          periodId: transfer.periodId,
-          transferId: transfer.id,
+          ...identity,
+          transferId: content.id,
           reason: waits ? gate.why : (request.reason ?? null),
           details: {
-            version: transfer.version,
+            version: content.version,
             contentKey: form.contentKey,
             correction: !created,
             reportId: report.reportId,
@@ -510,7 +503,7 @@ export class TransferPlanner {
         },
         manager,
       );
-      return { id: transfer.id, change: created ? 'created' : 'version' };
+      return { id: content.id, change: created ? 'created' : 'version' };
     });
   }
 }

@@ -81,6 +81,25 @@ export type TransitionOutcome =
   | { done: true; from: TransferState; stoppedPush: string | null }
   | { done: false; state: TransferState | null; leasedBy: string | null };
 
+/** What a content version writes into its transfer (TransferTransitions.version). */
+export type TransferContent = Pick<
+  TransferEntity,
+  | 'id'
+  | 'periodId'
+  | 'unitCode'
+  | 'formCode'
+  | 'level'
+  | 'version'
+  | 'regimeCode'
+  | 'contentKey'
+  | 'mappingVersion'
+  | 'payload'
+  | 'problems'
+  | 'provisional'
+  | 'sourceReportId'
+  | 'sourceUpdatedAt'
+>;
+
 const FREE_LEASE = '(leased_until IS NULL OR leased_until < now())';
 /** The same, of the row as it was before the UPDATE (the `before` of `change`). */
 const WAS_FREE = '(before.leased_until IS NULL OR before.leased_until < now())';
@@ -152,22 +171,50 @@ export class TransferTransitions {
    * A new transfer or a new content version, written whole with the planner's content (the
    * planner holds the row locked): `mapped` to be pushed from its first step now, `planned` (a
    * summary waiting for its children) or `invalid` (never pushed). A push of the earlier content
-   * still in flight loses its lease and stops at its next write.
+   * still in flight loses its lease and stops at its next write. One statement: the row inserted,
+   * or its content, state and step replaced (its identity, level and national ids kept).
    */
   async version(
     manager: EntityManager,
-    transfer: TransferEntity,
+    content: TransferContent,
     to: (typeof TRANSITIONS.version.to)[number],
     now: Date,
   ): Promise<void> {
-    transfer.state = to;
-    transfer.step = to === 'mapped' ? 'submit' : null;
-    transfer.attempts = 0;
-    transfer.nextAttemptAt = to === 'mapped' ? now : null;
-    transfer.lastError = null;
-    transfer.leasedUntil = null;
-    transfer.leasedBy = null;
-    await manager.save(TransferEntity, transfer);
+    await manager.query(
+      `INSERT INTO transfer (id, period_id, unit_code, form_code, level, version, regime_code,
+         content_key, mapping_version, payload, problems, provisional, source_report_id,
+         source_updated_at, state, step, attempts, next_attempt_at, last_error, leased_until,
+         leased_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12, $13, $14, $15, $16,
+         0, $17, NULL, NULL, NULL)
+       ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version,
+         regime_code = EXCLUDED.regime_code, content_key = EXCLUDED.content_key,
+         mapping_version = EXCLUDED.mapping_version, payload = EXCLUDED.payload,
+         problems = EXCLUDED.problems, provisional = EXCLUDED.provisional,
+         source_report_id = EXCLUDED.source_report_id,
+         source_updated_at = EXCLUDED.source_updated_at, state = EXCLUDED.state,
+         step = EXCLUDED.step, attempts = 0, next_attempt_at = EXCLUDED.next_attempt_at,
+         last_error = NULL, leased_until = NULL, leased_by = NULL, updated_at = now()`,
+      [
+        content.id,
+        content.periodId,
+        content.unitCode,
+        content.formCode,
+        content.level,
+        content.version,
+        content.regimeCode,
+        content.contentKey,
+        content.mappingVersion,
+        JSON.stringify(content.payload),
+        JSON.stringify(content.problems),
+        content.provisional,
+        content.sourceReportId,
+        content.sourceUpdatedAt,
+        to,
+        to === 'mapped' ? 'submit' : null,
+        to === 'mapped' ? now : null,
+      ],
+    );
   }
 
   /** Tries again now: a failed one goes back to pushing with a fresh retry budget. */
