@@ -11,7 +11,13 @@ import { remoteSystemsEnv, seedDemoVault } from '../src/simulators/demo';
 import type { RunningSimulators } from '../src/simulators/simulators';
 import { CredentialVault } from '../src/vault/credential-vault';
 import { VaultKey } from '../src/vault/vault-key';
-import { adminJson, freshNational, simulatorsProcess, type SimulatorsProcess } from './support';
+import {
+  adminJson,
+  cpuSecondsOf,
+  freshNational,
+  simulatorsProcess,
+  type SimulatorsProcess,
+} from './support';
 
 const LATENCY_MS = Number(process.env.NATION_BENCH_LATENCY_MS ?? 50);
 const CAP = Number(process.env.NATION_BENCH_CONCURRENCY ?? 32);
@@ -114,6 +120,11 @@ export async function nationBench(): Promise<Record<string, number>> {
         PORT: '0',
       };
       const started = Date.now();
+      // CPU of the simulators and PostgreSQL from here on; a replica's own is all of its life.
+      const cpuBefore = {
+        simulators: cpuSecondsOf(sims.pid),
+        postgres: cpuSecondsOf(server.pid!, true),
+      };
       const logs = Array.from({ length: replicas }, (_, index) =>
         path.join(dir, `replica-${replicas}-${index + 1}.log`),
       );
@@ -149,6 +160,11 @@ export async function nationBench(): Promise<Record<string, number>> {
         }
         const seconds = (Date.now() - started) / 1000;
         const peaks = children.map((child) => memoryOf(child.pid!).peakMiB);
+        const replicaCpu = children.map((child) => cpuSecondsOf(child.pid!));
+        const cpuUsed = {
+          simulators: cpuSecondsOf(sims.pid) - cpuBefore.simulators,
+          postgres: cpuSecondsOf(server.pid!, true) - cpuBefore.postgres,
+        };
         const counters = await adminJson<{ requests: number; peakConcurrent: number }>(
           `${national}/__admin/counters`,
         );
@@ -172,6 +188,16 @@ export async function nationBench(): Promise<Record<string, number>> {
         peaks.forEach((peak, index) => {
           figures[`${label}.replica${index + 1}.peakRssMiB(goal<250)`] = peak;
         });
+        // Where the two cores went: each replica (one thread of JavaScript, so its CPU seconds
+        // near its wall time mean it was the bottleneck), the simulators and PostgreSQL.
+        replicaCpu.forEach((cpu, index) => {
+          figures[`${label}.replica${index + 1}.cpuSeconds`] = Number(cpu.toFixed(1));
+        });
+        figures[`${label}.replicasCpuMsPerTransfer`] = Number(
+          ((replicaCpu.reduce((sum, cpu) => sum + cpu, 0) * 1000) / total).toFixed(1),
+        );
+        figures[`${label}.simulators.cpuSeconds`] = Number(cpuUsed.simulators.toFixed(1));
+        figures[`${label}.postgres.cpuSeconds`] = Number(cpuUsed.postgres.toFixed(1));
         byNode.forEach((row, index) => {
           figures[`${label}.node${index + 1}.transfersWorked`] = Number(row.transfers);
         });
