@@ -23,6 +23,8 @@ export async function simulatorsProcess(
   const child = spawn(
     process.execPath,
     [
+      // e.g. BENCH_SIMULATORS_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/sims" to profile them.
+      ...(process.env.BENCH_SIMULATORS_NODE_ARGS ?? '').split(' ').filter(Boolean),
       '-r',
       'ts-node/register/transpile-only',
       'src/simulators/simulators-cli.ts',
