@@ -1,7 +1,7 @@
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { AuditLog, type AuditEventInput } from '../src/audit/audit-log';
+import { AuditLog, ScrubbedBodies, type AuditEventInput } from '../src/audit/audit-log';
 import { AuditSigner } from '../src/audit/audit-signer';
 import { eventHash, GENESIS_HASH } from '../src/audit/audit-chain';
 import { contentOf, verifyAuditChain, type EventRow } from '../src/audit/audit-verifier';
@@ -80,6 +80,38 @@ describe('audit trail', () => {
         ok: false,
         code: 'CHECKPOINT_KEY_UNTRUSTED',
         reason: expect.stringContaining('không phải khóa được tin cậy'),
+      });
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('bodies scrubbed and hashed once (ScrubbedBodies) are kept as the same bodies given plainly', async () => {
+    const { dataSource, log } = await openLog(
+      await freshDatabaseUrl({ fromTemplate: true }),
+      signer,
+    );
+    try {
+      const plain = event(3);
+      const bodies = ScrubbedBodies.of(plain.request, plain.response);
+      expect(JSON.stringify(bodies.request)).not.toContain('secret-token-value');
+      await log.record(plain);
+      await log.record({ ...plain, request: undefined, response: undefined, bodies });
+      await log.record({ ...plain, request: undefined, response: undefined });
+      expect(await log.flush()).toBe(3);
+      const rows = await dataSource.query<
+        Array<{ request: string | null; response: string | null; bodies: string | null }>
+      >(
+        `SELECT request_sha256 AS request, response_sha256 AS response, bodies
+           FROM audit_event ORDER BY seq`,
+      );
+      expect(rows[1]).toEqual(rows[0]);
+      expect(rows[0].request).toBe(bodies.requestSha256);
+      expect(rows[0].response).toBe(bodies.responseSha256);
+      expect(rows[2]).toEqual({ request: null, response: null, bodies: null });
+      expect(await verifyAuditChain(dataSource, { trustedKeys })).toMatchObject({
+        ok: true,
+        events: 3,
       });
     } finally {
       await dataSource.destroy();

@@ -24,9 +24,37 @@ export interface AuditEventInput {
   /** Bodies exchanged with an outside system: secrets are removed before they are kept and hashed. */
   request?: unknown;
   response?: unknown;
+  /** The same, scrubbed and hashed already (for a caller that keeps them elsewhere too). */
+  bodies?: ScrubbedBodies;
   reason?: string | null;
   details?: Record<string, unknown> | null;
   occurredAt?: Date;
+}
+
+/**
+ * Bodies exchanged with an outside system, secrets removed, with their SHA-256 (of the canonical
+ * JSON): made once for a push step, whose attempt row and audit record keep the same bodies. Only
+ * `of` makes them, so they are always scrubbed. A body that is null or absent is none.
+ */
+export class ScrubbedBodies {
+  private constructor(
+    readonly request: unknown,
+    readonly response: unknown,
+    readonly requestSha256: string | null,
+    readonly responseSha256: string | null,
+  ) {}
+
+  static of(request: unknown, response: unknown): ScrubbedBodies {
+    const kept = (body: unknown) => (body === null || body === undefined ? undefined : scrub(body));
+    const scrubbedRequest = kept(request);
+    const scrubbedResponse = kept(response);
+    return new ScrubbedBodies(
+      scrubbedRequest,
+      scrubbedResponse,
+      scrubbedRequest === undefined ? null : sha256Hex(scrubbedRequest),
+      scrubbedResponse === undefined ? null : sha256Hex(scrubbedResponse),
+    );
+  }
 }
 
 export interface AuditLogOptions {
@@ -246,8 +274,17 @@ type PendingEvent = Omit<ChainedContent, 'seq' | 'occurredAt' | 'bodies' | 'deta
 };
 
 function pendingEvent(input: AuditEventInput): PendingEvent {
-  const request = input.request === undefined ? undefined : scrub(input.request);
-  const response = input.response === undefined ? undefined : scrub(input.response);
+  const given = input.bodies;
+  const request = given
+    ? given.request
+    : input.request === undefined
+      ? undefined
+      : scrub(input.request);
+  const response = given
+    ? given.response
+    : input.response === undefined
+      ? undefined
+      : scrub(input.response);
   const bodies =
     request === undefined && response === undefined
       ? null
@@ -263,8 +300,12 @@ function pendingEvent(input: AuditEventInput): PendingEvent {
     periodId: input.periodId ?? null,
     transferId: input.transferId ?? null,
     outcome: input.outcome,
-    requestSha256: request === undefined ? null : sha256Hex(request),
-    responseSha256: response === undefined ? null : sha256Hex(response),
+    requestSha256: given ? given.requestSha256 : request === undefined ? null : sha256Hex(request),
+    responseSha256: given
+      ? given.responseSha256
+      : response === undefined
+        ? null
+        : sha256Hex(response),
     bodies,
     reason: input.reason ?? null,
     details: input.details ? (scrub(input.details) as Record<string, unknown>) : null,

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { AuditEventInput } from '../audit/audit-log';
-import { sha256Hex } from '../audit/audit-chain';
+import { ScrubbedBodies, type AuditEventInput } from '../audit/audit-log';
 import type { FormCatalogue } from '../catalog/forms';
 import { RemoteSystemError } from '../common/remote-system-error';
 import type { StatusPacket, SubmissionPacket } from '../contracts/national-wire';
@@ -10,7 +9,6 @@ import {
   type TransferState,
   type TransferStep,
 } from '../database/entities/transfer.entity';
-import { scrub } from '../logging/redact';
 import { NationalRejection, type NationalClient } from '../national/national.client';
 import { SignatureError } from '../national/packet-signature';
 import type { UnitSigner } from '../national/unit-signer';
@@ -464,10 +462,8 @@ export class TransferPusher {
     },
   ): PushWrite {
     const { step, account, httpStatus, actor, error = null } = call;
-    const request =
-      call.request === null || call.request === undefined ? null : scrub(call.request);
-    const response =
-      call.response === null || call.response === undefined ? null : scrub(call.response);
+    // Scrubbed and hashed once, for the attempt row and the audit record alike.
+    const bodies = ScrubbedBodies.of(call.request, call.response);
     return this.deps.transitions
       .step(transfer, this.node)
       .attempt({
@@ -481,10 +477,10 @@ export class TransferPusher {
         finishedAt: this.now(),
         outcome: call.outcome,
         httpStatus,
-        request,
-        response,
-        requestSha256: request === null ? null : sha256Hex(request),
-        responseSha256: response === null ? null : sha256Hex(response),
+        request: bodies.request ?? null,
+        response: bodies.response ?? null,
+        requestSha256: bodies.requestSha256,
+        responseSha256: bodies.responseSha256,
         error,
         retryable: call.retryable ?? null,
       })
@@ -497,8 +493,7 @@ export class TransferPusher {
           formCode: transfer.formCode,
           periodId: transfer.periodId,
           transferId: transfer.id,
-          request: request ?? undefined,
-          response: response ?? undefined,
+          bodies,
           reason: error,
           details: { version: transfer.version, account, httpStatus },
         }),
