@@ -186,6 +186,19 @@ describe('undiciAdapter', () => {
     expect((await client.get('/text')).data).toBe('không phải JSON');
   });
 
+  it('leaves the bytes as they came with decompress: false, and then asks for no encoding', async () => {
+    const packed = await client.get<ArrayBuffer>('/gzip', {
+      decompress: false,
+      responseType: 'arraybuffer',
+    });
+    expect(Buffer.from(packed.data).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    const asked = await client.get<Echo>('/echo', { decompress: false });
+    expect(asked.data.headers['accept-encoding']).toBeUndefined();
+    expect((await client.get<Echo>('/echo')).data.headers['accept-encoding']).toBe(
+      'gzip, deflate, br',
+    );
+  });
+
   it('times out the whole exchange with ECONNABORTED', async () => {
     const error = (await client
       .get('/silent', { timeout: 200 })

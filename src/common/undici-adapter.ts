@@ -86,7 +86,10 @@ async function exchange(
       headers: responseHeaders,
       config,
       request,
-      data: responseData(decoded(raw, responseHeaders.get('content-encoding')), config),
+      data: responseData(
+        config.decompress === false ? raw : decoded(raw, responseHeaders.get('content-encoding')),
+        config,
+      ),
     };
     const valid = config.validateStatus;
     if (!response.status || !valid || valid(response.status)) return response;
@@ -170,7 +173,8 @@ function requestHeaders(config: InternalAxiosRequestConfig): Record<string, stri
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : `${value as string}`;
   }
   headers['user-agent'] ??= USER_AGENT;
-  headers['accept-encoding'] ??= 'gzip, deflate, br';
+  // What this adapter decodes, unless asked not to (axios's `decompress: false`).
+  if (config.decompress !== false) headers['accept-encoding'] ??= 'gzip, deflate, br';
   if (config.auth) {
     const { username = '', password = '' } = config.auth;
     headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
