@@ -175,7 +175,7 @@ describe('the transfer engine', () => {
   });
 
   it('server errors are retried later with backoff; a changed report becomes a correction', async () => {
-    const { engine, dataSource, close } = await engineAgainst(sims, {
+    const { engine, dataSource, audit, close } = await engineAgainst(sims, {
       policy: { backoffBaseMs: 60_000 },
     });
     try {
@@ -225,6 +225,20 @@ describe('the transfer engine', () => {
         actor: 'test',
       });
       expect(changed).toMatchObject({ newVersions: 1, created: 0 });
+      // The audit records of the plan name the transfer, its version and whether it corrects one.
+      await audit.flush();
+      const mapped = await dataSource.query<
+        Array<{ transferId: string; version: number; correction: boolean }>
+      >(
+        `SELECT transfer_id AS "transferId", (details::jsonb->>'version')::int AS version,
+                (details::jsonb->>'correction')::boolean AS correction
+           FROM audit_event WHERE action = 'transfer.mapped' AND transfer_id = $1 ORDER BY seq`,
+        [id],
+      );
+      expect(mapped).toEqual([
+        { transferId: id, version: 1, correction: false },
+        { transferId: id, version: 2, correction: true },
+      ]);
       expect(await engine.pusher.push(id)).toMatch(/confirmed|pushed/);
       const national = (await stored()).find(
         (submission) =>

@@ -82,6 +82,7 @@ export function buildTransferEngine(options: EngineOptions): TransferEngine {
     tables: MappingTables.load(),
     satisfaction: SatisfactionLevels.load(),
     record,
+    auditRow: (event) => audit.pendingRow(event),
     summaryPolicy: options.summaryPolicy ?? config.transfers.summaryPolicy,
     deadlines: Deadlines.load(),
     now,

@@ -21,7 +21,7 @@ import type { SatisfactionLevels } from '../mapping/satisfaction';
 import type { NationalClient } from '../national/national.client';
 import type { ProvincialClient } from '../provincial/provincial.client';
 import { keepIntakes, keepUnits, type IntakeRow } from './report-intake';
-import type { TransferContent, TransferTransitions } from './transfer-transitions';
+import type { TransferTransitions } from './transfer-transitions';
 
 export type SummaryPolicy = 'children-or-deadline' | 'children' | 'immediately';
 
@@ -34,6 +34,8 @@ export interface PlannerParts {
   tables: MappingTables;
   satisfaction: SatisfactionLevels;
   record: (event: AuditEventInput, manager?: EntityManager) => Promise<void>;
+  /** An audit record as a pending row, for a statement that writes it with its change. */
+  auditRow: (event: AuditEventInput) => [Date, string];
   /** When a summary goes: after its children are confirmed, or also at the deadline, or at once. */
   summaryPolicy: SummaryPolicy;
   deadlines: Deadlines;
@@ -405,7 +407,11 @@ export class TransferPlanner {
     return outcomes;
   }
 
-  /** Creates the transfer, adds a version when the content changed, or leaves it as it is. */
+  /**
+   * Creates the transfer, adds a version when the content changed, or leaves it as it is: one
+   * statement (TransferTransitions.version). A waiting summary whose content is unchanged goes
+   * once its children are confirmed or its deadline came (a guarded release).
+   */
   private async keep(
     report: ProvincialReport,
     form: MappedForm,
@@ -413,48 +419,18 @@ export class TransferPlanner {
     request: SyncRequest,
     gate: { ready: boolean; why: string } = { ready: true, why: '' },
   ): Promise<{ id: string; change: 'created' | 'version' | 'unchanged' }> {
-    return this.deps.dataSource.transaction(async (manager) => {
-      const identity = {
-        periodId: report.periodId,
-        unitCode: report.officeCode,
-        formCode: form.formCode,
-      };
-      const [transfer] = await manager.query<
-        Array<{ id: string; state: string; version: number; contentKey: string | null }>
-      >(
-        `SELECT id, state, version, content_key AS "contentKey" FROM transfer
-          WHERE period_id = $1 AND unit_code = $2 AND form_code = $3 FOR UPDATE`,
-        [identity.periodId, identity.unitCode, identity.formCode],
-      );
-      if (transfer?.contentKey === form.contentKey) {
-        // A waiting summary whose children are now confirmed (or whose deadline came) goes.
-        if (
-          transfer.state === 'planned' &&
-          gate.ready &&
-          form.valid &&
-          (await this.deps.transitions.release(manager, transfer.id, this.now()))
-        ) {
-          await this.deps.record(
-            {
-              actor: request.actor,
-              action: 'transfer.mapped',
-              outcome: 'ok',
-              ...identity,
-              transferId: transfer.id,
-              reason: gate.why,
-              details: { version: transfer.version, released: true },
-            },
-            manager,
-          );
-        }
-        return { id: transfer.id, change: 'unchanged' };
-      }
-      const created = !transfer;
-      const content: TransferContent = {
-        id: transfer?.id ?? randomUUID(),
+    const identity = {
+      periodId: report.periodId,
+      unitCode: report.officeCode,
+      formCode: form.formCode,
+    };
+    const waits = form.valid && !gate.ready;
+    const sourceUpdatedAt = new Date(report.updatedAt);
+    const { found, written } = await this.deps.transitions.version(
+      {
+        id: randomUUID(),
         ...identity,
         level,
-        version: (transfer?.version ?? 0) + 1,
         regimeCode: form.regimeCode,
         contentKey: form.contentKey,
         mappingVersion: form.mappingVersion,
@@ -462,49 +438,47 @@ export class TransferPlanner {
         problems: form.problems,
         provisional: form.provisional,
         sourceReportId: report.reportId,
-        sourceUpdatedAt: new Date(report.updatedAt),
-      };
-      const waits = form.valid && !gate.ready;
-      await this.deps.transitions.version(
-        manager,
-        content,
-        !form.valid ? 'invalid' : waits ? 'planned' : 'mapped',
-        this.now(),
-      );
-      await manager.query(
-        `INSERT INTO transfer_version (transfer_id, version, content_key, payload, valid,
-           source_report_id, source_updated_at)
-         VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)`,
-        [
-          content.id,
-          content.version,
-          content.contentKey,
-          JSON.stringify(content.payload),
-          form.valid,
-          content.sourceReportId,
-          content.sourceUpdatedAt,
-        ],
-      );
-      await this.deps.record(
-        {
-          actor: request.actor,
-          action: !form.valid ? 'transfer.invalid' : waits ? 'transfer.planned' : 'transfer.mapped',
-          outcome: !form.valid ? 'invalid' : waits ? 'waiting' : 'ok',
-          ...identity,
-          transferId: content.id,
-          reason: waits ? gate.why : (request.reason ?? null),
-          details: {
-            version: content.version,
-            contentKey: form.contentKey,
-            correction: !created,
-            reportId: report.reportId,
-            problems: form.valid ? undefined : form.problems,
-          },
+        sourceUpdatedAt,
+        valid: form.valid,
+      },
+      !form.valid ? 'invalid' : waits ? 'planned' : 'mapped',
+      this.now(),
+      // transferId, details.version and details.correction are the statement's to fill in.
+      this.deps.auditRow({
+        actor: request.actor,
+        action: !form.valid ? 'transfer.invalid' : waits ? 'transfer.planned' : 'transfer.mapped',
+        outcome: !form.valid ? 'invalid' : waits ? 'waiting' : 'ok',
+        ...identity,
+        transferId: null,
+        reason: waits ? gate.why : (request.reason ?? null),
+        details: {
+          version: 0,
+          contentKey: form.contentKey,
+          correction: false,
+          reportId: report.reportId,
+          problems: form.valid ? undefined : form.problems,
         },
-        manager,
-      );
-      return { id: content.id, change: created ? 'created' : 'version' };
-    });
+      }),
+    );
+    if (written) return { id: written.id, change: found ? 'version' : 'created' };
+    const transfer = found!;
+    if (transfer.state === 'planned' && gate.ready && form.valid)
+      await this.deps.dataSource.transaction(async (manager) => {
+        if (!(await this.deps.transitions.release(manager, transfer.id, this.now()))) return;
+        await this.deps.record(
+          {
+            actor: request.actor,
+            action: 'transfer.mapped',
+            outcome: 'ok',
+            ...identity,
+            transferId: transfer.id,
+            reason: gate.why,
+            details: { version: transfer.version, released: true },
+          },
+          manager,
+        );
+      });
+    return { id: transfer.id, change: 'unchanged' };
   }
 }
 

@@ -168,40 +168,79 @@ export class TransferTransitions {
   }
 
   /**
-   * A new transfer or a new content version, written whole with the planner's content (the
-   * planner holds the row locked): `mapped` to be pushed from its first step now, `planned` (a
-   * summary waiting for its children) or `invalid` (never pushed). A push of the earlier content
-   * still in flight loses its lease and stops at its next write. One statement: the row inserted,
-   * or its content, state and step replaced (its identity, level and national ids kept).
+   * A new transfer or a new content version, written whole with the planner's content: `mapped`
+   * to be pushed from its first step now, `planned` (a summary waiting for its children) or
+   * `invalid` (never pushed). A push of the earlier content still in flight loses its lease and
+   * stops at its next write. One statement, one round trip, holding a connection of the pool only
+   * for that (the plan runs beside the pushes): the transfer's row locked if it exists, and only
+   * when its content key differs, the row inserted or its content, state and step replaced (its
+   * identity, level and national ids kept), the version row and the audit record written. The
+   * audit record's `transferId`, `details.version` and `details.correction` are filled in from
+   * what was found.
+   * Answers what was found and what was written.
    */
   async version(
-    manager: EntityManager,
-    content: TransferContent,
+    content: Omit<TransferContent, 'version'> & { valid: boolean },
     to: (typeof TRANSITIONS.version.to)[number],
     now: Date,
-  ): Promise<void> {
-    await manager.query(
-      `INSERT INTO transfer (id, period_id, unit_code, form_code, level, version, regime_code,
-         content_key, mapping_version, payload, problems, provisional, source_report_id,
-         source_updated_at, state, step, attempts, next_attempt_at, last_error, leased_until,
-         leased_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12, $13, $14, $15, $16,
-         0, $17, NULL, NULL, NULL)
-       ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version,
-         regime_code = EXCLUDED.regime_code, content_key = EXCLUDED.content_key,
-         mapping_version = EXCLUDED.mapping_version, payload = EXCLUDED.payload,
-         problems = EXCLUDED.problems, provisional = EXCLUDED.provisional,
-         source_report_id = EXCLUDED.source_report_id,
-         source_updated_at = EXCLUDED.source_updated_at, state = EXCLUDED.state,
-         step = EXCLUDED.step, attempts = 0, next_attempt_at = EXCLUDED.next_attempt_at,
-         last_error = NULL, leased_until = NULL, leased_by = NULL, updated_at = now()`,
+    audit: [Date, string],
+  ): Promise<{
+    found: { id: string; state: TransferState; version: number } | null;
+    written: { id: string; version: number } | null;
+  }> {
+    const [row] = await preparedQuery<{
+      foundId: string | null;
+      foundState: TransferState | null;
+      foundVersion: number | null;
+      writtenId: string | null;
+      writtenVersion: number | null;
+    }>(
+      this.dataSource,
+      `WITH found AS (
+         SELECT id, version, state, content_key FROM transfer
+          WHERE period_id = $2 AND unit_code = $3 AND form_code = $4 FOR UPDATE),
+       next AS (
+         SELECT COALESCE((SELECT id FROM found), $1::uuid) AS id,
+                COALESCE((SELECT version FROM found), 0) + 1 AS version,
+                EXISTS (SELECT 1 FROM found) AS correction
+          WHERE NOT EXISTS (SELECT 1 FROM found WHERE content_key = $7)),
+       written AS (
+         INSERT INTO transfer (id, period_id, unit_code, form_code, level, version, regime_code,
+           content_key, mapping_version, payload, problems, provisional, source_report_id,
+           source_updated_at, state, step, attempts, next_attempt_at, last_error, leased_until,
+           leased_by)
+         SELECT next.id, $2, $3, $4, $5, next.version, $6, $7, $8, $9::jsonb, $10::jsonb, $11,
+                $12, $13, $14, $15, 0, $16, NULL, NULL, NULL
+           FROM next
+         ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version,
+           regime_code = EXCLUDED.regime_code, content_key = EXCLUDED.content_key,
+           mapping_version = EXCLUDED.mapping_version, payload = EXCLUDED.payload,
+           problems = EXCLUDED.problems, provisional = EXCLUDED.provisional,
+           source_report_id = EXCLUDED.source_report_id,
+           source_updated_at = EXCLUDED.source_updated_at, state = EXCLUDED.state,
+           step = EXCLUDED.step, attempts = 0, next_attempt_at = EXCLUDED.next_attempt_at,
+           last_error = NULL, leased_until = NULL, leased_by = NULL, updated_at = now()
+         RETURNING id, version),
+       kept AS (
+         INSERT INTO transfer_version (transfer_id, version, content_key, payload, valid,
+           source_report_id, source_updated_at)
+         SELECT id, version, $7, $9::jsonb, $17, $12, $13 FROM written),
+       audited AS (
+         INSERT INTO audit_pending (occurred_at, event)
+         SELECT $18, jsonb_set(jsonb_set(jsonb_set($19::jsonb,
+                  '{transferId}', to_jsonb(written.id::text)),
+                  '{details,version}', to_jsonb(written.version)),
+                  '{details,correction}', to_jsonb(next.correction))
+           FROM written, next)
+       SELECT found.id AS "foundId", found.state AS "foundState", found.version AS "foundVersion",
+              written.id AS "writtenId", written.version AS "writtenVersion"
+         FROM (SELECT 1) AS one LEFT JOIN found ON true LEFT JOIN written ON true`,
       [
         content.id,
         content.periodId,
         content.unitCode,
         content.formCode,
         content.level,
-        content.version,
         content.regimeCode,
         content.contentKey,
         content.mappingVersion,
@@ -213,8 +252,17 @@ export class TransferTransitions {
         to,
         to === 'mapped' ? 'submit' : null,
         to === 'mapped' ? now : null,
+        content.valid,
+        audit[0],
+        audit[1],
       ],
     );
+    return {
+      found: row.foundId
+        ? { id: row.foundId, state: row.foundState!, version: row.foundVersion! }
+        : null,
+      written: row.writtenId ? { id: row.writtenId, version: row.writtenVersion! } : null,
+    };
   }
 
   /** Tries again now: a failed one goes back to pushing with a fresh retry budget. */
