@@ -3,6 +3,8 @@
  * audit records. Two nets: keys that name a secret, and string shapes that are secrets
  * whatever key holds them (bearer tokens, JWTs, URL passwords, secret query parameters).
  */
+import { rememberUpTo } from '../common/remember';
+
 export const REDACTED = '[redacted]';
 
 const SECRET_KEY =
@@ -10,19 +12,11 @@ const SECRET_KEY =
 
 const SECRET_KEY_END = /(secret|password|passphrase|private[-_]?key|api[-_]?key|token)$/i;
 
-/** Keys seen and whether they name a secret: the same few hundred keys come back all the time. */
-const keyVerdicts = new Map<string, boolean>();
-const KEY_VERDICTS_KEPT = 10_000;
-
-export function isSecretKey(key: string): boolean {
-  let secret = keyVerdicts.get(key);
-  if (secret === undefined) {
-    secret = SECRET_KEY.test(key) || SECRET_KEY_END.test(key);
-    if (keyVerdicts.size >= KEY_VERDICTS_KEPT) keyVerdicts.clear();
-    keyVerdicts.set(key, secret);
-  }
-  return secret;
-}
+/** Whether a key names a secret, remembered: the same few hundred keys come back all the time. */
+export const isSecretKey = rememberUpTo(
+  10_000,
+  (key: string): boolean => SECRET_KEY.test(key) || SECRET_KEY_END.test(key),
+);
 
 export const SECRET_SHAPES: ReadonlyArray<[RegExp, string]> = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`],
