@@ -155,12 +155,6 @@ export class TransferPlanner {
       });
     if (!request.dryRun) await keepUnits(this.deps.dataSource, context.units.units, this.now());
     const batch: KeepItem[] = [];
-    const keepBatch = async () => {
-      const items = batch.splice(0);
-      const outcomes = await this.keepAll(items, request);
-      outcomes.forEach((outcome, index) => tally(result, outcome, items[index].form));
-      if (outcomes.length) await progress.planned?.(outcomes.map((outcome) => outcome.id));
-    };
     for await (const report of this.deps.provincial.reports({
       periodId: request.periodId,
       ...(since ? { updatedSince: since.toISOString() } : {}),
@@ -208,10 +202,11 @@ export class TransferPlanner {
           continue;
         }
         batch.push({ report, form, level: unit?.level ?? 'unknown' });
-        if (batch.length >= KEEP_BATCH) await keepBatch();
+        if (batch.length >= KEEP_BATCH)
+          await this.keepAll(batch.splice(0), request, result, progress);
       }
     }
-    await keepBatch();
+    await this.keepAll(batch, request, result, progress);
     if (!request.dryRun) await keepIntakes(this.deps.dataSource, intakes, this.now());
     await this.summaries(request, context, result, units, forms, progress);
     await this.deps.record({
@@ -256,7 +251,7 @@ export class TransferPlanner {
     const reports = new Map<string, ProvincialReport>();
     for await (const report of this.deps.provincial.reports({ periodId: request.periodId }))
       reports.set(report.officeCode, report);
-    const kept: string[] = [];
+    const kept: KeepItem[] = [];
     for (const district of districts) {
       const report = reports.get(district.officeCode);
       if (!report) continue;
@@ -273,13 +268,11 @@ export class TransferPlanner {
           result.dryRunItems!.push(await this.preview(report, form));
           continue;
         }
-        const ready = await this.summaryReady(district.officeCode, form, period, context);
-        const outcome = await this.keep(report, form, district.level, request, ready);
-        tally(result, outcome, form);
-        kept.push(outcome.id);
+        const gate = await this.summaryReady(district.officeCode, form, period, context);
+        kept.push({ report, form, level: district.level, gate });
       }
     }
-    if (kept.length) await progress.planned?.(kept);
+    await this.keepAll(kept, request, result, progress);
   }
 
   /** Whether a summary may go now: its children confirmed, or the deadline reached (by policy). */
@@ -369,14 +362,16 @@ export class TransferPlanner {
   }
 
   /**
-   * Keeps a batch of forms, KEEP_CONCURRENCY transactions at a time (each transfer's own; the
-   * forms of one transfer in turn, in the order given), and answers in the batch's order. Every
+   * Keeps a batch of forms, KEEP_CONCURRENCY at a time (the forms of one transfer in turn, in the
+   * order given), tallies them in the batch's order and tells `progress` their transfers. Every
    * keep is waited for before the first failure is thrown.
    */
   private async keepAll(
     items: KeepItem[],
     request: SyncRequest,
-  ): Promise<Array<{ id: string; change: 'created' | 'version' | 'unchanged' }>> {
+    result: SyncResult,
+    progress: SyncProgress,
+  ): Promise<void> {
     const outcomes: Array<{ id: string; change: 'created' | 'version' | 'unchanged' }> = [];
     const byTransfer = new Map<string, number[]>();
     items.forEach((item, index) => {
@@ -392,9 +387,8 @@ export class TransferPlanner {
       Array.from({ length: Math.min(KEEP_CONCURRENCY, groups.length) }, async () => {
         while (next < groups.length && !failures.length) {
           for (const index of groups[next++]) {
-            const { report, form, level } = items[index];
             try {
-              outcomes[index] = await this.keep(report, form, level, request);
+              outcomes[index] = await this.keep(items[index], request);
             } catch (error) {
               failures.push(error);
               return;
@@ -404,7 +398,8 @@ export class TransferPlanner {
       }),
     );
     if (failures.length) throw failures[0];
-    return outcomes;
+    outcomes.forEach((outcome, index) => tally(result, outcome, items[index].form));
+    if (outcomes.length) await progress.planned?.(outcomes.map((outcome) => outcome.id));
   }
 
   /**
@@ -413,11 +408,8 @@ export class TransferPlanner {
    * once its children are confirmed or its deadline came (a guarded release).
    */
   private async keep(
-    report: ProvincialReport,
-    form: MappedForm,
-    level: string,
+    { report, form, level, gate = { ready: true, why: '' } }: KeepItem,
     request: SyncRequest,
-    gate: { ready: boolean; why: string } = { ready: true, why: '' },
   ): Promise<{ id: string; change: 'created' | 'version' | 'unchanged' }> {
     const identity = {
       periodId: report.periodId,
@@ -425,7 +417,6 @@ export class TransferPlanner {
       formCode: form.formCode,
     };
     const waits = form.valid && !gate.ready;
-    const sourceUpdatedAt = new Date(report.updatedAt);
     const { found, written } = await this.deps.transitions.version(
       {
         id: randomUUID(),
@@ -438,7 +429,7 @@ export class TransferPlanner {
         problems: form.problems,
         provisional: form.provisional,
         sourceReportId: report.reportId,
-        sourceUpdatedAt,
+        sourceUpdatedAt: new Date(report.updatedAt),
         valid: form.valid,
       },
       !form.valid ? 'invalid' : waits ? 'planned' : 'mapped',
@@ -482,17 +473,18 @@ export class TransferPlanner {
   }
 }
 
-/** One form of one report to keep, and its unit's level. */
+/** One form of one report to keep, its unit's level and, for a summary, whether it may go. */
 interface KeepItem {
   report: ProvincialReport;
   form: MappedForm;
   level: string;
+  gate?: { ready: boolean; why: string };
 }
 
 /**
- * Forms kept per batch, and transactions in flight for them: a keep is five statements in a row,
- * each a round trip, so one at a time leaves the replica and PostgreSQL waiting on each other;
- * four leave connections of the default pool (10) to the pushes running beside the plan.
+ * Forms kept per batch, and keeps in flight for them. A keep is one statement, but one at a time
+ * leaves the replica and PostgreSQL waiting on each other; four leave most of the default pool
+ * (10 connections) to the pushes running beside the plan.
  */
 const KEEP_BATCH = 200;
 const KEEP_CONCURRENCY = 4;

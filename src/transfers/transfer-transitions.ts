@@ -81,7 +81,10 @@ export type TransitionOutcome =
   | { done: true; from: TransferState; stoppedPush: string | null }
   | { done: false; state: TransferState | null; leasedBy: string | null };
 
-/** What a content version writes into its transfer (TransferTransitions.version). */
+/**
+ * What a content version writes into its transfer and version row (TransferTransitions.version);
+ * the version number is the statement's to count.
+ */
 export type TransferContent = Pick<
   TransferEntity,
   | 'id'
@@ -89,7 +92,6 @@ export type TransferContent = Pick<
   | 'unitCode'
   | 'formCode'
   | 'level'
-  | 'version'
   | 'regimeCode'
   | 'contentKey'
   | 'mappingVersion'
@@ -98,7 +100,7 @@ export type TransferContent = Pick<
   | 'provisional'
   | 'sourceReportId'
   | 'sourceUpdatedAt'
->;
+> & { valid: boolean };
 
 const FREE_LEASE = '(leased_until IS NULL OR leased_until < now())';
 /** The same, of the row as it was before the UPDATE (the `before` of `change`). */
@@ -180,7 +182,7 @@ export class TransferTransitions {
    * Answers what was found and what was written.
    */
   async version(
-    content: Omit<TransferContent, 'version'> & { valid: boolean },
+    content: TransferContent,
     to: (typeof TRANSITIONS.version.to)[number],
     now: Date,
     audit: [Date, string],
