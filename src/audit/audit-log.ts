@@ -45,7 +45,21 @@ export class ScrubbedBodies {
   ) {}
 
   static of(request: unknown, response: unknown): ScrubbedBodies {
-    const kept = (body: unknown) => (body === null || body === undefined ? undefined : scrub(body));
+    return ScrubbedBodies.scrubbing(request, response, true);
+  }
+
+  /** An event's own request and response (`record`): there only an absent body is none. */
+  static ofEvent(input: Pick<AuditEventInput, 'request' | 'response'>): ScrubbedBodies {
+    return ScrubbedBodies.scrubbing(input.request, input.response, false);
+  }
+
+  private static scrubbing(
+    request: unknown,
+    response: unknown,
+    nullIsNone: boolean,
+  ): ScrubbedBodies {
+    const kept = (body: unknown) =>
+      body === undefined || (nullIsNone && body === null) ? undefined : scrub(body);
     const scrubbedRequest = kept(request);
     const scrubbedResponse = kept(response);
     return new ScrubbedBodies(
@@ -274,17 +288,8 @@ type PendingEvent = Omit<ChainedContent, 'seq' | 'occurredAt' | 'bodies' | 'deta
 };
 
 function pendingEvent(input: AuditEventInput): PendingEvent {
-  const given = input.bodies;
-  const request = given
-    ? given.request
-    : input.request === undefined
-      ? undefined
-      : scrub(input.request);
-  const response = given
-    ? given.response
-    : input.response === undefined
-      ? undefined
-      : scrub(input.response);
+  const given = input.bodies ?? ScrubbedBodies.ofEvent(input);
+  const { request, response } = given;
   const bodies =
     request === undefined && response === undefined
       ? null
@@ -300,12 +305,8 @@ function pendingEvent(input: AuditEventInput): PendingEvent {
     periodId: input.periodId ?? null,
     transferId: input.transferId ?? null,
     outcome: input.outcome,
-    requestSha256: given ? given.requestSha256 : request === undefined ? null : sha256Hex(request),
-    responseSha256: given
-      ? given.responseSha256
-      : response === undefined
-        ? null
-        : sha256Hex(response),
+    requestSha256: given.requestSha256,
+    responseSha256: given.responseSha256,
     bodies,
     reason: input.reason ?? null,
     details: input.details ? (scrub(input.details) as Record<string, unknown>) : null,
