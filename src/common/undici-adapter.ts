@@ -13,7 +13,8 @@ import type { Dispatcher } from 'undici';
 /**
  * axios's adapter on undici's connection pools: the clients keep axios (its config, interceptors,
  * transforms, errors); the request itself goes through undici's keep-alive pool instead of Node's
- * `http.request`, which costs the push a fifth of its CPU (docs/performance.md).
+ * `http.request` (axios and Node's HTTP client were a fifth of the push's sampled profile,
+ * docs/performance.md).
  *
  * What the clients rely on behaves as axios's own http adapter: the URL built from baseURL, url and
  * params; `timeout` for the whole exchange (ECONNABORTED); `signal` (CanceledError); the answer's
@@ -28,6 +29,7 @@ export function undiciAdapter(dispatcherFor: (url: URL) => Dispatcher): AxiosAda
 
 const USER_AGENT = `axios/${axios.VERSION}`;
 const PLAIN_KEY = /^[\w.-]+$/;
+const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i;
 
 async function exchange(
   config: InternalAxiosRequestConfig,
@@ -38,15 +40,14 @@ async function exchange(
   const request = { method, url: url.href };
   const headers = requestHeaders(config);
   const body = requestBody(config.data, config);
-  if (body !== undefined && config.maxBodyLength !== undefined && config.maxBodyLength > -1) {
-    if (Buffer.byteLength(body) > config.maxBodyLength)
-      throw new AxiosError(
-        'Request body larger than maxBodyLength limit',
-        AxiosError.ERR_BAD_REQUEST,
-        config,
-        request,
-      );
-  }
+  const bodyLimit = config.maxBodyLength ?? -1;
+  if (body !== undefined && bodyLimit > -1 && Buffer.byteLength(body) > bodyLimit)
+    throw new AxiosError(
+      'Request body larger than maxBodyLength limit',
+      AxiosError.ERR_BAD_REQUEST,
+      config,
+      request,
+    );
 
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -125,35 +126,43 @@ async function exchange(
   }
 }
 
-/** The URL as axios builds it; plain parameters without the general serializer. */
+/** The URL as axios builds it: written here for plain parameters, by axios for any other. */
 function requestUrl(config: InternalAxiosRequestConfig): string {
-  const params = config.params as Record<string, unknown> | undefined;
-  if (config.paramsSerializer && Object.keys(config.paramsSerializer).length)
-    return axios.getUri(config);
-  if (params && (typeof params !== 'object' || Object.getPrototypeOf(params) !== Object.prototype))
-    return axios.getUri(config);
+  const pairs = plainParams(config);
+  if (!pairs) return axios.getUri(config);
   const path = config.url ?? '';
-  let url =
-    config.baseURL && !/^([a-z][a-z\d+\-.]*:)?\/\//i.test(path)
-      ? path
-        ? `${config.baseURL.replace(/\/?\/$/, '')}/${path.replace(/^\/+/, '')}`
-        : config.baseURL
-      : path;
-  if (!params) return url;
-  const pairs: string[] = [];
-  for (const key of Object.keys(params)) {
-    const value = params[key];
-    if (value === undefined || value === null) continue;
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
-      return axios.getUri(config);
-    // axios trims keys and reads brackets and braces in them: such keys are its to write.
-    if (!PLAIN_KEY.test(key)) return axios.getUri(config);
-    pairs.push(`${encodeParam(key)}=${encodeParam(String(value))}`);
-  }
+  let url = !config.baseURL || ABSOLUTE.test(path) ? path : joined(config.baseURL, path);
   if (!pairs.length) return url;
   const hash = url.indexOf('#');
   if (hash !== -1) url = url.slice(0, hash);
   return `${url}${url.includes('?') ? '&' : '?'}${pairs.join('&')}`;
+}
+
+/**
+ * The parameters as `key=value` pairs when each is a string, number or boolean (or absent) under a
+ * plain key and no serializer is set; undefined otherwise (axios trims keys and reads brackets
+ * and braces in them, writes arrays, dates and objects its own way).
+ */
+function plainParams(config: InternalAxiosRequestConfig): string[] | undefined {
+  if (config.paramsSerializer && Object.keys(config.paramsSerializer).length) return undefined;
+  const params: unknown = config.params;
+  if (params === undefined || params === null) return [];
+  if (typeof params !== 'object' || Object.getPrototypeOf(params) !== Object.prototype)
+    return undefined;
+  const pairs: string[] = [];
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+      return undefined;
+    if (!PLAIN_KEY.test(key)) return undefined;
+    pairs.push(`${encodeParam(key)}=${encodeParam(String(value))}`);
+  }
+  return pairs;
+}
+
+/** axios's combineURLs. */
+function joined(base: string, path: string): string {
+  return path ? `${base.replace(/\/?\/$/, '')}/${path.replace(/^\/+/, '')}` : base;
 }
 
 /** axios's parameter encoding: encodeURIComponent with ':', '$' and ',' kept and spaces as '+'. */
