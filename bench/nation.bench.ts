@@ -100,22 +100,20 @@ export async function nationBench(): Promise<Record<string, number>> {
         sims as unknown as RunningSimulators,
       );
       await freshNational(national, LATENCY_MS);
-      const each = String(Math.max(1, Math.floor(CAP / replicas)));
+      const each = Math.max(1, Math.floor(CAP / replicas));
       // Pushes in flight per replica: about 1.5 times its national cap, as docs/configuration.md
       // advises, so the cap stays busy while pushes write their steps (NATION_BENCH_PUSHES sets
       // the factor; 1 is the cap itself).
-      const pushes = String(
-        Math.ceil(Number(each) * Number(process.env.NATION_BENCH_PUSHES ?? 1.5)),
-      );
-      figures[`${label}.pushConcurrencyPerReplica`] = Number(pushes);
+      const pushes = Math.ceil(each * Number(process.env.NATION_BENCH_PUSHES ?? 1.5));
+      figures[`${label}.pushConcurrencyPerReplica`] = pushes;
       const env = {
         DATABASE_URL: url,
         // database.poolSize stays at its default (10), as docs/configuration.md advises.
         ...remoteSystemsEnv(sims),
-        NATIONAL_MAX_CONCURRENT: each,
+        NATIONAL_MAX_CONCURRENT: String(each),
         NATIONAL_MAX_REQUESTS_PER_SECOND: '0',
         NATIONAL_SIGNING_TRUST_ANCHORS_FILE: anchors,
-        TRANSFERS_PUSH_CONCURRENCY: pushes,
+        TRANSFERS_PUSH_CONCURRENCY: String(pushes),
         TRANSFERS_PERIODS_BACK: '0',
         ALLOW_PLAIN_HTTP_LOOPBACK: 'true',
         AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519')
