@@ -4,6 +4,7 @@ import type { Cells } from '../catalog/form-rules';
 import { parsePeriod, PeriodError, type Period } from '../catalog/periods';
 import type { Sector, SectorCatalogue } from '../catalog/sectors';
 import type { UnitRegistry } from '../catalog/units';
+import { rememberUpTo } from '../common/remember';
 import type {
   FieldError,
   FiguresPacket,
@@ -156,17 +157,8 @@ export function mapReport(report: ProvincialReport, context: MappingContext): Re
   return { ...base, eligible: true, skipReason: null, problems, forms };
 }
 
-const periods = new Map<string, Period>();
-
 /** parsePeriod, remembered for the few ids a run meets (bounded); the Period is frozen. */
-function periodOf(id: string): Period {
-  let period = periods.get(id);
-  if (!period) {
-    period = Object.freeze(parsePeriod(id));
-    if (periods.size < 1000) periods.set(id, period);
-  }
-  return period;
-}
+const periodOf = rememberUpTo(1000, (id: string): Period => Object.freeze(parsePeriod(id)));
 
 const sets = new WeakMap<readonly string[], ReadonlySet<string>>();
 
