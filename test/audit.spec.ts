@@ -3,7 +3,9 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AuditLog, ScrubbedBodies, type AuditEventInput } from '../src/audit/audit-log';
 import { AuditSigner } from '../src/audit/audit-signer';
-import { eventHash, GENESIS_HASH } from '../src/audit/audit-chain';
+import { canonicalText, eventHash, GENESIS_HASH, sha256Hex } from '../src/audit/audit-chain';
+import { canonicalJson } from '../src/common/canonical-json';
+import fc from 'fast-check';
 import { contentOf, verifyAuditChain, type EventRow } from '../src/audit/audit-verifier';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { freshDatabaseUrl } from './support/database';
@@ -112,6 +114,78 @@ describe('audit trail', () => {
       expect(await verifyAuditChain(dataSource, { trustedKeys })).toMatchObject({
         ok: true,
         events: 3,
+      });
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it("ScrubbedBodies' canonical text is canonicalJson of the bodies kept, each hash of its body", () => {
+    const body = fc.option(fc.oneof(fc.jsonValue(), fc.string({ unit: 'binary' })), {
+      nil: undefined,
+    });
+    fc.assert(
+      fc.property(body, body, fc.boolean(), (request, response, asGiven) => {
+        const bodies = asGiven
+          ? ScrubbedBodies.of(request, response)
+          : ScrubbedBodies.ofEvent({ request, response });
+        const kept = {
+          ...(bodies.request !== undefined ? { request: bodies.request } : {}),
+          ...(bodies.response !== undefined ? { response: bodies.response } : {}),
+        };
+        expect(bodies.canonical).toBe(canonicalText(Object.keys(kept).length ? kept : null));
+        expect(bodies.requestSha256).toBe(
+          bodies.request === undefined ? null : sha256Hex(bodies.request),
+        );
+        expect(bodies.responseSha256).toBe(
+          bodies.response === undefined ? null : sha256Hex(bodies.response),
+        );
+      }),
+    );
+  });
+
+  it('events pending from before bodies were kept as canonical text chain as they did', async () => {
+    const { dataSource, log } = await openLog(
+      await freshDatabaseUrl({ fromTemplate: true }),
+      signer,
+    );
+    try {
+      // As the code before wrote a pending event: the bodies as an object, in jsonb.
+      const bodies = { response: { b: 1, a: 'x"y' }, request: { z: [1.5, null], é: 'ư' } };
+      await dataSource.query('INSERT INTO audit_pending (occurred_at, event) VALUES ($1, $2)', [
+        new Date('2026-11-30T01:02:03.456Z'),
+        JSON.stringify({
+          actor: 'schedule',
+          action: 'transfer.push',
+          unitCode: 'QNG-X-001',
+          formCode: null,
+          periodId: '2026-Q4',
+          transferId: null,
+          outcome: 'ok',
+          requestSha256: sha256Hex(bodies.request),
+          responseSha256: sha256Hex(bodies.response),
+          bodies,
+          reason: null,
+          details: { version: 2, correction: true },
+        }),
+      ]);
+      await log.record({ ...event(1), details: { version: 2, correction: true } });
+      expect(await log.flush()).toBe(2);
+      const rows = await dataSource.query<
+        Array<{ occurred_at: string; bodies: string; details: string }>
+      >(
+        `SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at,
+                bodies, details FROM audit_event ORDER BY seq`,
+      );
+      expect(rows[0]).toEqual({
+        occurred_at: '2026-11-30T01:02:03.456Z',
+        bodies: canonicalJson(bodies),
+        details: '{"correction":true,"version":2}',
+      });
+      expect(rows[1].details).toBe('{"correction":true,"version":2}');
+      expect(await verifyAuditChain(dataSource, { trustedKeys })).toMatchObject({
+        ok: true,
+        events: 2,
       });
     } finally {
       await dataSource.destroy();
@@ -270,10 +344,30 @@ describe('audit trail', () => {
     it('text with tabs, line breaks, backslashes and astral characters verifies, and its change is found', async () => {
       const awkward = 'Cột\t"B"\r\ndòng 2 \\ C:\\temp\\new \b\f\v 𝔘 📊 \\N';
       const { url, dataSource } = await prepared(30, (index) =>
-        index % 4 ? event(index) : { ...event(index), reason: awkward, details: { awkward } },
+        index % 4
+          ? event(index)
+          : {
+              ...event(index),
+              request: { note: awkward },
+              response: awkward,
+              reason: awkward,
+              details: { awkward },
+            },
       );
       try {
         expect(await verify(dataSource)).toMatchObject({ ok: true, events: 30 });
+        // Kept as given, through the chain writer's COPY.
+        const [kept] = await dataSource.query<
+          Array<{ reason: string; bodies: string; details: string; response: string }>
+        >(
+          'SELECT reason, bodies, details, response_sha256 AS response FROM audit_event WHERE seq = 1',
+        );
+        expect(kept).toEqual({
+          reason: awkward,
+          bodies: canonicalJson({ request: { note: awkward }, response: awkward }),
+          details: canonicalJson({ awkward }),
+          response: sha256Hex(awkward),
+        });
         await tamper(
           url,
           `UPDATE audit_event SET reason = replace(reason, E'\\t', ' ') WHERE seq = 21`,

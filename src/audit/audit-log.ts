@@ -1,6 +1,8 @@
-import type { Pool } from 'pg';
+import type { Client, Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
+import { copyLines, copyText } from '../database/copy-rows';
 import { prepared } from '../database/prepared';
+import { canonicalJson } from '../common/canonical-json';
 import { scrub } from '../logging/redact';
 import {
   canonicalText,
@@ -34,7 +36,10 @@ export interface AuditEventInput {
 /**
  * Bodies exchanged with an outside system, secrets removed, with their SHA-256 (of the canonical
  * JSON): made once for a push step, whose attempt row and audit record keep the same bodies. Only
- * `of` makes them, so they are always scrubbed. A body that is null or absent is none.
+ * `of` makes them, so they are always scrubbed. A body that is null or absent is none. `canonical`
+ * is the text the chained event keeps as its `bodies` (canonicalJson of `{request, response}`),
+ * written from the two texts the hashes were taken of, so the chain writer does not write them
+ * out again.
  */
 export class ScrubbedBodies {
   private constructor(
@@ -42,6 +47,7 @@ export class ScrubbedBodies {
     readonly response: unknown,
     readonly requestSha256: string | null,
     readonly responseSha256: string | null,
+    readonly canonical: string | null,
   ) {}
 
   static of(request: unknown, response: unknown): ScrubbedBodies {
@@ -62,13 +68,28 @@ export class ScrubbedBodies {
       body === undefined || (nullIsNone && body === null) ? undefined : scrub(body);
     const scrubbedRequest = kept(request);
     const scrubbedResponse = kept(response);
+    const requestText = scrubbedRequest === undefined ? undefined : canonicalJson(scrubbedRequest);
+    const responseText =
+      scrubbedResponse === undefined ? undefined : canonicalJson(scrubbedResponse);
+    // canonicalJson's key order: "request" sorts before "response".
+    const members = [
+      requestText === undefined ? undefined : `"request":${requestText}`,
+      responseText === undefined ? undefined : `"response":${responseText}`,
+    ].filter((member) => member !== undefined);
     return new ScrubbedBodies(
       scrubbedRequest,
       scrubbedResponse,
-      scrubbedRequest === undefined ? null : sha256Hex(scrubbedRequest),
-      scrubbedResponse === undefined ? null : sha256Hex(scrubbedResponse),
+      bodyHash(scrubbedRequest, requestText),
+      bodyHash(scrubbedResponse, responseText),
+      members.length ? `{${members.join(',')}}` : null,
     );
   }
+}
+
+/** sha256Hex of a body from its canonical text: a text body is hashed as it is, not quoted. */
+function bodyHash(body: unknown, text: string | undefined): string | null {
+  if (text === undefined) return null;
+  return sha256Hex(typeof body === 'string' ? body : text);
 }
 
 export interface AuditLogOptions {
@@ -195,50 +216,61 @@ export class AuditLog {
 
   private async chainBatch(): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1::bigint)', [CHAIN_LOCK_KEY]);
-      const pending = await manager.query<
-        Array<{ id: string; occurred_at: Date; event: PendingEvent }>
-      >('SELECT id, occurred_at, event FROM audit_pending ORDER BY id LIMIT $1', [this.batchSize]);
+      const [{ now }] = await manager.query<Array<{ now: string }>>(
+        'SELECT pg_advisory_xact_lock($1::bigint), now()::text AS now',
+        [CHAIN_LOCK_KEY],
+      );
+      const pending = await manager.query<PendingRow[]>(PENDING_BATCH, [this.batchSize]);
       if (pending.length === 0) return 0;
       const head = await manager.query<Array<{ seq: string; hash: string }>>(
         'SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1',
       );
       let seq = head.length ? BigInt(head[0].seq) : 0n;
       let prevHash = head.length ? head[0].hash : GENESIS_HASH;
-      const rows: Array<ChainedContent & { prevHash: string; hash: string }> = [];
+      let lines = '';
       for (const row of pending) {
         seq += 1n;
-        const content: ChainedContent = {
-          seq: seq.toString(),
-          occurredAt: new Date(row.occurred_at).toISOString(),
-          ...row.event,
-          bodies: canonicalText(row.event.bodies),
-          details: canonicalText(row.event.details),
-        };
+        const content = chainedContent(seq.toString(), row);
         const hash = eventHash(prevHash, content);
-        rows.push({ ...content, prevHash, hash });
+        lines += `${[
+          content.seq,
+          content.occurredAt,
+          now,
+          content.actor,
+          content.action,
+          content.unitCode,
+          content.formCode,
+          content.periodId,
+          content.transferId,
+          content.outcome,
+          content.requestSha256,
+          content.responseSha256,
+          content.bodies,
+          content.reason,
+          content.details,
+          prevHash,
+          hash,
+        ]
+          .map(copyText)
+          .join('\t')}\n`;
         prevHash = hash;
       }
-      // One JSON array of the rows as the one parameter: PostgreSQL reads it with
-      // jsonb_to_recordset, and nothing is escaped twice into array literals on the way.
-      await manager.query(
-        `INSERT INTO audit_event (seq, occurred_at, chained_at, actor, action, unit_code, form_code, period_id, transfer_id, outcome,
-           request_sha256, response_sha256, bodies, reason, details, prev_hash, hash)
-         SELECT seq, "occurredAt", now(), actor, action, "unitCode", "formCode", "periodId", "transferId", outcome,
-           "requestSha256", "responseSha256", bodies, reason, details, "prevHash", hash
-         FROM jsonb_to_recordset($1::jsonb) AS x(seq bigint, "occurredAt" timestamptz, actor text, action text,
-           "unitCode" text, "formCode" text, "periodId" text, "transferId" uuid, outcome text, "requestSha256" text,
-           "responseSha256" text, bodies text, reason text, details text, "prevHash" text, hash text)`,
-        [JSON.stringify(rows)],
+      // COPY, text format: PostgreSQL reads plain lines, with nothing to parse as JSON.
+      await copyLines(
+        (manager.queryRunner as unknown as { databaseConnection: Client }).databaseConnection,
+        `COPY audit_event (seq, occurred_at, chained_at, actor, action, unit_code, form_code,
+           period_id, transfer_id, outcome, request_sha256, response_sha256, bodies, reason,
+           details, prev_hash, hash) FROM STDIN`,
+        lines,
       );
       await manager.query('DELETE FROM audit_pending WHERE id = ANY($1::bigint[])', [
         pending.map((row) => row.id),
       ]);
-      const first = BigInt(rows[0].seq);
+      const first = seq - BigInt(pending.length) + 1n;
       const every = BigInt(this.options.checkpointEvery);
       if ((first - 1n) / every !== seq / every)
         await this.writeCheckpoint(manager, seq.toString(), prevHash);
-      return rows.length;
+      return pending.length;
     });
   }
 
@@ -281,22 +313,66 @@ export class AuditLog {
   }
 }
 
-/** An event waiting to be chained: bodies and details still objects (jsonb in audit_pending). */
+/**
+ * A batch of pending events in order, each field taken out of the jsonb by PostgreSQL (no JSON
+ * parsed here for the plain fields) and the instant written as the hash covers it (ISO 8601 in
+ * UTC with milliseconds, the microseconds cut, as Date.toISOString would).
+ */
+const PENDING_BATCH = `SELECT id,
+    to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "occurredAt",
+    event->>'actor' AS actor, event->>'action' AS action, event->>'unitCode' AS "unitCode",
+    event->>'formCode' AS "formCode", event->>'periodId' AS "periodId",
+    event->>'transferId' AS "transferId", event->>'outcome' AS outcome,
+    event->>'requestSha256' AS "requestSha256", event->>'responseSha256' AS "responseSha256",
+    event->>'bodies' AS bodies, jsonb_typeof(event->'bodies') = 'string' AS "bodiesCanonical",
+    event->>'reason' AS reason, event->>'details' AS details
+  FROM audit_pending ORDER BY id LIMIT $1`;
+
+type PendingRow = Omit<ChainedContent, 'seq'> & { id: string; bodiesCanonical: boolean | null };
+
+/**
+ * A pending event's content at its place in the chain. Bodies are kept as their canonical text
+ * already (ScrubbedBodies.canonical), or, pending from before that, as an object; details, which
+ * a keep's statement fills in, are an object: both come as PostgreSQL's jsonb text and are
+ * written out canonically here.
+ */
+function chainedContent(seq: string, row: PendingRow): ChainedContent {
+  return {
+    seq,
+    occurredAt: row.occurredAt,
+    actor: row.actor,
+    action: row.action,
+    unitCode: row.unitCode,
+    formCode: row.formCode,
+    periodId: row.periodId,
+    transferId: row.transferId,
+    outcome: row.outcome,
+    requestSha256: row.requestSha256,
+    responseSha256: row.responseSha256,
+    bodies:
+      row.bodies === null || row.bodiesCanonical
+        ? row.bodies
+        : canonicalText(JSON.parse(row.bodies) as Record<string, unknown>),
+    reason: row.reason,
+    details:
+      row.details === null
+        ? null
+        : canonicalText(JSON.parse(row.details) as Record<string, unknown>),
+  };
+}
+
+/**
+ * An event waiting to be chained (jsonb in audit_pending): bodies as their canonical text
+ * (ScrubbedBodies.canonical), or, in events pending from before that, as the object; details
+ * still an object, which a keep's statement fills in (TransferTransitions.version).
+ */
 type PendingEvent = Omit<ChainedContent, 'seq' | 'occurredAt' | 'bodies' | 'details'> & {
-  bodies: Record<string, unknown> | null;
+  bodies: string | Record<string, unknown> | null;
   details: Record<string, unknown> | null;
 };
 
 function pendingEvent(input: AuditEventInput): PendingEvent {
   const given = input.bodies ?? ScrubbedBodies.ofEvent(input);
-  const { request, response } = given;
-  const bodies =
-    request === undefined && response === undefined
-      ? null
-      : {
-          ...(request !== undefined ? { request } : {}),
-          ...(response !== undefined ? { response } : {}),
-        };
   return {
     actor: input.actor,
     action: input.action,
@@ -307,7 +383,7 @@ function pendingEvent(input: AuditEventInput): PendingEvent {
     outcome: input.outcome,
     requestSha256: given.requestSha256,
     responseSha256: given.responseSha256,
-    bodies,
+    bodies: given.canonical,
     reason: input.reason ?? null,
     details: input.details ? (scrub(input.details) as Record<string, unknown>) : null,
   };

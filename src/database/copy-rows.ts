@@ -1,5 +1,6 @@
+import { once } from 'node:events';
 import type { Client } from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 
 const ESCAPED: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
@@ -37,4 +38,28 @@ export async function* copyRows(client: Client, sql: string): AsyncGenerator<str
       .map((line) => line.split('\t'));
   }
   if (rest?.length) throw new Error('COPY ended in the middle of a row');
+}
+
+const TO_ESCAPE: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/**
+ * A value as COPY's text format reads it (copyField's inverse): null as `\N`; a backslash, tab,
+ * newline or carriage return escaped, every other character as it is.
+ */
+export function copyText(value: string | null): string {
+  if (value === null) return '\\N';
+  return /[\\\t\n\r]/.test(value)
+    ? value.replace(/[\\\t\n\r]/g, (character) => TO_ESCAPE[character])
+    : value;
+}
+
+/**
+ * `COPY … FROM STDIN` in text format on the client's connection (inside its transaction, if it
+ * has one): `lines` are rows of copyText fields joined by tabs, each ending in a newline.
+ */
+export async function copyLines(client: Client, sql: string, lines: string): Promise<void> {
+  const copying = client.query(copyFrom(sql));
+  const done = once(copying, 'finish');
+  copying.end(lines);
+  await done;
 }
