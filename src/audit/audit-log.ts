@@ -227,41 +227,28 @@ export class AuditLog {
       );
       let seq = head.length ? BigInt(head[0].seq) : 0n;
       let prevHash = head.length ? head[0].hash : GENESIS_HASH;
-      let lines = '';
-      for (const row of pending) {
-        seq += 1n;
-        const content = chainedContent(seq.toString(), row);
-        const hash = eventHash(prevHash, content);
-        lines += `${[
-          content.seq,
-          content.occurredAt,
-          now,
-          content.actor,
-          content.action,
-          content.unitCode,
-          content.formCode,
-          content.periodId,
-          content.transferId,
-          content.outcome,
-          content.requestSha256,
-          content.responseSha256,
-          content.bodies,
-          content.reason,
-          content.details,
-          prevHash,
-          hash,
-        ]
-          .map(copyText)
-          .join('\t')}\n`;
-        prevHash = hash;
-      }
-      // COPY, text format: PostgreSQL reads plain lines, with nothing to parse as JSON.
+      // COPY, text format: PostgreSQL reads plain lines, with nothing to parse as JSON, and
+      // stores each chunk while the next is hashed.
       await copyLines(
         (manager.queryRunner as unknown as { databaseConnection: Client }).databaseConnection,
         `COPY audit_event (seq, occurred_at, chained_at, actor, action, unit_code, form_code,
            period_id, transfer_id, outcome, request_sha256, response_sha256, bodies, reason,
            details, prev_hash, hash) FROM STDIN`,
-        lines,
+        (function* chained() {
+          let lines = '';
+          for (const [index, row] of pending.entries()) {
+            seq += 1n;
+            const content = chainedContent(seq.toString(), row);
+            const hash = eventHash(prevHash, content);
+            lines += `${copyRow(content, now, prevHash, hash)}\n`;
+            prevHash = hash;
+            if (index % COPY_CHUNK === COPY_CHUNK - 1) {
+              yield lines;
+              lines = '';
+            }
+          }
+          if (lines) yield lines;
+        })(),
       );
       await manager.query('DELETE FROM audit_pending WHERE id = ANY($1::bigint[])', [
         pending.map((row) => row.id),
@@ -327,6 +314,34 @@ const PENDING_BATCH = `SELECT id,
     event->>'bodies' AS bodies, jsonb_typeof(event->'bodies') = 'string' AS "bodiesCanonical",
     event->>'reason' AS reason, event->>'details' AS details
   FROM audit_pending ORDER BY id LIMIT $1`;
+
+/** Rows per chunk of the chain writer's COPY. */
+const COPY_CHUNK = 250;
+
+/** A chained event as a line of COPY text, in the column order of the chain writer's COPY. */
+function copyRow(content: ChainedContent, chainedAt: string, prevHash: string, hash: string) {
+  return [
+    content.seq,
+    content.occurredAt,
+    chainedAt,
+    content.actor,
+    content.action,
+    content.unitCode,
+    content.formCode,
+    content.periodId,
+    content.transferId,
+    content.outcome,
+    content.requestSha256,
+    content.responseSha256,
+    content.bodies,
+    content.reason,
+    content.details,
+    prevHash,
+    hash,
+  ]
+    .map(copyText)
+    .join('\t');
+}
 
 type PendingRow = Omit<ChainedContent, 'seq'> & { id: string; bodiesCanonical: boolean | null };
 

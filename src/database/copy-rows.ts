@@ -55,11 +55,31 @@ export function copyText(value: string | null): string {
 
 /**
  * `COPY … FROM STDIN` in text format on the client's connection (inside its transaction, if it
- * has one): `lines` are rows of copyText fields joined by tabs, each ending in a newline.
+ * has one): each chunk is rows of copyText fields joined by tabs, each row ending in a newline.
+ * The statement is sent before the first chunk is made; once PostgreSQL has answered it, each
+ * chunk goes to the socket as soon as it is made, so PostgreSQL stores rows while the next ones
+ * are made.
  */
-export async function copyLines(client: Client, sql: string, lines: string): Promise<void> {
+export async function copyLines(
+  client: Client,
+  sql: string,
+  chunks: Iterable<string>,
+): Promise<void> {
   const copying = client.query(copyFrom(sql));
   const done = once(copying, 'finish');
-  copying.end(lines);
+  // Awaited below; a failure while writing rejects the race first.
+  done.catch(() => undefined);
+  let answered = false;
+  for (const chunk of chunks) {
+    if (!answered) {
+      // The stream holds what is written until PostgreSQL answers the statement.
+      answered = true;
+      const written = new Promise<void>((resolve, reject) =>
+        copying.write(chunk, (error) => (error ? reject(error) : resolve())),
+      );
+      await Promise.race([written, done]);
+    } else if (!copying.write(chunk)) await Promise.race([once(copying, 'drain'), done]);
+  }
+  copying.end();
   await done;
 }
