@@ -225,22 +225,21 @@ export class AuditLog {
       const head = await manager.query<Array<{ seq: string; hash: string }>>(
         'SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1',
       );
-      let seq = head.length ? BigInt(head[0].seq) : 0n;
+      const last = head.length ? BigInt(head[0].seq) : 0n;
+      let seq = last;
       let prevHash = head.length ? head[0].hash : GENESIS_HASH;
       // COPY, text format: PostgreSQL reads plain lines, with nothing to parse as JSON, and
       // stores each chunk while the next is hashed.
       await copyLines(
         (manager.queryRunner as unknown as { databaseConnection: Client }).databaseConnection,
-        `COPY audit_event (seq, occurred_at, chained_at, actor, action, unit_code, form_code,
-           period_id, transfer_id, outcome, request_sha256, response_sha256, bodies, reason,
-           details, prev_hash, hash) FROM STDIN`,
+        CHAIN_COPY,
         (function* chained() {
           let lines = '';
           for (const [index, row] of pending.entries()) {
             seq += 1n;
             const content = chainedContent(seq.toString(), row);
             const hash = eventHash(prevHash, content);
-            lines += `${copyRow(content, now, prevHash, hash)}\n`;
+            lines += `${copyRow({ ...content, chainedAt: now, prevHash, hash })}\n`;
             prevHash = hash;
             if (index % COPY_CHUNK === COPY_CHUNK - 1) {
               yield lines;
@@ -253,9 +252,8 @@ export class AuditLog {
       await manager.query('DELETE FROM audit_pending WHERE id = ANY($1::bigint[])', [
         pending.map((row) => row.id),
       ]);
-      const first = seq - BigInt(pending.length) + 1n;
       const every = BigInt(this.options.checkpointEvery);
-      if ((first - 1n) / every !== seq / every)
+      if (last / every !== seq / every)
         await this.writeCheckpoint(manager, seq.toString(), prevHash);
       return pending.length;
     });
@@ -318,29 +316,35 @@ const PENDING_BATCH = `SELECT id,
 /** Rows per chunk of the chain writer's COPY. */
 const COPY_CHUNK = 250;
 
-/** A chained event as a line of COPY text, in the column order of the chain writer's COPY. */
-function copyRow(content: ChainedContent, chainedAt: string, prevHash: string, hash: string) {
-  return [
-    content.seq,
-    content.occurredAt,
-    chainedAt,
-    content.actor,
-    content.action,
-    content.unitCode,
-    content.formCode,
-    content.periodId,
-    content.transferId,
-    content.outcome,
-    content.requestSha256,
-    content.responseSha256,
-    content.bodies,
-    content.reason,
-    content.details,
-    prevHash,
-    hash,
-  ]
-    .map(copyText)
-    .join('\t');
+/** A chained event as the chain writer stores it: its content, its place and its hashes. */
+type ChainedRow = ChainedContent & { chainedAt: string; prevHash: string; hash: string };
+
+/** The columns of audit_event the chain writer fills, each with the field it takes. */
+const CHAINED_COLUMNS: ReadonlyArray<readonly [column: string, field: keyof ChainedRow]> = [
+  ['seq', 'seq'],
+  ['occurred_at', 'occurredAt'],
+  ['chained_at', 'chainedAt'],
+  ['actor', 'actor'],
+  ['action', 'action'],
+  ['unit_code', 'unitCode'],
+  ['form_code', 'formCode'],
+  ['period_id', 'periodId'],
+  ['transfer_id', 'transferId'],
+  ['outcome', 'outcome'],
+  ['request_sha256', 'requestSha256'],
+  ['response_sha256', 'responseSha256'],
+  ['bodies', 'bodies'],
+  ['reason', 'reason'],
+  ['details', 'details'],
+  ['prev_hash', 'prevHash'],
+  ['hash', 'hash'],
+];
+
+const CHAIN_COPY = `COPY audit_event (${CHAINED_COLUMNS.map(([column]) => column).join(', ')}) FROM STDIN`;
+
+/** A chained event as a line of COPY text (without its newline), in CHAINED_COLUMNS' order. */
+function copyRow(row: ChainedRow): string {
+  return CHAINED_COLUMNS.map(([, field]) => copyText(row[field])).join('\t');
 }
 
 type PendingRow = Omit<ChainedContent, 'seq'> & { id: string; bodiesCanonical: boolean | null };
