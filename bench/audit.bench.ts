@@ -78,16 +78,17 @@ export async function auditBench(
 
     const { flushIntervalMs } = configSchema.shape.audit.parse(undefined);
     started = process.hrtime.bigint();
-    let flushing: Promise<unknown> | undefined;
-    const timer = setInterval(() => {
-      flushing ??= log.flush().finally(() => (flushing = undefined));
-    }, flushIntervalMs);
+    let chainFailure: Error | undefined;
+    const stopChaining = log.chainEvery(
+      flushIntervalMs,
+      (error) => (chainFailure ??= error instanceof Error ? error : new Error(String(error))),
+    );
     try {
       await recordAll(2 * appendCount);
     } finally {
-      clearInterval(timer);
+      await stopChaining();
     }
-    await flushing;
+    if (chainFailure) throw chainFailure;
     await log.flush();
     const appendSeconds = Number(process.hrtime.bigint() - started) / 1e9;
 

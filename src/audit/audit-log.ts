@@ -204,6 +204,25 @@ export class AuditLog {
     );
   }
 
+  /**
+   * Runs the chain writer every `intervalMs`, as every replica does: one flush at a time, a
+   * failed one told to `onError` and tried again at the next tick. Returns a stop that clears the
+   * timer and waits for the flush in flight. The timer does not hold the process open.
+   */
+  chainEvery(intervalMs: number, onError: (error: unknown) => void): () => Promise<void> {
+    let flushing: Promise<unknown> | undefined;
+    const timer = setInterval(() => {
+      flushing ??= this.flush()
+        .catch(onError)
+        .finally(() => (flushing = undefined));
+    }, intervalMs);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await flushing;
+    };
+  }
+
   /** Chains every pending event. Returns how many were chained by this call. */
   async flush(): Promise<number> {
     let total = 0;

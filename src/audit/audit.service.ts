@@ -20,8 +20,8 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly logger = new Logger(AuditService.name);
   readonly signer: AuditSigner;
   readonly log: AuditLog;
-  private timer?: NodeJS.Timeout;
-  private flushing?: Promise<unknown>;
+  /** Stops the chain writer's timer and waits for its flush in flight. */
+  private stopChaining?: () => Promise<void>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -87,22 +87,16 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
       outcome: 'ok',
       details: { node: this.node.id, mode: this.config.mode, auditKeyId: this.signer.keyId },
     });
-    this.timer = setInterval(() => {
-      this.flushing ??= this.log
-        .flush()
-        .catch((error: unknown) =>
-          this.logger.error({ err: error }, 'audit events not chained yet; retrying'),
-        )
-        .finally(() => (this.flushing = undefined));
-    }, this.config.audit.flushIntervalMs);
-    this.timer.unref();
+    this.stopChaining = this.log.chainEvery(this.config.audit.flushIntervalMs, (error) =>
+      this.logger.error({ err: error }, 'audit events not chained yet; retrying'),
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (!this.timer) return;
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.flushing;
+    const stop = this.stopChaining;
+    if (!stop) return;
+    this.stopChaining = undefined;
+    await stop();
     try {
       await this.record({
         actor: 'system',
