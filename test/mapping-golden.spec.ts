@@ -1,6 +1,10 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { FormCatalogue } from '../src/catalog/forms';
+import { canonicalJson } from '../src/common/canonical-json';
+import type { IndicatorValue } from '../src/contracts/provincial-wire';
 import { MappingTables } from '../src/mapping/mapping-tables';
 import { mapReport, mapSummary, type ReportMapping } from '../src/mapping/report-mapper';
 import { demoMappingContext, runGolden, type GoldenInput } from './support/mapping-context';
@@ -169,6 +173,46 @@ describe('mapping specifics', () => {
     expect(result.problems.map((problem) => problem.code)).toContain('INDICATOR_UNMAPPED');
   });
 
+  it('warns once per form of a sector the unit does not handle, naming the first of its values', () => {
+    const report = structuredClone(
+      data.reports.find((candidate) => candidate.reportId === '2025-Q1.QNG-SO-XD.KSTT')!,
+    );
+    const handled = new Set(context.units.sectorsHandled(report.officeCode, '2025-03-31'));
+    const other = data.sectors.find((sector) => !handled.has(sector.MALINHVUC))!;
+    const borrowed = report.values.filter(
+      (value) => value.sectorCode === report.values[0].sectorCode,
+    );
+    const at = report.values.length;
+    report.values.push(
+      ...borrowed.map((value) => ({
+        ...value,
+        sectorCode: other.MALINHVUC,
+        sectorName: other.TENLINHVUC,
+      })),
+    );
+    const result = mapReport(report, context);
+    const grids = result.forms.filter((form) => form.packet.packetKind === 'SO_LIEU_BAO_CAO');
+    expect(grids.length).toBeGreaterThan(1);
+    for (const form of grids) {
+      const warnings = form.problems.filter((issue) => issue.code === 'SECTOR_NOT_HANDLED');
+      expect(warnings).toEqual([
+        expect.objectContaining({ severity: 'warning', actual: other.MALINHVUC }),
+      ]);
+      const first = Number(/^report\.values\[(\d+)\]$/.exec(warnings[0].field)![1]);
+      expect(first).toBeGreaterThanOrEqual(at);
+      const table = context.tables.tableFor(report.regimeCode, form.regimeCode)!;
+      const cells = (
+        table.forms.find((mapping) => mapping.form === form.formCode) as {
+          cells: Record<string, number>;
+        }
+      ).cells;
+      expect(
+        report.values.findIndex((value, index) => index >= at && value.indicatorCode in cells),
+      ).toBe(first);
+      expect(form.valid).toBe(true);
+    }
+  });
+
   it('refuses a period whose regime has no form in force, saying so', () => {
     const report = {
       ...data.reports.find((candidate) => candidate.reportId === '2025-Q1.QNG-SO-TC.KSTT')!,
@@ -216,5 +260,100 @@ describe('summaries by unit rows', () => {
       .filter((value) => value.indicatorCode === 'TTHC_NHAN_TRUC_TUYEN')
       .reduce((sum, value) => sum + value.value, 0);
     expect(rows.find((row) => row.rowKey === 'QNG-H-SONTAY-X01')!.cells['4']).toBe(online);
+  });
+});
+
+describe('content keys and value order', () => {
+  /** A catalogue sector the unit does not handle. */
+  const unhandled = (officeCode: string) => {
+    const handled = new Set(context.units.sectorsHandled(officeCode, '2026-12-31'));
+    return data.sectors.find((sector) => !handled.has(sector.MALINHVUC))!.MALINHVUC;
+  };
+  const approved = data.reports.filter(
+    (report) => report.status === 'approved' && report.values.length > 0,
+  );
+  /** A report's values changed as a unit might send them: some left out, some given twice, some
+   * by sector name alone, by a name not in the catalogue or for a sector the unit does not
+   * handle, some figures off; and the same values in another order. */
+  const changed = fc
+    .record({
+      report: fc.constantFrom(...approved),
+      changes: fc.array(
+        fc.record({
+          at: fc.nat(),
+          how: fc.constantFrom(
+            'drop',
+            'twice',
+            'byName',
+            'unknownName',
+            'unhandled',
+            'negative',
+            'half',
+          ),
+        }),
+        { maxLength: 8 },
+      ),
+      order: fc.array(fc.nat(), { maxLength: 200 }),
+    })
+    .map(({ report, changes, order }) => {
+      const values: IndicatorValue[] = report.values.map((value) => ({ ...value }));
+      for (const { at, how } of changes) {
+        if (values.length === 0) break;
+        const index = at % values.length;
+        const value = values[index];
+        if (how === 'drop') values.splice(index, 1);
+        else if (how === 'twice') values.splice(index, 0, { ...value, value: value.value + 1 });
+        else if (how === 'byName') values[index] = { ...value, sectorCode: null };
+        else if (how === 'unknownName')
+          values[index] = { ...value, sectorCode: null, sectorName: 'Lĩnh vực chưa có' };
+        else if (how === 'unhandled')
+          values[index] = { ...value, sectorCode: unhandled(report.officeCode) };
+        else if (how === 'negative') values[index] = { ...value, value: -1 - value.value };
+        else values[index] = { ...value, value: value.value + 0.5 };
+      }
+      const shuffled = [...values];
+      order.forEach((swap, index) => {
+        const from = index % shuffled.length;
+        const to = swap % shuffled.length;
+        [shuffled[from], shuffled[to]] = [shuffled[to], shuffled[from]];
+      });
+      return { grouped: { ...report, values }, shuffled: { ...report, values: shuffled } };
+    });
+
+  it("a form's content key is the SHA-256 of canonical JSON of its header, body and mapping", () => {
+    fc.assert(
+      fc.property(changed, ({ grouped }) =>
+        mapReport(grouped, context).forms.every((form) => {
+          const { clientReference: _reference, ...header } = form.packet.header;
+          const text = canonicalJson({
+            header,
+            body: form.packet.body,
+            mapping: form.mappingVersion,
+          });
+          return form.contentKey === createHash('sha256').update(text).digest('hex');
+        }),
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('values in another order, none given twice, give the same packets, content keys and kinds of problem', () => {
+    const kinds = (mapping: ReportMapping) =>
+      mapping.forms
+        .flatMap((form) => form.problems.map((issue) => `${form.formCode} ${issue.code}`))
+        .sort();
+    fc.assert(
+      fc.property(changed, ({ grouped, shuffled }) => {
+        const one = mapReport(grouped, context);
+        // Of a figure given twice, the first is kept: which that is depends on the order.
+        fc.pre(!kinds(one).some((kind) => kind.endsWith(' VALUE_DUPLICATE')));
+        const other = mapReport(shuffled, context);
+        expect(other.forms.map((form) => [form.packet, form.contentKey, form.valid])).toEqual(
+          one.forms.map((form) => [form.packet, form.contentKey, form.valid]),
+        );
+        expect(kinds(other)).toEqual(kinds(one));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -17,8 +17,10 @@ import type {
 export function packetContentText(
   packet: Pick<SubmissionPacket, 'header' | 'body'>,
   mappingVersion: string,
+  /** The body's text, when its writer has it already (the mapper writes its grid bodies'). */
+  body = bodyText(packet.body),
 ): string {
-  return `{"body":${bodyText(packet.body)},"header":${headerText(packet.header)},"mapping":${canonicalJson(mappingVersion)}}`;
+  return `{"body":${body},"header":${headerText(packet.header)},"mapping":${canonicalJson(mappingVersion)}}`;
 }
 
 type Kind = 'string' | 'number' | 'object' | 'array';
