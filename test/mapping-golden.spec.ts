@@ -274,7 +274,8 @@ describe('content keys and value order', () => {
   );
   /** A report's values changed as a unit might send them: some left out, some given twice, some
    * by sector name alone, by a name not in the catalogue or for a sector the unit does not
-   * handle, some figures off; and the same values in another order. */
+   * handle, some under an indicator named as an object's inherited property, some figures off;
+   * and the same values in another order. */
   const changed = fc
     .record({
       report: fc.constantFrom(...approved),
@@ -287,6 +288,7 @@ describe('content keys and value order', () => {
             'byName',
             'unknownName',
             'unhandled',
+            'inherited',
             'negative',
             'half',
           ),
@@ -308,6 +310,7 @@ describe('content keys and value order', () => {
           values[index] = { ...value, sectorCode: null, sectorName: 'Lĩnh vực chưa có' };
         else if (how === 'unhandled')
           values[index] = { ...value, sectorCode: unhandled(report.officeCode) };
+        else if (how === 'inherited') values[index] = { ...value, indicatorCode: 'constructor' };
         else if (how === 'negative') values[index] = { ...value, value: -1 - value.value };
         else values[index] = { ...value, value: value.value + 0.5 };
       }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { FormCatalogue } from '../catalog/forms';
 import type { FiguresPacket } from '../contracts/national-wire';
 import { validatePacket } from './payload-validation';
@@ -49,5 +50,46 @@ describe('validatePacket: the cells the rules read', () => {
       'CELL_MISSING body.rows[0].cells.4',
       'RULE_BROKEN body.rows[0].cells.3',
     ]);
+  });
+});
+
+describe('validatePacket: rows read by counting and rows read key by key', () => {
+  const value = fc.oneof(fc.nat({ max: 20 }), fc.constantFrom(-1, 1.5, '3', null, undefined, -0));
+  const cells = fc.dictionary(
+    fc.oneof(fc.integer({ min: 1, max: 15 }).map(String), fc.constantFrom('04', '3.0', ' 5')),
+    value,
+    { maxKeys: 14 },
+  );
+  const row = fc.record({
+    rowKey: fc.constantFrom('LV-HOTICH', 'LV-X'),
+    label: fc.string(),
+    cells,
+  });
+  const context = {
+    form,
+    unit: { officeCode: 'QNG-X-001', level: 'commune' as const },
+    knownSectorCodes: new Set(['LV-HOTICH']),
+  };
+  const withRows = (rows: Array<{ rowKey: string; label: string; cells: object }>) => {
+    const base = packet(good);
+    return { ...base, body: { rowKind: 'sector', rows } } as unknown as FiguresPacket;
+  };
+
+  it('a key no form has, added to every row, adds its issue to each row and changes nothing else', () => {
+    // The rows as generated are mostly read by counting (their keys are count columns holding
+    // whole counts); with the key added, every row is read key by key.
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 4 }), (rows) => {
+        const issues = validatePacket(withRows(rows), context);
+        const marked = validatePacket(
+          withRows(rows.map((one) => ({ ...one, cells: { ...one.cells, x: 1 } }))),
+          context,
+        );
+        const added = marked.filter((issue) => /\.cells\.x$/.test(issue.field));
+        expect(added.map((issue) => issue.code)).toEqual(rows.map(() => 'CELL_UNKNOWN_COLUMN'));
+        expect(marked.filter((issue) => !added.includes(issue))).toEqual(issues);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -224,50 +224,11 @@ function validateGrid(
       });
     }
     const given = raw.cells;
-    // The rules read `given` itself while each key is a count column written as its number and
-    // each value a whole count (a packet as the mapper writes it), else a copy of the valid cells.
-    let plain = true;
-    for (const key in given) {
-      const value = given[key];
-      const column = Number(key);
-      if (plain && String(column) !== key) plain = false;
-      if (!countColumns.set.has(column)) {
-        plain = false;
-        issues.push({
-          code: 'CELL_UNKNOWN_COLUMN',
-          field: `${at()}.cells.${key}`,
-          rule: `count columns are ${countColumns.list.join(', ')}`,
-          expected: countColumns.list,
-          actual: key,
-          message: `Dòng "${label}": biểu không có cột số liệu ${key}.`,
-        });
-        continue;
-      }
-      if (typeof value !== 'number' || !Number.isInteger(value)) {
-        plain = false;
-        issues.push({
-          code: 'CELL_NOT_INTEGER',
-          field: `${at()}.cells.${key}`,
-          rule: 'a count is a whole number',
-          expected: 'integer',
-          actual: value,
-          message: `Dòng "${label}", cột ${key}: số liệu phải là số nguyên.`,
-        });
-        continue;
-      }
-      if (value < 0) {
-        plain = false;
-        issues.push({
-          code: 'CELL_NEGATIVE',
-          field: `${at()}.cells.${key}`,
-          rule: 'a count is not negative',
-          expected: '>= 0',
-          actual: value,
-          message: `Dòng "${label}", cột ${key}: số liệu không được âm (đang là ${value}).`,
-        });
-        continue;
-      }
-    }
+    // A row as the mapper writes it (every key a count column holding a whole count, nothing to
+    // say about its cells but the missing ones) is known by counting: its keys are no more than
+    // the count columns present. Only another row has its keys gone through, one by one.
+    const plain = wholeCountsOnly(given, countColumns.list);
+    if (!plain) cellIssues(given, countColumns, at, label, issues);
     const cells = plain ? (given as Cells) : validCells(given, countColumns.set);
     for (const column of countColumns.list) {
       if (!(column in given)) {
@@ -293,6 +254,64 @@ function validateGrid(
         actual: outcome.actual,
         severity: rule.severity,
         message: `Dòng "${label}": ${describeRule(rule.expression)} (= ${outcome.expected}), nhưng đang là ${outcome.actual}.`,
+      });
+    }
+  }
+}
+
+/** Whether every key of a row's cells is a count column holding a whole, non-negative count. */
+function wholeCountsOnly(given: Record<string, unknown>, columns: readonly number[]): boolean {
+  let present = 0;
+  for (const column of columns) {
+    const value = given[column];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) return false;
+    present++;
+  }
+  return present === Object.keys(given).length;
+}
+
+/** The issues of a row's cells other than missing ones, in the order of its keys. */
+function cellIssues(
+  given: Record<string, unknown>,
+  countColumns: { list: number[]; set: ReadonlySet<number> },
+  at: () => string,
+  label: string,
+  issues: Issue[],
+): void {
+  for (const key in given) {
+    const value = given[key];
+    const column = Number(key);
+    if (!countColumns.set.has(column)) {
+      issues.push({
+        code: 'CELL_UNKNOWN_COLUMN',
+        field: `${at()}.cells.${key}`,
+        rule: `count columns are ${countColumns.list.join(', ')}`,
+        expected: countColumns.list,
+        actual: key,
+        message: `Dòng "${label}": biểu không có cột số liệu ${key}.`,
+      });
+      continue;
+    }
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
+      issues.push({
+        code: 'CELL_NOT_INTEGER',
+        field: `${at()}.cells.${key}`,
+        rule: 'a count is a whole number',
+        expected: 'integer',
+        actual: value,
+        message: `Dòng "${label}", cột ${key}: số liệu phải là số nguyên.`,
+      });
+      continue;
+    }
+    if (value < 0) {
+      issues.push({
+        code: 'CELL_NEGATIVE',
+        field: `${at()}.cells.${key}`,
+        rule: 'a count is not negative',
+        expected: '>= 0',
+        actual: value,
+        message: `Dòng "${label}", cột ${key}: số liệu không được âm (đang là ${value}).`,
       });
     }
   }

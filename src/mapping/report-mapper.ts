@@ -153,7 +153,7 @@ export function mapReport(report: ProvincialReport, context: MappingContext): Re
       );
       continue;
     }
-    forms.push(mapForm(report, form, mapping, { ...located, table }, context));
+    forms.push(mapForm(report, form, mapping, located, context));
   }
   if (problems.some((issue) => issue.severity === 'error'))
     for (const form of forms) form.valid = false;
@@ -371,9 +371,10 @@ function gridBody(
   // are (a run). A value whose sector is not found ends the run: the next one looks again.
   let run: { code: string | null; name: string | null; sector: Sector; row: GridRow } | undefined;
   let runChecked = false;
+  const columns = columnsOf(mapping);
   for (let index = 0; index < values.length; index++) {
     const value = values[index];
-    const column = mapping.cells[value.indicatorCode];
+    const column = columns.get(value.indicatorCode);
     if (column === undefined) continue;
     if (run === undefined || value.sectorCode !== run.code || value.sectorName !== run.name) {
       // By code first, as SectorCatalogue.match does, without building its answer each time.
@@ -445,6 +446,19 @@ function gridBody(
 }
 
 type GridMapping = Extract<FormMapping, { kind: 'grid' }>;
+
+const columnMaps = new WeakMap<GridMapping, ReadonlyMap<string, number>>();
+
+/** A grid mapping's column by indicator, as a map made once per mapping (a lookup by a key of
+ * a record reads the own properties of the record alone, as does this one). */
+function columnsOf(mapping: GridMapping): ReadonlyMap<string, number> {
+  let columns = columnMaps.get(mapping);
+  if (!columns) {
+    columns = new Map(Object.entries(mapping.cells));
+    columnMaps.set(mapping, columns);
+  }
+  return columns;
+}
 
 /**
  * A grid mapping's columns in the order canonical JSON writes a row's cells (their keys' text
