@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync, cpSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FormCatalogue, FormCatalogueError, NoFormInForce } from './forms';
@@ -79,5 +79,21 @@ describe('form catalogue', () => {
     );
     expect(() => FormCatalogue.load(directory)).toThrow(FormCatalogueError);
     expect(() => FormCatalogue.load(directory)).toThrow(/bad\.yaml/);
+  });
+
+  it('refuses an outline form that lists a section code twice, naming the file', () => {
+    const directory = mkdtempSync(path.join(os.tmpdir(), 'baocao-forms-'));
+    cpSync(path.join(__dirname, '..', '..', 'config', 'forms'), directory, { recursive: true });
+    const file = path.join(directory, 'TT-01-2020-VPCP', 'II.01-DC.yaml');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(
+        '  - { code: DC_TON_TAI,',
+        "  - { code: DC_KET_QUA, title: 'Lần hai', maxLength: 10, required: false }\n  - { code: DC_TON_TAI,",
+      ),
+    );
+    expect(() => FormCatalogue.load(directory)).toThrow(
+      /II\.01-DC\.yaml[\s\S]*each section code appears once/,
+    );
   });
 });

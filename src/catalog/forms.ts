@@ -118,7 +118,13 @@ const outlineSchema = z
           })
           .strict(),
       )
-      .min(1),
+      .min(1)
+      .refine(
+        (sections) => new Set(sections.map((section) => section.code)).size === sections.length,
+        {
+          message: 'each section code appears once',
+        },
+      ),
   })
   .strict();
 

@@ -157,7 +157,15 @@ export function mapReport(report: ProvincialReport, context: MappingContext): Re
   }
   if (problems.some((issue) => issue.severity === 'error'))
     for (const form of forms) form.valid = false;
-  return { ...base, eligible: true, skipReason: null, problems, forms };
+  return {
+    reportId: base.reportId,
+    unitCode: base.unitCode,
+    periodId: base.periodId,
+    eligible: true,
+    skipReason: null,
+    problems,
+    forms,
+  };
 }
 
 /** parsePeriod, remembered for the few ids a run meets (bounded); the Period is frozen. */
@@ -553,33 +561,62 @@ function firstValueOf(
   });
 }
 
+type OutlineMapping = Extract<FormMapping, { kind: 'outline' }>;
+type OutlineSectionDefinition = OutlineForm['sections'][number];
+
+const outlineSectionMaps = new WeakMap<
+  OutlineForm,
+  ReadonlyMap<string, OutlineSectionDefinition>
+>();
+
+/** An outline form's sections by code, as a map made once per form. */
+function sectionsOf(form: OutlineForm): ReadonlyMap<string, OutlineSectionDefinition> {
+  let sections = outlineSectionMaps.get(form);
+  if (!sections) {
+    sections = new Map(form.sections.map((section) => [section.code, section]));
+    outlineSectionMaps.set(form, sections);
+  }
+  return sections;
+}
+
+const targetMaps = new WeakMap<OutlineMapping, ReadonlyMap<string, string>>();
+
+/** An outline mapping's national section by provincial section, as a map made once per mapping
+ * (a section named as an inherited property, such as constructor, is not mapped). */
+function targetsOf(mapping: OutlineMapping): ReadonlyMap<string, string> {
+  let targets = targetMaps.get(mapping);
+  if (!targets) {
+    targets = new Map(Object.entries(mapping.sections));
+    targetMaps.set(mapping, targets);
+  }
+  return targets;
+}
+
 function outlineBody(
   report: ProvincialReport,
   form: OutlineForm,
-  mapping: Extract<FormMapping, { kind: 'outline' }>,
+  mapping: OutlineMapping,
   context: MappingContext,
   problems: FieldError[],
 ): OutlinePacket['body'] {
-  const titles = new Map(form.sections.map((section) => [section.code, section.title]));
+  const definitions = sectionsOf(form);
+  const targets = targetsOf(mapping);
   const sections: OutlinePacket['body']['sections'] = [];
-  report.sections.forEach((section) => {
-    const target = mapping.sections[section.sectionCode];
-    if (!target) return;
+  for (const section of report.sections) {
+    const target = targets.get(section.sectionCode);
+    if (!target) continue;
     sections.push({
       code: target,
-      title: titles.get(target) ?? section.title,
+      title: definitions.get(target)?.title ?? section.title,
       text: section.text,
       fields: {},
     });
-  });
+  }
   if (mapping.satisfactionSection && report.satisfaction.length) {
-    const definition = form.sections.find(
-      (section) => section.code === mapping.satisfactionSection,
-    );
-    const fields: Record<string, number> = Object.fromEntries(
-      (definition?.fields ?? []).map((field) => [field.key, 0]),
-    );
-    const sources: string[] = [];
+    const definition = definitions.get(mapping.satisfactionSection);
+    const fields: Record<string, number> = {};
+    for (const field of definition?.fields ?? []) fields[field.key] = 0;
+    const sources = new Set<string>();
     report.satisfaction.forEach((count, index) => {
       const level = context.satisfaction.levelOf(count.label);
       if (!level) {
@@ -597,13 +634,13 @@ function outlineBody(
       }
       const key = `${count.channel}.level${level}`;
       fields[key] = (fields[key] ?? 0) + count.count;
-      sources.push(`${count.channel}: "${count.label}" → mức ${level}`);
+      sources.add(`${count.channel}: "${count.label}" → mức ${level}`);
     });
     // The levels are normalised; the labels the source used stay readable in the section's text.
     sections.push({
       code: mapping.satisfactionSection,
-      title: titles.get(mapping.satisfactionSection) ?? mapping.satisfactionSection,
-      text: `Nhãn gốc: ${[...new Set(sources)].join('; ')}.`,
+      title: definition?.title ?? mapping.satisfactionSection,
+      text: `Nhãn gốc: ${[...sources].join('; ')}.`,
       fields,
     });
   }
