@@ -66,3 +66,28 @@ describe('canonicalJson, remembering key orders and quoted strings', () => {
     expect(canonicalJson([-0, 1e21, 0.1, 5e-7])).toBe('[0,1e+21,0.1,5e-7]');
   });
 });
+
+describe('canonicalJson of long strings', () => {
+  it('quotes a string of any code units as JSON.stringify does, short or long', () => {
+    const units = fc.oneof(
+      fc.string({ unit: 'binary', minLength: 60, maxLength: 200 }),
+      fc.string({ unit: 'grapheme', minLength: 60, maxLength: 200 }),
+      fc
+        .array(fc.integer({ min: 0, max: 0xffff }), { minLength: 60, maxLength: 200 })
+        .map((codes) => String.fromCharCode(...codes)),
+      fc
+        .tuple(
+          fc.string({ minLength: 65 }),
+          fc.constantFrom('"', '\\', '\n', '\u0000', '\ud800', '\udc00', '\u2028', '😀'),
+        )
+        .map(([text, odd]) => text + odd + text),
+    );
+    fc.assert(
+      fc.property(units, (text) => {
+        expect(canonicalJson(text)).toBe(JSON.stringify(text));
+        expect(canonicalJson({ text })).toBe(`{"text":${JSON.stringify(text)}}`);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
