@@ -168,6 +168,18 @@ export function mapReport(report: ProvincialReport, context: MappingContext): Re
   };
 }
 
+const versions = new WeakMap<MappingTable, string>();
+
+/** A mapping table's version as the content key names it ("id@version"), written once per table. */
+function versionOf(table: MappingTable): string {
+  let version = versions.get(table);
+  if (version === undefined) {
+    version = `${table.id}@${table.version}`;
+    versions.set(table, version);
+  }
+  return version;
+}
+
 /** parsePeriod, remembered for the few ids a run meets (bounded); the Period is frozen. */
 const periodOf = rememberUpTo(1000, (id: string): Period => Object.freeze(parsePeriod(id)));
 
@@ -325,7 +337,7 @@ function finishForm(
     body,
     signature: null,
   } as SubmissionPacket;
-  const mappingVersion = `${table.id}@${table.version}`;
+  const mappingVersion = versionOf(table);
   const contentKey = contentKeyOf(packet, mappingVersion, bodyText);
   packet.header.clientReference = contentKey;
   const validation = validatePacket(packet, {
@@ -543,7 +555,10 @@ const byCodeKey = (a: GridRow, b: GridRow): number =>
 /** Rows in the order rows have always had (byRowKey's). */
 export function sortRows(rows: GridRow[]): GridRow[] {
   for (const row of rows) if (!CODE_KEY.test(row.rowKey)) return rows.sort(byRowKey);
-  return rows.sort(byCodeKey);
+  // Rows mostly come in order already, as a report gives its sectors: then there is nothing to do.
+  for (let index = 1; index < rows.length; index++)
+    if (byCodeKey(rows[index - 1], rows[index]) > 0) return rows.sort(byCodeKey);
+  return rows;
 }
 
 /** Where a value given twice was first given: looked for only when there is such a value. */

@@ -27,4 +27,20 @@ describe('sortRows', () => {
       { numRuns: 1000 },
     );
   });
+
+  it('leaves codes in order as they are, and orders them when two are swapped', () => {
+    const inOrder = fc.array(code, { maxLength: 30 }).map((keys) => keys.sort(collator.compare));
+    fc.assert(
+      fc.property(inOrder, fc.nat(), fc.nat(), (keys, one, other) => {
+        const swapped = [...keys];
+        if (keys.length) {
+          const [a, b] = [one % keys.length, other % keys.length];
+          [swapped[a], swapped[b]] = [swapped[b], swapped[a]];
+        }
+        expect(sortRows(rows(keys)).map((row) => row.rowKey)).toEqual(keys);
+        expect(sortRows(rows(swapped)).map((row) => row.rowKey)).toEqual(keys);
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });
