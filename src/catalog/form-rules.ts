@@ -92,12 +92,24 @@ export function evaluateRule(
   cells: Cells,
   previous?: Cells,
 ): RuleOutcome | undefined {
+  const holds = ruleHolds(rule, cells, previous);
+  if (holds === undefined) return undefined;
+  return {
+    holds,
+    expected: sumOf(rule.right, cells, previous)!,
+    actual: sumOf(rule.left, cells, previous)!,
+  };
+}
+
+/** Whether a rule holds on a row (undefined where it cannot apply, as evaluateRule says), with
+ * no outcome made: the validator asks it of every rule of every row. */
+export function ruleHolds(rule: ParsedRule, cells: Cells, previous?: Cells): boolean | undefined {
   if (rule.usesPrevious && !previous) return undefined;
   const actual = sumOf(rule.left, cells, previous);
   if (actual === undefined) return undefined;
   const expected = sumOf(rule.right, cells, previous);
   if (expected === undefined) return undefined;
-  return { holds: actual === expected, expected, actual };
+  return actual === expected;
 }
 
 function sumOf(terms: readonly Term[], cells: Cells, previous?: Cells): number | undefined {

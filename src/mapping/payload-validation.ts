@@ -1,5 +1,5 @@
 import type { FormDefinition, GridForm, OutlineForm } from '../catalog/forms';
-import { evaluateRule, type Cells } from '../catalog/form-rules';
+import { evaluateRule, ruleHolds, type Cells } from '../catalog/form-rules';
 import type { FieldError } from '../contracts/national-wire';
 import type { UnitLevel } from '../contracts/provincial-wire';
 
@@ -23,6 +23,15 @@ type Issue = Omit<FieldError, 'severity'> & { severity?: FieldError['severity'] 
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The header's fields that are non-empty strings. */
+const HEADER_TEXT_FIELDS = [
+  'unitCode',
+  'formCode',
+  'regimeCode',
+  'periodId',
+  'clientReference',
+] as const;
 
 export function validatePacket(packet: unknown, context: ValidationContext): FieldError[] {
   const issues: Issue[] = [];
@@ -61,13 +70,7 @@ export function validatePacket(packet: unknown, context: ValidationContext): Fie
       message: 'Thiếu phần đầu (header) của gói tin.',
     });
   }
-  for (const key of [
-    'unitCode',
-    'formCode',
-    'regimeCode',
-    'periodId',
-    'clientReference',
-  ] as const) {
+  for (const key of HEADER_TEXT_FIELDS) {
     if (typeof header[key] !== 'string' || header[key] === '') {
       issues.push({
         code: 'FIELD_MISSING',
@@ -227,25 +230,28 @@ function validateGrid(
     // A row as the mapper writes it (every key a count column holding a whole count, nothing to
     // say about its cells but the missing ones) is known by counting: its keys are no more than
     // the count columns present. Only another row has its keys gone through, one by one.
-    const plain = wholeCountsOnly(given, countColumns.list);
+    const present = wholeCountsOnly(given, countColumns.list);
+    const plain = present >= 0;
     if (!plain) cellIssues(given, countColumns, at, label, issues);
     const cells = plain ? (given as Cells) : validCells(given, countColumns.set);
-    for (const column of countColumns.list) {
-      if (!(column in given)) {
-        issues.push({
-          code: 'CELL_MISSING',
-          field: `${at()}.cells.${column}`,
-          rule: 'every count column has a value',
-          expected: 'integer >= 0',
-          actual: null,
-          message: `Dòng "${label}": thiếu số liệu cột ${column}.`,
-        });
+    // A plain row with every count column present has none missing.
+    if (present !== countColumns.list.length)
+      for (const column of countColumns.list) {
+        if (!(column in given)) {
+          issues.push({
+            code: 'CELL_MISSING',
+            field: `${at()}.cells.${column}`,
+            rule: 'every count column has a value',
+            expected: 'integer >= 0',
+            actual: null,
+            message: `Dòng "${label}": thiếu số liệu cột ${column}.`,
+          });
+        }
       }
-    }
     const previous = context.previousRows?.get(raw.rowKey);
     for (const rule of form.parsedRules) {
-      const outcome = evaluateRule(rule, cells, previous);
-      if (!outcome || outcome.holds) continue;
+      if (ruleHolds(rule, cells, previous) !== false) continue;
+      const outcome = evaluateRule(rule, cells, previous)!;
       issues.push({
         code: rule.severity === 'warning' ? 'RULE_WARNING' : 'RULE_BROKEN',
         field: `${at()}.cells.${rule.left.find((term) => term.column !== undefined)?.column ?? ''}`,
@@ -259,16 +265,19 @@ function validateGrid(
   }
 }
 
-/** Whether every key of a row's cells is a count column holding a whole, non-negative count. */
-function wholeCountsOnly(given: Record<string, unknown>, columns: readonly number[]): boolean {
+/**
+ * When every key of a row's cells is a count column holding a whole, non-negative count: how many
+ * there are; else -1.
+ */
+function wholeCountsOnly(given: Record<string, unknown>, columns: readonly number[]): number {
   let present = 0;
   for (const column of columns) {
     const value = given[column];
     if (value === undefined) continue;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) return false;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) return -1;
     present++;
   }
-  return present === Object.keys(given).length;
+  return present === Object.keys(given).length ? present : -1;
 }
 
 /** The issues of a row's cells other than missing ones, in the order of its keys. */

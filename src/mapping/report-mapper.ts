@@ -349,8 +349,8 @@ function finishForm(
         ? codesOf(context.units.childrenOf(unit.officeCode, period))
         : undefined,
     previousRows: context.previousRows?.(unit.officeCode, form.code, period),
-  }).map(withPrefix('packet'));
-  const all = [...problems, ...validation];
+  });
+  const all = validation.length ? [...problems, ...validation.map(withPrefix('packet'))] : problems;
   return {
     formCode: form.code,
     regimeCode: form.regime,
