@@ -17,10 +17,8 @@ import type {
 export function packetContentText(
   packet: Pick<SubmissionPacket, 'header' | 'body'>,
   mappingVersion: string,
-  /** The body's text, when its writer has it already (the mapper writes its grid bodies'). */
-  body = bodyText(packet.body),
 ): string {
-  return `{"body":${body},"header":${headerText(packet.header)},"mapping":${canonicalJson(mappingVersion)}}`;
+  return `{"body":${bodyText(packet.body)},"header":${headerContentText(packet.header)},"mapping":${canonicalJson(mappingVersion)}}`;
 }
 
 type Kind = 'string' | 'number' | 'object' | 'array';
@@ -41,7 +39,8 @@ const OUTLINE = shape({ sections: 'array' });
 const ROW = shape({ cells: 'object', label: 'string', rowKey: 'string' });
 const SECTION = shape({ code: 'string', fields: 'object', text: 'string', title: 'string' });
 
-function headerText(header: SubmissionPacket['header']): string {
+/** The header's part of packetContentText: canonical JSON of the header without clientReference. */
+export function headerContentText(header: SubmissionPacket['header']): string {
   if (!shaped(header, HEADER)) {
     const { clientReference: _reference, ...content } = header;
     return canonicalJson(content);

@@ -4,7 +4,6 @@ import type { Cells } from '../catalog/form-rules';
 import { parsePeriod, PeriodError, type Period } from '../catalog/periods';
 import type { Sector, SectorCatalogue } from '../catalog/sectors';
 import type { UnitRegistry } from '../catalog/units';
-import { canonicalJson } from '../common/canonical-json';
 import { rememberUpTo } from '../common/remember';
 import type {
   FieldError,
@@ -16,6 +15,7 @@ import type {
 } from '../contracts/national-wire';
 import type { ProvincialReport, UnitRecord } from '../contracts/provincial-wire';
 import type { FormMapping, MappingTable, MappingTables } from './mapping-tables';
+import { gridContentKey } from './grid-content-key';
 import { packetContentText } from './packet-content';
 import { validatePacket } from './payload-validation';
 import type { SatisfactionLevels } from './satisfaction';
@@ -83,10 +83,8 @@ const withPrefix =
 export function contentKeyOf(
   packet: Pick<SubmissionPacket, 'header' | 'body'>,
   mappingVersion: string,
-  /** The body's text in it, when its writer has it already. */
-  bodyText?: string,
 ): string {
-  return hash('sha256', packetContentText(packet, mappingVersion, bodyText), 'hex');
+  return hash('sha256', packetContentText(packet, mappingVersion), 'hex');
 }
 
 const STATUS_VI: Record<string, string> = {
@@ -300,7 +298,9 @@ function mapForm(
   const problems: FieldError[] = [];
   if (form.kind === 'grid' && mapping.kind === 'grid') {
     const body = gridBody(report, mapping, located, context, problems);
-    return finishForm(form, body, located, context, problems, gridBodyText(body, mapping, context));
+    return finishForm(form, body, located, context, problems, (packet, version) =>
+      gridContentKey(packet as FiguresPacket, mapping, context.sectors, version),
+    );
   }
   if (form.kind === 'outline' && mapping.kind === 'outline')
     return finishForm(
@@ -319,8 +319,8 @@ function finishForm(
   located: Located,
   context: MappingContext,
   problems: FieldError[],
-  /** The body's text in the content key, when the mapper wrote it with the body. */
-  bodyText?: string,
+  /** The content key, when the mapper has a faster way to it than contentKeyOf (undefined if not). */
+  keyOf?: (packet: SubmissionPacket, mappingVersion: string) => string | undefined,
 ): MappedForm {
   const { unit, period, table } = located;
   const header: PacketHeader = {
@@ -338,7 +338,7 @@ function finishForm(
     signature: null,
   } as SubmissionPacket;
   const mappingVersion = versionOf(table);
-  const contentKey = contentKeyOf(packet, mappingVersion, bodyText);
+  const contentKey = keyOf?.(packet, mappingVersion) ?? contentKeyOf(packet, mappingVersion);
   packet.header.clientReference = contentKey;
   const validation = validatePacket(packet, {
     form,
@@ -478,65 +478,6 @@ function columnsOf(mapping: GridMapping): ReadonlyMap<string, number> {
     columnMaps.set(mapping, columns);
   }
   return columns;
-}
-
-/**
- * A grid mapping's columns in the order canonical JSON writes a row's cells (their keys' text
- * order, "10" before "3"), each with its key quoted: worked out once per mapping.
- */
-const cellOrders = new WeakMap<GridMapping, ReadonlyArray<readonly [number, string]>>();
-
-function cellOrderOf(mapping: GridMapping): ReadonlyArray<readonly [number, string]> {
-  let order = cellOrders.get(mapping);
-  if (!order) {
-    order = [...new Set(Object.values(mapping.cells))]
-      .map(String)
-      .sort()
-      .map((key) => [Number(key), `${JSON.stringify(key)}:`] as const);
-    cellOrders.set(mapping, order);
-  }
-  return order;
-}
-
-/** The end of a sector's row in the content key's text (its label and row key), once per sector. */
-const rowEnds = new WeakMap<Sector, string>();
-
-/**
- * The content key's text of a body gridBody wrote: what packetContentText would write, without
- * looking up the key order of each row's cells. It rests on what gridBody makes sure of: a row's
- * cells hold only the mapping's columns, and each row is a catalogue sector's, labelled with its
- * name (undefined, for packetContentText to write, should a row not be). The golden files, the
- * bench's recorded results and a property test over changed reports hold the content keys equal
- * to canonical JSON's.
- */
-function gridBodyText(
-  body: FiguresPacket['body'],
-  mapping: GridMapping,
-  context: MappingContext,
-): string | undefined {
-  const order = cellOrderOf(mapping);
-  let text = `{"rowKind":${canonicalJson(body.rowKind)},"rows":[`;
-  for (let index = 0; index < body.rows.length; index++) {
-    const row = body.rows[index];
-    const sector = context.sectors.byCodeOrUndefined(row.rowKey);
-    if (!sector || sector.name !== row.label) return undefined;
-    let end = rowEnds.get(sector);
-    if (end === undefined) {
-      end = `},"label":${canonicalJson(sector.name)},"rowKey":${canonicalJson(sector.code)}}`;
-      rowEnds.set(sector, end);
-    }
-    text += index === 0 ? '{"cells":{' : ',{"cells":{';
-    let first = true;
-    for (const [column, key] of order) {
-      const value = row.cells[column];
-      if (value === undefined) continue;
-      text += first ? key : `,${key}`;
-      first = false;
-      text += canonicalJson(value);
-    }
-    text += end;
-  }
-  return `${text}]}`;
 }
 
 /** The order rows have always had (String.prototype.localeCompare's), at a fraction of its cost. */
