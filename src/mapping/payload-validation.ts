@@ -364,6 +364,31 @@ export function describeRule(expression: string): string {
   return `${left} phải bằng ${right}`;
 }
 
+interface OutlineShape {
+  definitions: ReadonlyMap<string, OutlineForm['sections'][number]>;
+  fieldKeys: ReadonlyMap<OutlineForm['sections'][number], ReadonlySet<string>>;
+}
+
+const outlineShapes = new WeakMap<OutlineForm, OutlineShape>();
+
+/** An outline form's sections by code and each section's field keys, worked out once per form. */
+function outlineShapeOf(form: OutlineForm): OutlineShape {
+  let shape = outlineShapes.get(form);
+  if (!shape) {
+    shape = {
+      definitions: new Map(form.sections.map((section) => [section.code, section])),
+      fieldKeys: new Map(
+        form.sections.map((section) => [
+          section,
+          new Set(section.fields.map((field) => field.key)),
+        ]),
+      ),
+    };
+    outlineShapes.set(form, shape);
+  }
+  return shape;
+}
+
 function validateOutline(body: Record<string, unknown>, form: OutlineForm, issues: Issue[]): void {
   if (!Array.isArray(body.sections)) {
     issues.push({
@@ -376,7 +401,7 @@ function validateOutline(body: Record<string, unknown>, form: OutlineForm, issue
     });
     return;
   }
-  const definitions = new Map(form.sections.map((section) => [section.code, section]));
+  const { definitions, fieldKeys } = outlineShapeOf(form);
   const present = new Set<string>();
   body.sections.forEach((raw: unknown, index: number) => {
     const at = `body.sections[${index}]`;
@@ -434,7 +459,7 @@ function validateOutline(body: Record<string, unknown>, form: OutlineForm, issue
       });
     }
     const fields = isRecord(raw.fields) ? raw.fields : {};
-    const known = new Set(definition.fields.map((field) => field.key));
+    const known = fieldKeys.get(definition)!;
     for (const [key, value] of Object.entries(fields)) {
       if (!known.has(key)) {
         issues.push({
