@@ -32,7 +32,9 @@ export function canonicalJson(value: unknown): string {
         return `${text}]`;
       }
       const record = value as Record<string, unknown>;
-      const order = sortedKeys(Object.keys(record));
+      const keys = Object.keys(record);
+      if (keys.length === 0) return '{}';
+      const order = sortedKeys(keys);
       let text = '{';
       let first = true;
       for (const [key, prefix] of order) {
