@@ -89,6 +89,11 @@ function sameKeys(known: readonly string[], keys: readonly string[]): boolean {
 // eslint-disable-next-line no-control-regex -- the control characters are what is looked for
 const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
+/** Whether a string's JSON is the string itself between quotation marks (nothing to escape). */
+export function quotedAsIs(text: string): boolean {
+  return !ESCAPED.test(text);
+}
+
 function quote(text: string): string {
   // A long text with nothing to escape (most report prose) is its own JSON between quotation
   // marks, which is written at a fraction of JSON.stringify's cost for Vietnamese text.

@@ -15,7 +15,7 @@ import type {
 } from '../contracts/national-wire';
 import type { ProvincialReport, UnitRecord } from '../contracts/provincial-wire';
 import type { FormMapping, MappingTable, MappingTables } from './mapping-tables';
-import { gridContentKey } from './grid-content-key';
+import { gridContentKey, outlineContentKey } from './content-key';
 import { packetContentText } from './packet-content';
 import { validatePacket } from './payload-validation';
 import type { SatisfactionLevels } from './satisfaction';
@@ -309,6 +309,7 @@ function mapForm(
       located,
       context,
       problems,
+      (packet, version) => outlineContentKey(packet as OutlinePacket, version),
     );
   throw new Error(`mapping of ${form.code} is ${mapping.kind} but the form is ${form.kind}`);
 }
