@@ -213,6 +213,42 @@ describe('mapping specifics', () => {
     }
   });
 
+  it('a row given only some of its values has those cells and no others, the rest reported missing', () => {
+    const report = structuredClone(
+      data.reports.find((candidate) => candidate.reportId === '2025-Q1.QNG-SO-XD.KSTT')!,
+    );
+    const sector = report.values[0].sectorCode;
+    const left = new Set(['TTHC_NHAN_TRUC_TUYEN', 'PAKN_DA_XU_LY']);
+    report.values = report.values.filter(
+      (value) => value.sectorCode !== sector || !left.has(value.indicatorCode),
+    );
+    const table = context.tables.tableFor(report.regimeCode, 'TT-01-2020-VPCP')!;
+    for (const form of mapReport(report, context).forms) {
+      if (form.packet.packetKind !== 'SO_LIEU_BAO_CAO') continue;
+      const cells = (
+        table.forms.find((mapping) => mapping.form === form.formCode) as {
+          cells: Record<string, number>;
+        }
+      ).cells;
+      const given = report.values.filter(
+        (value) => value.sectorCode === sector && value.indicatorCode in cells,
+      );
+      const row = form.packet.body.rows.find((candidate) => candidate.rowKey === sector)!;
+      expect(row.cells).toEqual(
+        Object.fromEntries(given.map((value) => [cells[value.indicatorCode], value.value])),
+      );
+      const missing = [...left]
+        .filter((indicator) => indicator in cells)
+        .map(
+          (indicator) =>
+            `packet.body.rows[${form.packet.body.rows.indexOf(row)}].cells.${cells[indicator]}`,
+        );
+      expect(
+        form.problems.filter((issue) => issue.code === 'CELL_MISSING').map((issue) => issue.field),
+      ).toEqual(missing);
+    }
+  });
+
   it('refuses a period whose regime has no form in force, saying so', () => {
     const report = {
       ...data.reports.find((candidate) => candidate.reportId === '2025-Q1.QNG-SO-TC.KSTT')!,

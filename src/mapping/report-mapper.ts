@@ -383,20 +383,29 @@ function gridBody(
   context: MappingContext,
   problems: FieldError[],
 ): FiguresPacket['body'] {
-  const rows = new Map<string, GridRow>();
+  const layout = layoutOf(mapping);
+  // Each row with the mask of its columns filled (when the layout has a template).
+  const rows = new Map<string, { row: GridRow; mask: number }>();
   const handled = setOf(context.units.sectorsHandled(located.unit.officeCode, located.period.to));
   const unhandled = new Set<string>();
   const values = report.values;
   // A report gives a sector's values one after another, so the sector, its row and whether it was
   // checked against those the unit handles are those of the value before, while its code and name
   // are (a run). A value whose sector is not found ends the run: the next one looks again.
-  let run: { code: string | null; name: string | null; sector: Sector; row: GridRow } | undefined;
+  let run:
+    | {
+        code: string | null;
+        name: string | null;
+        sector: Sector;
+        made: { row: GridRow; mask: number };
+      }
+    | undefined;
   let runChecked = false;
-  const columns = columnsOf(mapping);
+  const { template } = layout;
   for (let index = 0; index < values.length; index++) {
     const value = values[index];
-    const column = columns.get(value.indicatorCode);
-    if (column === undefined) continue;
+    const slot = layout.slots.get(value.indicatorCode);
+    if (slot === undefined) continue;
     if (run === undefined || value.sectorCode !== run.code || value.sectorName !== run.name) {
       // By code first, as SectorCatalogue.match does, without building its answer each time.
       let sector = value.sectorCode
@@ -420,17 +429,19 @@ function gridBody(
         }
         sector = match.sector;
       }
-      let row = rows.get(sector.code);
-      if (!row) {
-        row = { rowKey: sector.code, label: sector.name, cells: {} };
-        rows.set(sector.code, row);
+      let made = rows.get(sector.code);
+      if (!made) {
+        const cells = template ? { ...template } : {};
+        made = { row: { rowKey: sector.code, label: sector.name, cells }, mask: 0 };
+        rows.set(sector.code, made);
       }
-      run = { code: value.sectorCode, name: value.sectorName, sector, row };
+      run = { code: value.sectorCode, name: value.sectorName, sector, made };
       runChecked = false;
     }
-    const { sector, row } = run;
+    const { sector, made } = run;
+    const { row } = made;
     // One indicator is one column of the form, so a column already filled is a value given twice.
-    if (column in row.cells) {
+    if (template ? (made.mask & slot.bit) !== 0 : slot.column in row.cells) {
       const first = firstValueOf(values, index, value.indicatorCode, sector, context);
       problems.push(
         problem({
@@ -461,24 +472,61 @@ function gridBody(
         );
       }
     }
-    row.cells[column] = value.value;
+    row.cells[slot.column] = value.value;
+    made.mask |= slot.bit;
   }
-  return { rowKind: 'sector', rows: sortRows([...rows.values()]) };
+  const body: GridRow[] = [];
+  for (const { row, mask } of rows.values()) {
+    // A row made from the template lets go of the columns it was given no value for.
+    if (template && mask !== layout.full)
+      for (const { column, bit } of layout.slots.values())
+        if ((mask & bit) === 0) delete row.cells[column];
+    body.push(row);
+  }
+  return { rowKind: 'sector', rows: sortRows(body) };
 }
 
 type GridMapping = Extract<FormMapping, { kind: 'grid' }>;
 
-const columnMaps = new WeakMap<GridMapping, ReadonlyMap<string, number>>();
+/** Where a grid mapping puts its values. */
+interface GridLayout {
+  /** Each indicator's column, and that column's bit in the mask of a row's filled columns. */
+  slots: ReadonlyMap<string, { column: number; bit: number }>;
+  /** Every column at 0, what a row's cells start as: copying an object with its keys in it costs a
+   * fraction of adding them one by one. None past 31 columns (a mask's bits), or for a column
+   * number that is not an array index. */
+  template: Readonly<Record<number, number>> | undefined;
+  /** The mask with every column filled. */
+  full: number;
+}
 
-/** A grid mapping's column by indicator, as a map made once per mapping (a lookup by a key of
- * a record reads the own properties of the record alone, as does this one). */
-function columnsOf(mapping: GridMapping): ReadonlyMap<string, number> {
-  let columns = columnMaps.get(mapping);
-  if (!columns) {
-    columns = new Map(Object.entries(mapping.cells));
-    columnMaps.set(mapping, columns);
+const layouts = new WeakMap<GridMapping, GridLayout>();
+
+/** A grid mapping's layout, made once per mapping (a lookup by a key of a record reads the own
+ * properties of the record alone, as this one does). */
+function layoutOf(mapping: GridMapping): GridLayout {
+  let layout = layouts.get(mapping);
+  if (!layout) {
+    const columns = [...new Set(Object.values(mapping.cells))];
+    const slots = new Map(
+      Object.entries(mapping.cells).map(([indicator, column]) => {
+        const position = columns.indexOf(column);
+        return [indicator, { column, bit: position < 31 ? 1 << position : 0 }] as const;
+      }),
+    );
+    const template: Record<number, number> = {};
+    for (const column of columns) template[column] = 0;
+    // Array indices, so that the keys come in their numeric order however the row was filled.
+    const indices = columns.every((column) => column < 2 ** 32 - 1);
+    const masked = columns.length <= 31 && indices;
+    layout = {
+      slots,
+      template: masked ? template : undefined,
+      full: masked ? 2 ** columns.length - 1 : 0,
+    };
+    layouts.set(mapping, layout);
   }
-  return columns;
+  return layout;
 }
 
 /** The order rows have always had (String.prototype.localeCompare's), at a fraction of its cost. */
