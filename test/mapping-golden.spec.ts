@@ -6,7 +6,7 @@ import { FormCatalogue } from '../src/catalog/forms';
 import { canonicalJson } from '../src/common/canonical-json';
 import type { IndicatorValue } from '../src/contracts/provincial-wire';
 import { MappingTables } from '../src/mapping/mapping-tables';
-import { mapReport, mapSummary, type ReportMapping } from '../src/mapping/report-mapper';
+import { mapReport, mapSummary, sortRows, type ReportMapping } from '../src/mapping/report-mapper';
 import { demoMappingContext, runGolden, type GoldenInput } from './support/mapping-context';
 
 // Regenerate after a deliberate change: npx ts-node --transpile-only scripts/update-mapping-fixtures.ts
@@ -237,12 +237,10 @@ describe('mapping specifics', () => {
       expect(row.cells).toEqual(
         Object.fromEntries(given.map((value) => [cells[value.indicatorCode], value.value])),
       );
+      const at = form.packet.body.rows.indexOf(row);
       const missing = [...left]
         .filter((indicator) => indicator in cells)
-        .map(
-          (indicator) =>
-            `packet.body.rows[${form.packet.body.rows.indexOf(row)}].cells.${cells[indicator]}`,
-        );
+        .map((indicator) => `packet.body.rows[${at}].cells.${cells[indicator]}`);
       expect(
         form.problems.filter((issue) => issue.code === 'CELL_MISSING').map((issue) => issue.field),
       ).toEqual(missing);
@@ -391,6 +389,12 @@ describe('content keys and value order', () => {
           one.forms.map((form) => [form.packet, form.contentKey, form.valid]),
         );
         expect(kinds(other)).toEqual(kinds(one));
+        // Rows in the order sortRows gives them.
+        for (const form of other.forms)
+          if (form.packet.packetKind === 'SO_LIEU_BAO_CAO') {
+            const keys = form.packet.body.rows.map((row) => row.rowKey);
+            expect(keys).toEqual(sortRows([...form.packet.body.rows]).map((row) => row.rowKey));
+          }
       }),
       { numRuns: 300 },
     );

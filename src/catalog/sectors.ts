@@ -82,6 +82,11 @@ export class SectorCatalogue {
   /** Membership of sector codes, for validation. */
   readonly codes: Pick<ReadonlySet<string>, 'has'> = { has: (code) => this.byCode.has(code) };
 
+  /** Every sector of the catalogue. */
+  all(): Sector[] {
+    return [...this.byCode.values()];
+  }
+
   byCodeOrUndefined(code: string): Sector | undefined {
     return this.byCode.get(code);
   }

@@ -476,14 +476,24 @@ function gridBody(
     made.mask |= slot.bit;
   }
   const body: GridRow[] = [];
+  const ranks = sectorRanksOf(context.sectors);
+  let ranked = ranks !== undefined;
+  let inOrder = true;
+  let last = -1;
   for (const { row, mask } of rows.values()) {
     // A row made from the template lets go of the columns it was given no value for.
     if (template && mask !== layout.full)
       for (const { column, bit } of layout.slots.values())
         if ((mask & bit) === 0) delete row.cells[column];
     body.push(row);
+    const rank = ranks?.get(row.rowKey);
+    if (rank === undefined) ranked = false;
+    else if (rank < last) inOrder = false;
+    else last = rank;
   }
-  return { rowKind: 'sector', rows: sortRows(body) };
+  if (!ranked) return { rowKind: 'sector', rows: sortRows(body) };
+  if (!inOrder) body.sort((a, b) => ranks!.get(a.rowKey)! - ranks!.get(b.rowKey)!);
+  return { rowKind: 'sector', rows: body };
 }
 
 type GridMapping = Extract<FormMapping, { kind: 'grid' }>;
@@ -527,6 +537,28 @@ function layoutOf(mapping: GridMapping): GridLayout {
     layouts.set(mapping, layout);
   }
   return layout;
+}
+
+const sectorRanks = new WeakMap<SectorCatalogue, ReadonlyMap<string, number> | undefined>();
+
+/**
+ * Each catalogue sector's place in the order sortRows gives rows (the collator's, which for codes
+ * is their code units' order), worked out once per catalogue: rows of sectors are then put in
+ * order by a number. Undefined, for sortRows to order them, should two codes be alike to the
+ * collator (where sortRows keeps them as they came).
+ */
+function sectorRanksOf(sectors: SectorCatalogue): ReadonlyMap<string, number> | undefined {
+  if (sectorRanks.has(sectors)) return sectorRanks.get(sectors);
+  const codes = sectors
+    .all()
+    .map((sector) => sector.code)
+    .sort(rowKeyOrder.compare);
+  const distinct = codes.every(
+    (code, index) => index === 0 || rowKeyOrder.compare(codes[index - 1], code) < 0,
+  );
+  const ranks = distinct ? new Map(codes.map((code, index) => [code, index])) : undefined;
+  sectorRanks.set(sectors, ranks);
+  return ranks;
 }
 
 /** The order rows have always had (String.prototype.localeCompare's), at a fraction of its cost. */
