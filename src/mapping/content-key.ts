@@ -199,21 +199,26 @@ function writePlainAscii(text: string): boolean {
   return true;
 }
 
-const HEADER_START = Buffer.from(']},"header":{"formCode":');
-const FORM_VERSION_KEY = Buffer.from(',"formVersion":');
-const PERIOD_KEY = Buffer.from(',"periodId":');
-const REGIME_KEY = Buffer.from(',"regimeCode":');
-const UNIT_KEY = Buffer.from(',"unitCode":');
-const MAPPING_KEY = Buffer.from('},"mapping":');
-const BACKSLASH = 0x5c;
-
-const SECTIONS_START = Buffer.from('{"body":{"sections":[');
-const CODE_KEY = Buffer.from('{"code":');
-const FIELDS_KEY = Buffer.from(',"fields":');
-const TEXT_KEY = Buffer.from(',"text":');
-const TITLE_KEY = Buffer.from(',"title":');
-const EMPTY_OBJECT = Buffer.from('{}');
+// The parts of the canonical text that never change, as bytes: of an outline's sections, then of
+// the header and the mapping.
+const [SECTIONS_START, CODE_KEY, FIELDS_KEY, TEXT_KEY, TITLE_KEY, EMPTY_OBJECT] = [
+  '{"body":{"sections":[',
+  '{"code":',
+  ',"fields":',
+  ',"text":',
+  ',"title":',
+  '{}',
+].map((text) => Buffer.from(text));
+const [HEADER_START, FORM_VERSION_KEY, PERIOD_KEY, REGIME_KEY, UNIT_KEY, MAPPING_KEY] = [
+  ']},"header":{"formCode":',
+  ',"formVersion":',
+  ',"periodId":',
+  ',"regimeCode":',
+  ',"unitCode":',
+  '},"mapping":',
+].map((text) => Buffer.from(text));
 const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 const CLOSE = 0x7d;
 
 /** Whether an object has no own enumerable key (as canonicalJson writes it, `{}`). */
