@@ -139,6 +139,8 @@ describe('outlineContentKey', () => {
   );
   const fields = fc.oneof(
     fc.constant({}),
+    fc.constant([]),
+    fc.constant([1, 2]),
     fc.constant({ 'tablet.level1': undefined }),
     fc.dictionary(
       fc.constantFrom('tablet.level1', 'tablet.level2', 'counter.level3', 'online.level1'),
@@ -147,7 +149,11 @@ describe('outlineContentKey', () => {
   );
   const section = fc.record({
     code: fc.oneof(fc.constantFrom(...outline.sections.map((one) => one.code)), fc.string()),
-    title: fc.oneof(fc.constantFrom(...outline.sections.map((one) => one.title)), prose),
+    title: fc.oneof(
+      fc.constantFrom(...outline.sections.map((one) => one.title)),
+      prose,
+      fc.string({ minLength: 190, maxLength: 400 }),
+    ),
     text: prose,
     fields,
   });

@@ -84,14 +84,12 @@ export function outlineContentKey(
       fields === null
     )
       return undefined;
-    const codeBytes = quotedBytes(code);
-    const titleBytes = quotedBytes(title);
-    if (!room(1 + CODE_KEY.length + codeBytes.length + FIELDS_KEY.length)) return undefined;
+    if (!room(1 + CODE_KEY.length)) return undefined;
     if (index > 0) scratch[at++] = COMMA;
     copy(CODE_KEY);
-    put(codeBytes);
+    if (!writeQuoted(code) || !room(FIELDS_KEY.length)) return undefined;
     copy(FIELDS_KEY);
-    if (isEmpty(fields)) {
+    if (!Array.isArray(fields) && isEmpty(fields)) {
       if (!room(EMPTY_OBJECT.length)) return undefined;
       copy(EMPTY_OBJECT);
     } else if (!writeText(canonicalJson(fields))) return undefined;
@@ -102,9 +100,9 @@ export function outlineContentKey(
       if (!writeText(text) || !room(1)) return undefined;
       scratch[at++] = QUOTE;
     } else if (!writeText(canonicalJson(text))) return undefined;
-    if (!room(TITLE_KEY.length + titleBytes.length + 1)) return undefined;
+    if (!room(TITLE_KEY.length)) return undefined;
     copy(TITLE_KEY);
-    put(titleBytes);
+    if (!writeQuoted(title) || !room(1)) return undefined;
     scratch[at++] = CLOSE;
   }
   return finish(packet, mappingVersion);
@@ -141,7 +139,10 @@ function writeHeader(header: FiguresPacket['header'], mappingVersion: string): b
     typeof header.clientReference !== 'string' ||
     keyCount(header) !== 6 ||
     periodId.length > 64 ||
-    unitCode.length > 64
+    unitCode.length > 64 ||
+    formCode.length > REMEMBERED_LENGTH ||
+    regimeCode.length > REMEMBERED_LENGTH ||
+    mappingVersion.length > REMEMBERED_LENGTH
   )
     return false;
   const form = quotedBytes(formCode);
@@ -227,8 +228,20 @@ function isEmpty(value: object): boolean {
   return true;
 }
 
-/** A text that repeats (a section's code or title) as its canonical JSON in bytes. */
+/** A text that repeats (a code, a section's title) as its canonical JSON in bytes. */
 const quotedBytes = rememberUpTo(1000, (text: string) => Buffer.from(canonicalJson(text)));
+
+/** The longest text quotedBytes keeps: a title a report gave itself may be any length. */
+const REMEMBERED_LENGTH = 200;
+
+/** A text as canonicalJson writes it: from the bytes kept for it when it is short. */
+function writeQuoted(text: string): boolean {
+  if (text.length > REMEMBERED_LENGTH) return writeText(canonicalJson(text));
+  const bytes = quotedBytes(text);
+  if (!room(bytes.length)) return false;
+  put(bytes);
+  return true;
+}
 
 function put(bytes: Uint8Array): void {
   scratch.set(bytes, at);
