@@ -1,4 +1,4 @@
-import { rememberUpTo } from './remember';
+import { rememberPer, rememberUpTo } from './remember';
 
 describe('rememberUpTo', () => {
   it('makes each key once, and forgets everything when full', () => {
@@ -20,5 +20,24 @@ describe('rememberUpTo', () => {
     never('x');
     never('x');
     expect(calls).toBe(1);
+  });
+});
+
+describe('rememberPer', () => {
+  it('makes the answer for each object once, an undefined one too', () => {
+    const made: object[] = [];
+    const one = {};
+    const other = {};
+    const nothing = rememberPer((key: object) => {
+      made.push(key);
+      return key === one ? undefined : made.length;
+    });
+    expect([nothing(one), nothing(other), nothing(one), nothing(other)]).toEqual([
+      undefined,
+      2,
+      undefined,
+      2,
+    ]);
+    expect(made).toEqual([one, other]);
   });
 });

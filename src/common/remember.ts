@@ -16,3 +16,19 @@ export function rememberUpTo<K, V>(limit: number, make: (key: K) => V): (key: K)
     return value;
   };
 }
+
+/**
+ * `make`'s answer for each object, made once and kept as long as the object lives (a WeakMap):
+ * for what is worked out once per form, mapping, catalogue or list the registry keeps.
+ */
+export function rememberPer<K extends object, V>(make: (key: K) => V): (key: K) => V {
+  const kept = new WeakMap<K, V>();
+  return (key) => {
+    let value = kept.get(key);
+    if (value === undefined && !kept.has(key)) {
+      value = make(key);
+      kept.set(key, value);
+    }
+    return value as V;
+  };
+}

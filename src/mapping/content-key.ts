@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Sector, SectorCatalogue } from '../catalog/sectors';
 import { canonicalJson, quotedAsIs } from '../common/canonical-json';
-import { rememberUpTo } from '../common/remember';
+import { rememberPer, rememberUpTo } from '../common/remember';
 import type { FiguresPacket, OutlinePacket } from '../contracts/national-wire';
 import type { FormMapping } from './mapping-tables';
 import { headerContentText } from './packet-content';
@@ -318,39 +318,21 @@ interface CellOrder {
   rowBytes: number;
 }
 
-const cellOrders = new WeakMap<GridMapping, CellOrder>();
-
 /**
  * A grid mapping's columns in the order canonical JSON writes a row's cells (their keys' text
  * order, "10" before "3"), each with its key quoted: worked out once per mapping.
  */
-function cellOrderOf(mapping: GridMapping): CellOrder {
-  let order = cellOrders.get(mapping);
-  if (!order) {
-    const cells = [...new Set(Object.values(mapping.cells))]
-      .map(String)
-      .sort()
-      .map((key) => ({ column: Number(key), key: Buffer.from(`${JSON.stringify(key)}:`) }));
-    const rowBytes =
-      ROW_START.length +
-      1 +
-      cells.reduce((sum, cell) => sum + cell.key.length + COUNT_BYTES + 1, 0);
-    order = { cells, rowBytes };
-    cellOrders.set(mapping, order);
-  }
-  return order;
-}
-
-const rowEnds = new WeakMap<Sector, Uint8Array>();
+const cellOrderOf = rememberPer((mapping: GridMapping): CellOrder => {
+  const cells = [...new Set(Object.values(mapping.cells))]
+    .map(String)
+    .sort()
+    .map((key) => ({ column: Number(key), key: Buffer.from(`${JSON.stringify(key)}:`) }));
+  const rowBytes =
+    ROW_START.length + 1 + cells.reduce((sum, cell) => sum + cell.key.length + COUNT_BYTES + 1, 0);
+  return { cells, rowBytes };
+});
 
 /** The end of a sector's row (its label and row key) in bytes, encoded once per sector. */
-function rowEndOf(sector: Sector): Uint8Array {
-  let end = rowEnds.get(sector);
-  if (end === undefined) {
-    end = Buffer.from(
-      `},"label":${canonicalJson(sector.name)},"rowKey":${canonicalJson(sector.code)}}`,
-    );
-    rowEnds.set(sector, end);
-  }
-  return end;
-}
+const rowEndOf = rememberPer((sector: Sector): Uint8Array =>
+  Buffer.from(`},"label":${canonicalJson(sector.name)},"rowKey":${canonicalJson(sector.code)}}`),
+);

@@ -2,6 +2,7 @@ import type { FormDefinition, GridForm, OutlineForm } from '../catalog/forms';
 import { evaluateRule, ruleHolds, type Cells } from '../catalog/form-rules';
 import type { FieldError } from '../contracts/national-wire';
 import type { UnitLevel } from '../contracts/provincial-wire';
+import { rememberPer } from '../common/remember';
 
 /**
  * Validation of a national submission packet against its form: every problem at once, each with
@@ -338,20 +339,15 @@ function validCells(given: Record<string, unknown>, columns: ReadonlySet<number>
   return cells;
 }
 
-const countColumnSets = new WeakMap<GridForm, { list: number[]; set: ReadonlySet<number> }>();
-
 /** The form's count columns, worked out once per form. */
-function countColumnsOf(form: GridForm): { list: number[]; set: ReadonlySet<number> } {
-  let columns = countColumnSets.get(form);
-  if (!columns) {
+const countColumnsOf = rememberPer(
+  (form: GridForm): { list: number[]; set: ReadonlySet<number> } => {
     const list = form.columns
       .filter((column) => column.type === 'count')
       .map((column) => column.number);
-    columns = { list, set: new Set(list) };
-    countColumnSets.set(form, columns);
-  }
-  return columns;
-}
+    return { list, set: new Set(list) };
+  },
+);
 
 /** "c3 = c4 + c5" → "cột 3 phải bằng cột 4 + cột 5"; "previous.c11" → "cột 11 kỳ trước". */
 export function describeRule(expression: string): string {
@@ -369,25 +365,13 @@ interface OutlineShape {
   fieldKeys: ReadonlyMap<OutlineForm['sections'][number], ReadonlySet<string>>;
 }
 
-const outlineShapes = new WeakMap<OutlineForm, OutlineShape>();
-
 /** An outline form's sections by code and each section's field keys, worked out once per form. */
-function outlineShapeOf(form: OutlineForm): OutlineShape {
-  let shape = outlineShapes.get(form);
-  if (!shape) {
-    shape = {
-      definitions: new Map(form.sections.map((section) => [section.code, section])),
-      fieldKeys: new Map(
-        form.sections.map((section) => [
-          section,
-          new Set(section.fields.map((field) => field.key)),
-        ]),
-      ),
-    };
-    outlineShapes.set(form, shape);
-  }
-  return shape;
-}
+const outlineShapeOf = rememberPer((form: OutlineForm): OutlineShape => ({
+  definitions: new Map(form.sections.map((section) => [section.code, section])),
+  fieldKeys: new Map(
+    form.sections.map((section) => [section, new Set(section.fields.map((field) => field.key))]),
+  ),
+}));
 
 function validateOutline(body: Record<string, unknown>, form: OutlineForm, issues: Issue[]): void {
   if (!Array.isArray(body.sections)) {

@@ -4,7 +4,7 @@ import type { Cells } from '../catalog/form-rules';
 import { parsePeriod, PeriodError, type Period } from '../catalog/periods';
 import type { Sector, SectorCatalogue } from '../catalog/sectors';
 import type { UnitRegistry } from '../catalog/units';
-import { rememberUpTo } from '../common/remember';
+import { rememberPer, rememberUpTo } from '../common/remember';
 import type {
   FieldError,
   FiguresPacket,
@@ -166,45 +166,21 @@ export function mapReport(report: ProvincialReport, context: MappingContext): Re
   };
 }
 
-const versions = new WeakMap<MappingTable, string>();
-
 /** A mapping table's version as the content key names it ("id@version"), written once per table. */
-function versionOf(table: MappingTable): string {
-  let version = versions.get(table);
-  if (version === undefined) {
-    version = `${table.id}@${table.version}`;
-    versions.set(table, version);
-  }
-  return version;
-}
+const versionOf = rememberPer((table: MappingTable): string => `${table.id}@${table.version}`);
 
 /** parsePeriod, remembered for the few ids a run meets (bounded); the Period is frozen. */
 const periodOf = rememberUpTo(1000, (id: string): Period => Object.freeze(parsePeriod(id)));
 
-const sets = new WeakMap<readonly string[], ReadonlySet<string>>();
-
 /** A list the registry keeps (a unit's sectors), as a set made once per list. */
-function setOf(list: readonly string[]): ReadonlySet<string> {
-  let set = sets.get(list);
-  if (!set) {
-    set = new Set(list);
-    sets.set(list, set);
-  }
-  return set;
-}
+const setOf = rememberPer((list: readonly string[]): ReadonlySet<string> => new Set(list));
 
-const indicatorSets = new WeakMap<MappingTable, Set<string>>();
-
-function indicatorsOf(table: MappingTable): Set<string> {
-  let indicators = indicatorSets.get(table);
-  if (!indicators) {
-    indicators = new Set(
+const indicatorsOf = rememberPer(
+  (table: MappingTable): ReadonlySet<string> =>
+    new Set(
       table.forms.flatMap((mapping) => (mapping.kind === 'grid' ? Object.keys(mapping.cells) : [])),
-    );
-    indicatorSets.set(table, indicators);
-  }
-  return indicators;
-}
+    ),
+);
 
 interface Located {
   period: Period;
@@ -364,17 +340,11 @@ function finishForm(
   };
 }
 
-const codeSets = new WeakMap<readonly UnitRecord[], ReadonlySet<string>>();
-
 /** The codes of a list of units the registry keeps, as a set made once per list. */
-function codesOf(units: readonly UnitRecord[]): ReadonlySet<string> {
-  let codes = codeSets.get(units);
-  if (!codes) {
-    codes = new Set(units.map((unit) => unit.officeCode));
-    codeSets.set(units, codes);
-  }
-  return codes;
-}
+const codesOf = rememberPer(
+  (units: readonly UnitRecord[]): ReadonlySet<string> =>
+    new Set(units.map((unit) => unit.officeCode)),
+);
 
 function gridBody(
   report: ProvincialReport,
@@ -510,36 +480,27 @@ interface GridLayout {
   full: number;
 }
 
-const layouts = new WeakMap<GridMapping, GridLayout>();
-
 /** A grid mapping's layout, made once per mapping (a lookup by a key of a record reads the own
  * properties of the record alone, as this one does). */
-function layoutOf(mapping: GridMapping): GridLayout {
-  let layout = layouts.get(mapping);
-  if (!layout) {
-    const columns = [...new Set(Object.values(mapping.cells))];
-    const slots = new Map(
-      Object.entries(mapping.cells).map(([indicator, column]) => {
-        const position = columns.indexOf(column);
-        return [indicator, { column, bit: position < 31 ? 1 << position : 0 }] as const;
-      }),
-    );
-    const template: Record<number, number> = {};
-    for (const column of columns) template[column] = 0;
-    // Array indices, so that the keys come in their numeric order however the row was filled.
-    const indices = columns.every((column) => column < 2 ** 32 - 1);
-    const masked = columns.length <= 31 && indices;
-    layout = {
-      slots,
-      template: masked ? template : undefined,
-      full: masked ? 2 ** columns.length - 1 : 0,
-    };
-    layouts.set(mapping, layout);
-  }
-  return layout;
-}
-
-const sectorRanks = new WeakMap<SectorCatalogue, ReadonlyMap<string, number> | undefined>();
+const layoutOf = rememberPer((mapping: GridMapping): GridLayout => {
+  const columns = [...new Set(Object.values(mapping.cells))];
+  const slots = new Map(
+    Object.entries(mapping.cells).map(([indicator, column]) => {
+      const position = columns.indexOf(column);
+      return [indicator, { column, bit: position < 31 ? 1 << position : 0 }] as const;
+    }),
+  );
+  const template: Record<number, number> = {};
+  for (const column of columns) template[column] = 0;
+  // Array indices, so that the keys come in their numeric order however the row was filled.
+  const indices = columns.every((column) => column < 2 ** 32 - 1);
+  const masked = columns.length <= 31 && indices;
+  return {
+    slots,
+    template: masked ? template : undefined,
+    full: masked ? 2 ** columns.length - 1 : 0,
+  };
+});
 
 /**
  * Each catalogue sector's place in the order sortRows gives rows (the collator's, which for codes
@@ -547,19 +508,18 @@ const sectorRanks = new WeakMap<SectorCatalogue, ReadonlyMap<string, number> | u
  * order by a number. Undefined, for sortRows to order them, should two codes be alike to the
  * collator (where sortRows keeps them as they came).
  */
-function sectorRanksOf(sectors: SectorCatalogue): ReadonlyMap<string, number> | undefined {
-  if (sectorRanks.has(sectors)) return sectorRanks.get(sectors);
-  const codes = sectors
-    .all()
-    .map((sector) => sector.code)
-    .sort(rowKeyOrder.compare);
-  const distinct = codes.every(
-    (code, index) => index === 0 || rowKeyOrder.compare(codes[index - 1], code) < 0,
-  );
-  const ranks = distinct ? new Map(codes.map((code, index) => [code, index])) : undefined;
-  sectorRanks.set(sectors, ranks);
-  return ranks;
-}
+const sectorRanksOf = rememberPer(
+  (sectors: SectorCatalogue): ReadonlyMap<string, number> | undefined => {
+    const codes = sectors
+      .all()
+      .map((sector) => sector.code)
+      .sort(rowKeyOrder.compare);
+    const distinct = codes.every(
+      (code, index) => index === 0 || rowKeyOrder.compare(codes[index - 1], code) < 0,
+    );
+    return distinct ? new Map(codes.map((code, index) => [code, index])) : undefined;
+  },
+);
 
 /** The order rows have always had (String.prototype.localeCompare's), at a fraction of its cost. */
 const rowKeyOrder = new Intl.Collator();
@@ -601,33 +561,18 @@ function firstValueOf(
 type OutlineMapping = Extract<FormMapping, { kind: 'outline' }>;
 type OutlineSectionDefinition = OutlineForm['sections'][number];
 
-const outlineSectionMaps = new WeakMap<
-  OutlineForm,
-  ReadonlyMap<string, OutlineSectionDefinition>
->();
-
 /** An outline form's sections by code, as a map made once per form. */
-function sectionsOf(form: OutlineForm): ReadonlyMap<string, OutlineSectionDefinition> {
-  let sections = outlineSectionMaps.get(form);
-  if (!sections) {
-    sections = new Map(form.sections.map((section) => [section.code, section]));
-    outlineSectionMaps.set(form, sections);
-  }
-  return sections;
-}
-
-const targetMaps = new WeakMap<OutlineMapping, ReadonlyMap<string, string>>();
+const sectionsOf = rememberPer(
+  (form: OutlineForm): ReadonlyMap<string, OutlineSectionDefinition> =>
+    new Map(form.sections.map((section) => [section.code, section])),
+);
 
 /** An outline mapping's national section by provincial section, as a map made once per mapping
  * (a section named as an inherited property, such as constructor, is not mapped). */
-function targetsOf(mapping: OutlineMapping): ReadonlyMap<string, string> {
-  let targets = targetMaps.get(mapping);
-  if (!targets) {
-    targets = new Map(Object.entries(mapping.sections));
-    targetMaps.set(mapping, targets);
-  }
-  return targets;
-}
+const targetsOf = rememberPer(
+  (mapping: OutlineMapping): ReadonlyMap<string, string> =>
+    new Map(Object.entries(mapping.sections)),
+);
 
 function outlineBody(
   report: ProvincialReport,
