@@ -1,6 +1,6 @@
-import type { Client, Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-import { copyLines, copyText } from '../database/copy-rows';
+import { connectionOf, copyLines, copyText } from '../database/copy-rows';
 import { prepared } from '../database/prepared';
 import { canonicalJson } from '../common/canonical-json';
 import { scrub } from '../logging/redact';
@@ -250,7 +250,7 @@ export class AuditLog {
       // COPY, text format: PostgreSQL reads plain lines, with nothing to parse as JSON, and
       // stores each chunk while the next is hashed.
       await copyLines(
-        (manager.queryRunner as unknown as { databaseConnection: Client }).databaseConnection,
+        connectionOf(manager.queryRunner!),
         CHAIN_COPY,
         (function* chained() {
           let lines = '';

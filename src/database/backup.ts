@@ -6,6 +6,7 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
+import { connectionOf } from './copy-rows';
 
 export const BACKUP_FORMAT = 'baocao-gateway/backup@1';
 
@@ -134,7 +135,7 @@ export async function restoreDatabase(dataSource: DataSource, file: string): Pro
   }
   const runner = dataSource.createQueryRunner();
   await runner.connect();
-  const client = (runner as unknown as { databaseConnection: Client }).databaseConnection;
+  const client = connectionOf(runner);
   try {
     await client.query('BEGIN');
     let copying: ReturnType<typeof copyFrom> | undefined;

@@ -1,6 +1,13 @@
 import { once } from 'node:events';
 import type { Client } from 'pg';
+import type { QueryRunner } from 'typeorm';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+
+/** The pg client a TypeORM query runner holds (its transaction's connection, once connected): for
+ * COPY, which TypeORM does not speak. */
+export function connectionOf(runner: QueryRunner): Client {
+  return (runner as unknown as { databaseConnection: Client }).databaseConnection;
+}
 
 const ESCAPED: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
