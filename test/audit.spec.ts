@@ -306,6 +306,8 @@ describe('audit trail', () => {
 
   describe.each([
     ['read in one pass', {}],
+    // The reading of a database that does not keep text in UTF-8, where binary COPY cannot serve.
+    ['read as COPY text in one pass', { reading: 'text' as const }],
     // Three segments of ten, the later two in worker threads: faults inside and at the boundaries.
     ['read in parallel segments', { parallel: 3, minSegment: 1 }],
   ])('tampering through a superuser connection is detected, %s', (_mode, segmenting) => {
