@@ -31,6 +31,13 @@ const HEAP_MIB = 192;
  * Node 20 (docs/performance.md).
  */
 const SEMI_SPACE_MIB = 8;
+/**
+ * glibc's malloc arenas for a replica, as the Dockerfile sets them (MALLOC_ARENA_MAX): with the
+ * default (up to eight per core, one per thread that allocates), a replica pushing the nation
+ * peaked at 249, 254 and 250 MiB resident; with two, 235 and 237 (docs/performance.md).
+ * NATION_BENCH_MALLOC_ARENAS=0 leaves glibc's default.
+ */
+const MALLOC_ARENAS = Number(process.env.NATION_BENCH_MALLOC_ARENAS ?? 2);
 const root = path.resolve(__dirname, '..');
 
 /** Peak and current resident memory of a process, from /proc (Linux). */
@@ -57,7 +64,12 @@ function replica(env: Record<string, string>, log: string): ChildProcess {
     .filter(Boolean);
   return spawn(process.execPath, [...flags, 'dist/src/main.js'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      ...(MALLOC_ARENAS > 0 ? { MALLOC_ARENA_MAX: String(MALLOC_ARENAS) } : {}),
+      ...env,
+    },
     stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
   });
 }
@@ -77,6 +89,7 @@ export async function nationBench(): Promise<Record<string, number>> {
     'nation.latencyMs': LATENCY_MS,
     'nation.concurrencyCap': CAP,
     'nation.replicaHeapCeilingMiB': process.env.NATION_BENCH_NODE_ARGS ? 0 : HEAP_MIB,
+    'nation.replicaMallocArenas': MALLOC_ARENAS,
   };
   // The replicas run the built application, as `npm start` does.
   execFileSync('npx', ['nest', 'build'], { cwd: root, stdio: 'ignore' });
