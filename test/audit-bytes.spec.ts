@@ -254,6 +254,68 @@ describe('the audit chain read from binary COPY and from COPY text gives the sam
     expect(text).toEqual(binary);
   });
 
+  it.each([
+    [
+      'out of the bodies into the details',
+      { a: 1, details: 2 },
+      null,
+      { bodies: '{"a":1', details: '2},"details":null' },
+      'bodies',
+    ],
+    [
+      'out of the details into the bodies',
+      { x: 1 },
+      { a: 0, details: 1 },
+      { bodies: '{"x":1},"details":{"a":0', details: '1}' },
+      'bodies',
+    ],
+  ])(
+    'bytes moved %s at a key named "details" hash alike, and are caught',
+    async (_way, bodies, details, moved, misshapen) => {
+      const after = 2n * 10n ** 12n + (details ? 10n : 0n);
+      const event: Generated = {
+        micros: Date.UTC(2026, 11, 1) * 1000,
+        actor: 'schedule',
+        action: 'transfer.push',
+        unitCode: 'QNG-X-001',
+        formCode: null,
+        periodId: '2026-Q4',
+        transferId: null,
+        outcome: 'ok',
+        requestSha256: null,
+        responseSha256: null,
+        bodies: canonicalJson(bodies),
+        reason: null,
+        details: details && canonicalJson(details),
+      };
+      await write(after, GENESIS_HASH, [event, event]);
+      expect((await verdicts(after, GENESIS_HASH, after + 2n)).binary).toMatchObject({ ok: true });
+      // The same canonical text, so the same hash: what the chain alone cannot tell apart.
+      const { micros: _micros, ...fields } = event;
+      const content = {
+        seq: String(after + 1n),
+        occurredAt: '2026-12-01T00:00:00.000Z',
+        ...fields,
+      };
+      expect(eventHash(GENESIS_HASH, { ...content, ...moved })).toBe(
+        eventHash(GENESIS_HASH, content),
+      );
+      await tamper('UPDATE audit_event SET bodies = $2, details = $3 WHERE seq = $1', [
+        String(after + 1n),
+        moved.bodies,
+        moved.details,
+      ]);
+      const { binary, text } = await verdicts(after, GENESIS_HASH, after + 2n);
+      expect(binary).toMatchObject({
+        ok: false,
+        seq: String(after + 1n),
+        code: 'EVENT_ALTERED',
+        reason: expect.stringContaining(`${misshapen} không còn là một giá trị JSON`) as unknown,
+      });
+      expect(text).toEqual(binary);
+    },
+  );
+
   it('on any content, sound and after any change, from seq 1 and past 2^52', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -104,6 +104,17 @@ export function contentOf(row: EventRow): ChainedContent {
   };
 }
 
+/** Whether a value kept as canonical JSON text (bodies, details) is anything but one JSON value. */
+function notOneJsonValue(value: string | Record<string, unknown> | null): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    JSON.parse(value);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /**
  * Recomputes the chain, one event after the other, and checks the signed checkpoints against it.
  * Works on any source of rows in seq order (the database, an export file), so the offline
@@ -193,6 +204,22 @@ export class ChainVerifier {
         seq: String(row.seq),
         code: 'EVENT_ALTERED',
         reason: alteredReason(seq),
+      };
+      return false;
+    }
+    const misshapen = notOneJsonValue(row.bodies)
+      ? 'bodies'
+      : notOneJsonValue(row.details)
+        ? 'details'
+        : undefined;
+    if (misshapen) {
+      // The hash covers bodies and details as they stand side by side in the canonical text, so
+      // bytes moved from one to the other at a key named "details" would hash alike; each must
+      // still be the one JSON value the gateway kept.
+      this.failure = {
+        seq: String(row.seq),
+        code: 'EVENT_ALTERED',
+        reason: `Nội dung sự kiện ${seq} đã bị sửa: ${misshapen} không còn là một giá trị JSON`,
       };
       return false;
     }
