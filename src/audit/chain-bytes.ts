@@ -84,8 +84,8 @@ const MOST_SEQ = 2n ** 52n;
  * the hash it links to, hashed from there, and the stored hashes compared byte for byte. Only an
  * event the bytes show to be sound goes this way: its seq is the one expected, no checkpoint
  * names it, its prev_hash is the hash before it, every text field is plain (nothing a JSON string
- * escapes), its instant is of 1970 to 2099, and the SHA-256 of the text matches the stored hash.
- * Every other event is made into a row and handed to the ChainVerifier, which decides as it
+ * escapes), its instant is of 1970 to 2099, the SHA-256 of the text matches the stored hash, and
+ * neither its bodies nor its details hold `,"details":` (see DETAILS_KEY). Every other event is made into a row and handed to the ChainVerifier, which decides as it
  * always has (and names the fault), after being told of the events passed before it. Plain fields
  * are quoted as they are, exactly what canonicalContent writes for them, so an event passes here
  * only if the ChainVerifier would pass it.
