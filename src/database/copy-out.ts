@@ -12,11 +12,11 @@ export type BinaryRowHandler = (
 ) => boolean;
 
 const COPY_DATA = 0x64; // 'd'
-const COPY_OUT_RESPONSE = 0x48; // 'H'
-// Messages the server may send in the middle of a COPY; they change nothing here.
-const NOTICE = 0x4e; // 'N'
-const PARAMETER_STATUS = 0x53; // 'S'
-const NOTIFICATION = 0x41; // 'A'
+/**
+ * The messages read here: CopyOutResponse, CopyData, and those the server may send in the middle
+ * of a COPY, which change nothing here (a notice, a parameter's status, a notification).
+ */
+const READ_HERE = new Set([0x48, COPY_DATA, 0x4e, 0x53, 0x41]); // 'H', 'd', 'N', 'S', 'A'
 
 /** The signature that opens `COPY … TO STDOUT (FORMAT binary)`, before its flags and extension. */
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -110,13 +110,11 @@ class BinaryCopyOut {
         return;
       }
       const code = data[at];
-      if (code !== COPY_DATA && code !== COPY_OUT_RESPONSE && code !== NOTICE) {
-        if (code !== PARAMETER_STATUS && code !== NOTIFICATION) {
-          // CopyDone ('c'), an error or anything else: pg reads the rest (CopyDone is harmless to
-          // it), the statement's completion among it.
-          this.handBack(data.subarray(at));
-          return;
-        }
+      if (!READ_HERE.has(code)) {
+        // CopyDone ('c'), an error or anything else: pg reads the rest (CopyDone is harmless to
+        // it), the statement's completion among it.
+        this.handBack(data.subarray(at));
+        return;
       }
       const length = data.readUInt32BE(at + 1) - 4;
       const start = at + 5;
@@ -138,12 +136,12 @@ class BinaryCopyOut {
     try {
       outcome = this.rows.feed(data, start, end, this.onRow);
     } catch (error) {
-      this.stop();
+      this.stopped = true;
       this.fail(error instanceof Error ? error : new Error(String(error)));
       return false;
     }
     if (!outcome) {
-      this.stop();
+      this.stopped = true;
       if (!this.settled) {
         this.settled = true;
         this.resolve('stopped');
@@ -151,10 +149,6 @@ class BinaryCopyOut {
       return false;
     }
     return true;
-  }
-
-  private stop(): void {
-    this.stopped = true;
   }
 
   /** Gives the socket back to pg's parser, with what it has not read yet. */
@@ -173,7 +167,8 @@ class BinaryCopyOut {
     this.reject(error);
   }
 
-  // What pg's client calls once it reads the messages again.
+  // What pg's client calls once it reads the messages again: only the statement's end (or an
+  // error) is left to it, never a row.
   handleError(error: Error): void {
     this.fail(error);
   }
@@ -189,12 +184,6 @@ class BinaryCopyOut {
     this.settled = true;
     this.resolve('done');
   }
-
-  handleCopyData(): void {}
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
-  handleEmptyQuery(): void {}
-  handlePortalSuspended(): void {}
 }
 
 /**
