@@ -3,13 +3,11 @@ import { Client } from 'pg';
 import { eventHash, GENESIS_HASH, type ChainedContent } from '../src/audit/audit-chain';
 import {
   ChainVerifier,
-  segmentCopy,
+  readBinarySegment,
   verifySegment,
   type SegmentJob,
   type SegmentReading,
 } from '../src/audit/audit-verifier';
-import { ChainBytes } from '../src/audit/chain-bytes';
-import { copyBinaryRows } from '../src/database/copy-out';
 import { canonicalJson } from '../src/common/canonical-json';
 import { freshDatabaseUrl } from './support/database';
 
@@ -86,6 +84,24 @@ const eventArbitrary = fc.oneof(
   { weight: 1, arbitrary: eventOf(field, optional, instant) },
 );
 type Generated = typeof eventArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
+/** An event as a push records it, on 2026-12-01, with what the test changes. */
+const pushed = (fields: Partial<Generated>): Generated => ({
+  micros: Date.UTC(2026, 11, 1) * 1000,
+  actor: 'schedule',
+  action: 'transfer.push',
+  unitCode: 'QNG-X-001',
+  formCode: null,
+  periodId: '2026-Q4',
+  transferId: null,
+  outcome: 'ok',
+  requestSha256: null,
+  responseSha256: null,
+  bodies: null,
+  reason: null,
+  details: null,
+  ...fields,
+});
 
 /** The instant as PostgreSQL reads it, to the microsecond, and as the hash covers it. */
 function instantTexts(micros: number): { stored: string; hashed: string } {
@@ -228,21 +244,7 @@ describe('the audit chain read from binary COPY and from COPY text gives the sam
     // `"actor":"y","bodies":{"a":"q","bodies":1}` is also what actor `y","bodies":{"a":"q` and
     // bodies `1}` would make if quotes in text were not escaped.
     const after = 10n ** 12n;
-    const event: Generated = {
-      micros: Date.UTC(2026, 11, 1) * 1000,
-      actor: 'y',
-      action: 'transfer.push',
-      unitCode: 'QNG-X-001',
-      formCode: null,
-      periodId: '2026-Q4',
-      transferId: null,
-      outcome: 'ok',
-      requestSha256: null,
-      responseSha256: null,
-      bodies: canonicalJson({ a: 'q', bodies: 1 }),
-      reason: null,
-      details: null,
-    };
+    const event = pushed({ actor: 'y', bodies: canonicalJson({ a: 'q', bodies: 1 }) });
     await write(after, GENESIS_HASH, [event, event]);
     expect((await verdicts(after, GENESIS_HASH, after + 2n)).binary).toMatchObject({ ok: true });
     await tamper(`UPDATE audit_event SET actor = $2, bodies = '1}' WHERE seq = $1`, [
@@ -273,21 +275,10 @@ describe('the audit chain read from binary COPY and from COPY text gives the sam
     'bytes moved %s at a key named "details" hash alike, and are caught',
     async (_way, bodies, details, moved, misshapen) => {
       const after = 2n * 10n ** 12n + (details ? 10n : 0n);
-      const event: Generated = {
-        micros: Date.UTC(2026, 11, 1) * 1000,
-        actor: 'schedule',
-        action: 'transfer.push',
-        unitCode: 'QNG-X-001',
-        formCode: null,
-        periodId: '2026-Q4',
-        transferId: null,
-        outcome: 'ok',
-        requestSha256: null,
-        responseSha256: null,
+      const event = pushed({
         bodies: canonicalJson(bodies),
-        reason: null,
         details: details && canonicalJson(details),
-      };
+      });
       await write(after, GENESIS_HASH, [event, event]);
       expect((await verdicts(after, GENESIS_HASH, after + 2n)).binary).toMatchObject({ ok: true });
       // The same canonical text, so the same hash: what the chain alone cannot tell apart.
@@ -315,6 +306,28 @@ describe('the audit chain read from binary COPY and from COPY text gives the sam
       expect(text).toEqual(binary);
     },
   );
+
+  it('events longer than the buffer their text is written into pass from their bytes', async () => {
+    const after = 3n * 10n ** 12n;
+    const events = [10_000, 100, 50_000].map((length) =>
+      pushed({ reason: 'Số liệu quý '.repeat(length / 10), bodies: canonicalJson({ n: length }) }),
+    );
+    const head = await write(after, GENESIS_HASH, events);
+    const job: SegmentJob = {
+      start: { seq: String(after), hash: GENESIS_HASH },
+      through: String(after + 3n),
+      checkpoints: [],
+      trustedKeys: [],
+    };
+    const verifier = new ChainVerifier([], [], job.start);
+    const bytes = await readBinarySegment(client, job, verifier);
+    expect(verifier.finish(job.start.seq, job.through)).toMatchObject({
+      ok: true,
+      events: 3,
+      head: { seq: String(after + 3n), hash: head },
+    });
+    expect(bytes.byBytes).toBe(3);
+  });
 
   it('on any content, sound and after any change, from seq 1 and past 2^52', async () => {
     await fc.assert(
@@ -349,11 +362,7 @@ describe('the audit chain read from binary COPY and from COPY text gives the sam
             trustedKeys: [],
           };
           const verifier = new ChainVerifier([], [], job.start);
-          const bytes = new ChainBytes(verifier, []);
-          await copyBinaryRows(client, segmentCopy(job, true), (data, starts, ends, fields) =>
-            bytes.accept(data, starts, ends, fields),
-          );
-          bytes.tell();
+          const bytes = await readBinarySegment(client, job, verifier);
           expect(verifier.finish(job.start.seq, job.through)).toEqual(sound.binary);
           expect(bytes.byBytes).toBe(
             events.filter((event, index) => byBytes(after + BigInt(index) + 1n, event)).length,

@@ -242,6 +242,11 @@ export class ChainVerifier {
     return true;
   }
 
+  /** The seqs of the checkpoints this verifier checks events against. */
+  get signedSeqs(): Iterable<string> {
+    return this.checkpoints.keys();
+  }
+
   /** Where the check stands: the seq expected next and the hash it must link to. */
   get position(): { next: bigint; prevHash: string } {
     return { next: this.expectedSeq, prevHash: this.prevHash };
@@ -439,7 +444,7 @@ const VERIFY_COLUMNS = `seq, occurred_at, ${contentColumns((column) => column)}`
  * read as query results; docs/audit.md). Sorting is ruled out so the rows come by walking the
  * primary key, whatever the statistics say.
  */
-export function segmentCopy(job: SegmentJob, binary: boolean): string {
+function segmentCopy(job: SegmentJob, binary: boolean): string {
   const after = BigInt(job.start.seq);
   const through = job.through === undefined ? '' : ` AND seq <= ${BigInt(job.through)}`;
   const format = binary ? ' (FORMAT binary)' : '';
@@ -489,6 +494,24 @@ function eventOf(fields: string[]): EventRow {
  */
 export type SegmentReading = 'binary' | 'text';
 
+/**
+ * Feeds the segment's events to the verifier through binary COPY, each checked from its bytes
+ * where it can be (ChainBytes), the others as rows. Answers the ChainBytes, which counts what it
+ * took from bytes alone.
+ */
+export async function readBinarySegment(
+  client: Client,
+  job: SegmentJob,
+  verifier: ChainVerifier,
+): Promise<ChainBytes> {
+  const bytes = new ChainBytes(verifier);
+  await copyBinaryRows(client, segmentCopy(job, true), (data, starts, ends, fields) =>
+    bytes.accept(data, starts, ends, fields),
+  );
+  bytes.tell();
+  return bytes;
+}
+
 /** Verifies one run of the chain on a connection of its own. */
 export async function verifySegment(url: string, job: SegmentJob): Promise<VerifyResult> {
   const verifier = new ChainVerifier(job.checkpoints, job.trustedKeys, job.start);
@@ -503,11 +526,7 @@ export async function verifySegment(url: string, job: SegmentJob): Promise<Verif
       await client.query<{ server_encoding: string }>('SHOW server_encoding')
     ).rows;
     if ((job.reading ?? 'binary') === 'binary' && encoding === 'UTF8') {
-      const bytes = new ChainBytes(verifier, job.checkpoints);
-      await copyBinaryRows(client, segmentCopy(job, true), (data, starts, ends, fields) =>
-        bytes.accept(data, starts, ends, fields),
-      );
-      bytes.tell();
+      await readBinarySegment(client, job, verifier);
       return verifier.finish(job.start.seq, job.through);
     }
     for await (const rows of copyRows(client, segmentCopy(job, false))) {

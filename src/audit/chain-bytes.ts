@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { ChainVerifier, CheckpointRow, EventRow } from './audit-verifier';
+import type { ChainVerifier, EventRow } from './audit-verifier';
 
 /**
  * The verifier's columns as `COPY … (FORMAT binary)` sends them, in this order: seq (int8),
@@ -106,11 +106,8 @@ export class ChainBytes {
   private second = Number.NaN;
   private readonly secondText = Buffer.alloc(20);
 
-  constructor(
-    private readonly verifier: ChainVerifier,
-    checkpoints: CheckpointRow[],
-  ) {
-    this.signed = new Set(checkpoints.map((checkpoint) => Number(checkpoint.seq)));
+  constructor(private readonly verifier: ChainVerifier) {
+    this.signed = new Set(Array.from(verifier.signedSeqs, Number));
     this.resume();
   }
 
@@ -163,10 +160,9 @@ export class ChainBytes {
     const hashAt = starts[Field.Hash];
     if (hashAt < 0 || ends[Field.Hash] - hashAt !== 64) return false;
 
-    let size = OVERHEAD;
-    for (let field = 0; field < FIELDS; field++) {
-      if (starts[field] >= 0) size += ends[field] - starts[field];
-    }
+    // The row's fields lie in order from the seq to the hash (with their lengths between them),
+    // so that span bounds what their text takes.
+    const size = OVERHEAD + ends[Field.Hash] - seqAt;
     if (size > this.text.length) this.grow(size);
     this.at = 65;
     for (let index = 0; index < LABELS.length; index++) {
