@@ -32,6 +32,13 @@ const text = (value: string | null): string =>
   value === null ? 'null' : PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
 const json = (value: string | null): string => value ?? 'null';
 
+/**
+ * The key that joins bodies and details in an event's canonical text. The two are kept as text
+ * and stand side by side there, so bytes moved from one to the other at this key hash alike: the
+ * verifiers check that a bodies or details holding it is still one JSON value.
+ */
+export const DETAILS_KEY = ',"details":';
+
 /** An object's canonical JSON text as events keep it, or null. */
 export function canonicalText(value: Record<string, unknown> | null | undefined): string | null {
   return value === null || value === undefined ? null : canonicalJson(value);
@@ -45,7 +52,7 @@ export function canonicalText(value: Record<string, unknown> | null | undefined)
 export function canonicalContent(content: ChainedContent): string {
   return (
     `{"action":${text(content.action)},"actor":${text(content.actor)},"bodies":${json(content.bodies)}` +
-    `,"details":${json(content.details)},"formCode":${text(content.formCode)},"occurredAt":${text(content.occurredAt)}` +
+    `${DETAILS_KEY}${json(content.details)},"formCode":${text(content.formCode)},"occurredAt":${text(content.occurredAt)}` +
     `,"outcome":${text(content.outcome)},"periodId":${text(content.periodId)},"reason":${text(content.reason)}` +
     `,"requestSha256":${text(content.requestSha256)},"responseSha256":${text(content.responseSha256)}` +
     `,"seq":${text(content.seq)},"transferId":${text(content.transferId)},"unitCode":${text(content.unitCode)}}`

@@ -5,7 +5,13 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { copyBinaryRows } from '../database/copy-out';
 import { copyField, copyRows } from '../database/copy-rows';
-import { canonicalText, eventHash, GENESIS_HASH, type ChainedContent } from './audit-chain';
+import {
+  canonicalText,
+  DETAILS_KEY,
+  eventHash,
+  GENESIS_HASH,
+  type ChainedContent,
+} from './audit-chain';
 import { verifyCheckpointSignature } from './audit-signer';
 import { ChainBytes } from './chain-bytes';
 
@@ -104,7 +110,10 @@ export function contentOf(row: EventRow): ChainedContent {
   };
 }
 
-/** Whether a value kept as canonical JSON text (bodies, details) is anything but one JSON value. */
+const holdsDetailsKey = (value: string | Record<string, unknown> | null): boolean =>
+  typeof value === 'string' && value.includes(DETAILS_KEY);
+
+/** Whether bodies or details kept as text is anything but one JSON value. */
 function notOneJsonValue(value: string | Record<string, unknown> | null): boolean {
   if (typeof value !== 'string') return false;
   try {
@@ -207,15 +216,17 @@ export class ChainVerifier {
       };
       return false;
     }
-    const misshapen = notOneJsonValue(row.bodies)
-      ? 'bodies'
-      : notOneJsonValue(row.details)
-        ? 'details'
-        : undefined;
+    // Bytes moved between bodies and details at DETAILS_KEY hash alike; where either holds it,
+    // each must still be one JSON value (parsed only then, as the byte path does).
+    const joined = holdsDetailsKey(row.bodies) || holdsDetailsKey(row.details);
+    const misshapen = !joined
+      ? undefined
+      : notOneJsonValue(row.bodies)
+        ? 'bodies'
+        : notOneJsonValue(row.details)
+          ? 'details'
+          : undefined;
     if (misshapen) {
-      // The hash covers bodies and details as they stand side by side in the canonical text, so
-      // bytes moved from one to the other at a key named "details" would hash alike; each must
-      // still be the one JSON value the gateway kept.
       this.failure = {
         seq: String(row.seq),
         code: 'EVENT_ALTERED',

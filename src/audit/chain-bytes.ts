@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { DETAILS_KEY as DETAILS_KEY_TEXT } from './audit-chain';
 import type { ChainVerifier, EventRow } from './audit-verifier';
 
 /**
@@ -85,8 +86,9 @@ const MOST_SEQ = 2n ** 52n;
  * event the bytes show to be sound goes this way: its seq is the one expected, no checkpoint
  * names it, its prev_hash is the hash before it, every text field is plain (nothing a JSON string
  * escapes), its instant is of 1970 to 2099, the SHA-256 of the text matches the stored hash, and
- * neither its bodies nor its details hold `,"details":` (see DETAILS_KEY). Every other event is made into a row and handed to the ChainVerifier, which decides as it
- * always has (and names the fault), after being told of the events passed before it. Plain fields
+ * neither its bodies nor its details hold DETAILS_KEY. Every other event is made into a row and
+ * handed to the ChainVerifier, which decides as it always has (and names the fault), after being
+ * told of the events passed before it. Plain fields
  * are quoted as they are, exactly what canonicalContent writes for them, so an event passes here
  * only if the ChainVerifier would pass it.
  */
@@ -199,9 +201,8 @@ export class ChainBytes {
     for (let index = 0; index < 64; index++) {
       if (data[hashAt + index] !== digest.charCodeAt(index)) return false;
     }
-    // Bytes moved between bodies and details at a key named "details" hash alike (the two stand
-    // side by side in the text, at `,"details":`); where either holds that key, the row path
-    // checks each is still one JSON value. One search covers both: they lie in the row with only
+    // Bytes moved between bodies and details at DETAILS_KEY hash alike; where either holds it,
+    // the row path checks each is still one JSON value. One search covers both: they lie in the row with only
     // the reason between them (which then sends a row the row path's way too, harmlessly).
     const from = starts[Field.Bodies] >= 0 ? starts[Field.Bodies] : starts[Field.Details];
     const to = starts[Field.Details] >= 0 ? ends[Field.Details] : ends[Field.Bodies];
@@ -312,8 +313,7 @@ export class ChainBytes {
   }
 }
 
-/** The key that joins bodies and details in the hashed text. */
-const DETAILS_KEY = Buffer.from(',"details":', 'latin1');
+const DETAILS_KEY = Buffer.from(DETAILS_KEY_TEXT, 'latin1');
 
 /**
  * Whether the bytes from `from` to `to` hold DETAILS_KEY. A loop on the comma and the quote:
