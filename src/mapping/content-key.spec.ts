@@ -5,7 +5,7 @@ import type { FiguresPacket, GridRow, OutlinePacket } from '../contracts/nationa
 import { loadDemoSeeds } from '../simulators/data/demo-data';
 import { gridContentKey, outlineContentKey } from './content-key';
 import { MappingTables } from './mapping-tables';
-import { contentKeyOf } from './report-mapper';
+import { contentKeyOf, packetHeader } from './report-mapper';
 
 const { sectors: records } = loadDemoSeeds();
 const sectors = SectorCatalogue.load(records);
@@ -39,14 +39,7 @@ const anyHeader = (formCode: string, regimeCode: string) =>
 function packet(rows: GridRow[]): FiguresPacket {
   return {
     packetKind: 'SO_LIEU_BAO_CAO',
-    header: {
-      unitCode: 'QNG-X-001',
-      formCode: form.code,
-      formVersion: form.version,
-      regimeCode: form.regime,
-      periodId: '2025-Q1',
-      clientReference: '',
-    },
+    header: packetHeader(form, 'QNG-X-001', '2025-Q1'),
     body: { rowKind: 'sector', rows },
   };
 }
@@ -115,14 +108,7 @@ describe('outlineContentKey', () => {
   const outline = FormCatalogue.load().form('II.01-ĐC/VPCP/KSTT', '2025-Q1') as OutlineForm;
   const packetOf = (sections: OutlinePacket['body']['sections']): OutlinePacket => ({
     packetKind: 'GUI_DE_CUONG',
-    header: {
-      unitCode: 'QNG-X-001',
-      formCode: outline.code,
-      formVersion: outline.version,
-      regimeCode: outline.regime,
-      periodId: '2025-Q1',
-      clientReference: '',
-    },
+    header: packetHeader(outline, 'QNG-X-001', '2025-Q1'),
     body: { sections },
   });
   /** Prose as units write it, and text with what JSON escapes: quotation marks, backslashes, line

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { FormCatalogue } from '../catalog/forms';
 import type { FiguresPacket } from '../contracts/national-wire';
 import { validatePacket } from './payload-validation';
+import { packetHeader } from './report-mapper';
 
 const form = FormCatalogue.load().form('II.06a/VPCP/KSTT', '2025-Q1');
 
@@ -9,14 +10,7 @@ const form = FormCatalogue.load().form('II.06a/VPCP/KSTT', '2025-Q1');
 function packet(cells: Record<string, unknown>): FiguresPacket {
   return {
     packetKind: 'SO_LIEU_BAO_CAO',
-    header: {
-      unitCode: 'QNG-X-001',
-      formCode: form.code,
-      formVersion: form.version,
-      regimeCode: form.regime,
-      periodId: '2025-Q1',
-      clientReference: 'ref',
-    },
+    header: { ...packetHeader(form, 'QNG-X-001', '2025-Q1'), clientReference: 'ref' },
     body: {
       rowKind: 'sector',
       rows: [{ rowKey: 'LV-HOTICH', label: 'Hộ tịch', cells: cells as Record<string, number> }],

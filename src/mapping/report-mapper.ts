@@ -290,6 +290,22 @@ function mapForm(
   throw new Error(`mapping of ${form.code} is ${mapping.kind} but the form is ${form.kind}`);
 }
 
+/** A packet's header for a unit's form of a period; the client reference is set when it is sent. */
+export function packetHeader(
+  form: FormDefinition,
+  unitCode: string,
+  periodId: string,
+): PacketHeader {
+  return {
+    unitCode,
+    formCode: form.code,
+    formVersion: form.version,
+    regimeCode: form.regime,
+    periodId,
+    clientReference: '',
+  };
+}
+
 function finishForm(
   form: FormDefinition,
   body: SubmissionPacket['body'],
@@ -300,14 +316,7 @@ function finishForm(
   keyOf?: (packet: SubmissionPacket, mappingVersion: string) => string | undefined,
 ): MappedForm {
   const { unit, period, table } = located;
-  const header: PacketHeader = {
-    unitCode: unit.officeCode,
-    formCode: form.code,
-    formVersion: form.version,
-    regimeCode: form.regime,
-    periodId: period.id,
-    clientReference: '',
-  };
+  const header = packetHeader(form, unit.officeCode, period.id);
   const packet = {
     packetKind: form.kind === 'grid' ? 'SO_LIEU_BAO_CAO' : 'GUI_DE_CUONG',
     header,
