@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { RemoteSystemError } from '../src/common/remote-system-error';
 import { loadConfig } from '../src/config/load-config';
 import { dataSourceOptions } from '../src/database/data-source-options';
+import { NationalIdp } from '../src/national/national-idp';
 import { NationalClient, NationalRejection } from '../src/national/national.client';
 import { startSimulators, type RunningSimulators } from '../src/simulators/simulators';
 import { CredentialVault } from '../src/vault/credential-vault';
@@ -182,5 +183,24 @@ describe('the national client, one unit account per step', () => {
       rule: expect.any(String),
       message: expect.any(String),
     });
+  });
+
+  it('signs an account in with the secret it holds now: one rotated is used, the old one refused', async () => {
+    const idp = new NationalIdp(config());
+    const account = sims.credentials.nationalAccounts.find((one) =>
+      one.accountId.startsWith('QNG-X-020.'),
+    )!;
+    const refused = (secret: string) =>
+      idp.token(account.accountId, secret).then(
+        () => undefined,
+        (error: RemoteSystemError) => error.code,
+      );
+    expect(await refused('not-its-secret')).toBe('REMOTE_ACCOUNT_REFUSED');
+    expect((await idp.token(account.accountId, account.secret)).accessToken).toEqual(
+      expect.any(String),
+    );
+    expect(await refused('not-its-secret')).toBe('REMOTE_ACCOUNT_REFUSED');
+    expect(await refused(account.secret)).toBeUndefined();
+    expect((await counters(sims.nationalIdp.issuer)).tokensIssued).toBe(2);
   });
 });

@@ -4,6 +4,8 @@ import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { Outbound } from '../src/common/outbound';
 import { RemoteSystemError } from '../src/common/remote-system-error';
 import { loadConfig } from '../src/config/load-config';
 import { ProvincialClient } from '../src/provincial/provincial.client';
@@ -161,5 +163,127 @@ describe('outbound HTTPS: CA bundle and proxy', () => {
     expect(served).toHaveLength(3);
     expect(served.some((request) => request.viaProxy)).toBe(false);
     expect(tunnels).toEqual([]);
+  });
+});
+
+/**
+ * Outbound.fetch as openid-client and the webhook call it: a request that follows no redirect
+ * goes as one exchange on the pool and answers as fetch would (body decoded, no body where the
+ * status has none, every header); anything else goes through undici's fetch.
+ */
+describe('Outbound.fetch', () => {
+  let server: http.Server;
+  let base: string;
+  const seen: Array<{ method?: string; url?: string; type?: string; body: string }> = [];
+  const outbound = new Outbound({});
+
+  beforeAll(async () => {
+    server = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        seen.push({
+          method: request.method,
+          url: request.url,
+          type: request.headers['content-type'],
+          body,
+        });
+        if (request.url === '/moved') {
+          response.writeHead(302, { location: '/json' }).end();
+        } else if (request.url === '/json') {
+          response.setHeader('set-cookie', ['a=1', 'b=2']);
+          response.setHeader('content-type', 'application/json');
+          response.setHeader('content-encoding', 'gzip');
+          response.end(gzipSync(JSON.stringify({ ok: 'đã nhận' })));
+        } else if (request.url === '/empty') {
+          response.writeHead(204).end();
+        } else if (request.url === '/slow') {
+          const late = setTimeout(() => response.end('late'), 2_000);
+          response.on('close', () => clearTimeout(late));
+        } else {
+          response.writeHead(404).end('không có');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await outbound.close();
+  });
+
+  beforeEach(() => (seen.length = 0));
+
+  it('does not follow a redirect asked not to, and answers it as it came', async () => {
+    const response = await outbound.fetch(`${base}/moved`, { redirect: 'manual' });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('/json');
+    expect(seen.map((request) => request.url)).toEqual(['/moved']);
+  });
+
+  it('sends a form as a form, and decodes a compressed answer with all its headers', async () => {
+    const response = await outbound.fetch(`${base}/json`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'bao cao' }),
+    });
+    expect(response).toBeInstanceOf(Response);
+    expect(await response.clone().json()).toEqual({ ok: 'đã nhận' });
+    expect(await response.text()).toBe('{"ok":"đã nhận"}');
+    expect(response.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+    expect(seen).toEqual([
+      {
+        method: 'POST',
+        url: '/json',
+        type: 'application/x-www-form-urlencoded;charset=UTF-8',
+        body: 'grant_type=client_credentials&scope=bao+cao',
+      },
+    ]);
+  });
+
+  it('keeps a content type given, and answers no body where the status has none', async () => {
+    const response = await outbound.fetch(`${base}/empty`, {
+      method: 'PUT',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/json' },
+      body: new TextEncoder().encode('{"a":1}'),
+    });
+    expect(response.status).toBe(204);
+    expect(response.body).toBeNull();
+    expect(seen).toEqual([
+      { method: 'PUT', url: '/empty', type: 'application/json', body: '{"a":1}' },
+    ]);
+  });
+
+  it('stops when its signal does', async () => {
+    const started = Date.now();
+    const error = await outbound
+      .fetch(`${base}/slow`, { redirect: 'manual', signal: AbortSignal.timeout(100) })
+      .catch((caught: unknown) => caught);
+    // As fetch does: the signal's reason.
+    expect((error as { name?: string }).name).toBe('TimeoutError');
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('follows redirects, and sends streams, through undici fetch', async () => {
+    const followed = await outbound.fetch(`${base}/moved`, {});
+    expect(followed.status).toBe(200);
+    expect(await followed.json()).toEqual({ ok: 'đã nhận' });
+    const streamed = await outbound.fetch(`${base}/none`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new Blob(['từng phần']).stream(),
+      duplex: 'half',
+    });
+    expect(streamed.status).toBe(404);
+    expect(await streamed.text()).toBe('không có');
+    expect(seen.map((request) => [request.url, request.body])).toEqual([
+      ['/moved', ''],
+      ['/json', ''],
+      ['/none', 'từng phần'],
+    ]);
   });
 });

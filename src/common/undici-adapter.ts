@@ -208,7 +208,8 @@ function requestBody(
   );
 }
 
-function decoded(raw: Buffer, encoding: unknown): Buffer {
+/** A body as its content-encoding says (gzip, deflate, br), or as it came. */
+export function decoded(raw: Buffer, encoding: unknown): Buffer {
   switch (typeof encoding === 'string' ? encoding.toLowerCase() : '') {
     case 'gzip':
     case 'x-gzip':
