@@ -15,6 +15,7 @@ describe('undiciAdapter', () => {
   let base: string;
   const connections = new Set<net.Socket>();
   let opened = 0;
+  const asked: string[] = [];
   const pool = new Agent();
   let client: AxiosInstance;
 
@@ -23,6 +24,7 @@ describe('undiciAdapter', () => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
+        asked.push(request.url ?? '');
         const url = new URL(request.url ?? '/', 'http://local');
         const body = Buffer.concat(chunks).toString('utf8');
         const send = (status: number, value: unknown, headers: Record<string, string> = {}) => {
@@ -214,6 +216,27 @@ describe('undiciAdapter', () => {
     const pending = client.get('/silent', { signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
     await expect(pending).rejects.toBeInstanceOf(CanceledError);
+  });
+
+  it('never sends a request that timed out waiting for a connection; cuts one that was sent', async () => {
+    const single = new Agent({ connections: 1 });
+    const narrow = axios.create({ baseURL: `${base}/api`, adapter: undiciAdapter(() => single) });
+    try {
+      const open = connections.size;
+      const first = narrow.get('/silent', { timeout: 400 }).catch((caught: unknown) => caught);
+      const second = narrow
+        .get('/echo?queued=1', { timeout: 100 })
+        .catch((caught: unknown) => caught);
+      expect(await second).toMatchObject({ code: AxiosError.ECONNABORTED });
+      expect(await first).toMatchObject({ code: AxiosError.ECONNABORTED });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(asked).toContain('/api/silent');
+      expect(asked).not.toContain('/api/echo?queued=1');
+      // The silent exchange's connection was cut when it timed out.
+      expect(connections.size).toBe(open);
+    } finally {
+      await single.close();
+    }
   });
 
   it('keeps the system code of a refused connection (never sent)', async () => {

@@ -49,63 +49,18 @@ async function exchange(
       request,
     );
 
-  const abort = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let timedOut = false;
   const outer = config.signal as AbortSignal | undefined;
-  const cancel = () => abort.abort();
   if (outer?.aborted) throw new CanceledError(undefined, config, request);
-  outer?.addEventListener?.('abort', cancel, { once: true });
-  if (config.timeout && config.timeout > 0)
-    timer = setTimeout(() => {
-      timedOut = true;
-      abort.abort();
-    }, config.timeout);
-
+  let answer: Answer;
   try {
-    const answer = await dispatcherFor(url).request({
-      origin: url.origin,
-      path: url.pathname + url.search,
-      method,
-      headers,
-      body,
-      signal: abort.signal,
-    });
-    const raw = Buffer.from(await answer.body.arrayBuffer());
-    const limit = config.maxContentLength ?? -1;
-    if (limit > -1 && raw.length > limit)
-      throw new AxiosError(
-        `maxContentLength size of ${limit} exceeded`,
-        AxiosError.ERR_BAD_RESPONSE,
-        config,
-        request,
-      );
-    const responseHeaders = new AxiosHeaders(answer.headers as Record<string, string | string[]>);
-    const response: AxiosResponse = {
-      status: answer.statusCode,
-      statusText: '',
-      headers: responseHeaders,
-      config,
-      request,
-      data: responseData(
-        config.decompress === false ? raw : decoded(raw, responseHeaders.get('content-encoding')),
-        config,
-      ),
-    };
-    const valid = config.validateStatus;
-    if (!response.status || !valid || valid(response.status)) return response;
-    throw new AxiosError(
-      `Request failed with status code ${response.status}`,
-      response.status >= 400 && response.status < 500
-        ? AxiosError.ERR_BAD_REQUEST
-        : AxiosError.ERR_BAD_RESPONSE,
-      config,
-      request,
-      response,
+    answer = await send(
+      dispatcherFor(url),
+      { origin: url.origin, path: url.pathname + url.search, method, headers, body },
+      config.timeout ?? 0,
+      outer,
     );
   } catch (error) {
-    if (error instanceof AxiosError) throw error;
-    if (timedOut) {
+    if (error === TIMED_OUT) {
       const clarify = config.transitional?.clarifyTimeoutError;
       throw new AxiosError(
         config.timeoutErrorMessage ?? `timeout of ${config.timeout}ms exceeded`,
@@ -114,16 +69,115 @@ async function exchange(
         request,
       );
     }
-    if (outer?.aborted) throw new CanceledError(undefined, config, request);
+    if (error === CANCELED) throw new CanceledError(undefined, config, request);
     // A refused or reset connection keeps the system's code (ECONNREFUSED, ECONNRESET…): the
     // clients tell a request never sent from one that may have arrived by it.
     const cause = error as Error & { code?: string; cause?: { code?: string } };
-    const code = systemCode(cause);
-    throw AxiosError.from(cause, code, config, request);
-  } finally {
-    if (timer) clearTimeout(timer);
-    outer?.removeEventListener?.('abort', cancel);
+    throw AxiosError.from(cause, systemCode(cause), config, request);
   }
+  const { raw } = answer;
+  const limit = config.maxContentLength ?? -1;
+  if (limit > -1 && raw.length > limit)
+    throw new AxiosError(
+      `maxContentLength size of ${limit} exceeded`,
+      AxiosError.ERR_BAD_RESPONSE,
+      config,
+      request,
+    );
+  const responseHeaders = new AxiosHeaders(answer.headers as Record<string, string | string[]>);
+  const response: AxiosResponse = {
+    status: answer.status,
+    statusText: '',
+    headers: responseHeaders,
+    config,
+    request,
+    data: responseData(
+      config.decompress === false ? raw : decoded(raw, responseHeaders.get('content-encoding')),
+      config,
+    ),
+  };
+  const valid = config.validateStatus;
+  if (!response.status || !valid || valid(response.status)) return response;
+  throw new AxiosError(
+    `Request failed with status code ${response.status}`,
+    response.status >= 400 && response.status < 500
+      ? AxiosError.ERR_BAD_REQUEST
+      : AxiosError.ERR_BAD_RESPONSE,
+    config,
+    request,
+    response,
+  );
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  raw: Buffer;
+}
+
+/** Why an exchange was stopped from this side: its timeout, or its caller's signal. */
+const TIMED_OUT = new Error('timed out');
+const CANCELED = new Error('canceled');
+
+/**
+ * One exchange on undici's pool through its dispatch API, the answer gathered whole: no stream or
+ * AbortController per request (each a few microseconds of the push's hot path). A timeout or the
+ * caller's signal settles it at once; a request still waiting for a connection is then stopped
+ * before it is written, one already sent has its connection cut.
+ */
+function send(
+  dispatcher: Dispatcher,
+  options: Dispatcher.DispatchOptions,
+  timeoutMs: number,
+  outer: AbortSignal | undefined,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    let controller: Dispatcher.DispatchController | undefined;
+    let stopped: Error | undefined;
+    let settled = false;
+    let status = 0;
+    let headers: Answer['headers'] = {};
+    const chunks: Buffer[] = [];
+    const settle = (error: Error | undefined, answer?: Answer) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      outer?.removeEventListener?.('abort', cancel);
+      if (error) reject(error);
+      else resolve(answer!);
+    };
+    const stop = (reason: Error) => {
+      stopped = reason;
+      controller?.abort(reason);
+      settle(reason);
+    };
+    const cancel = () => stop(CANCELED);
+    const timer = timeoutMs > 0 ? setTimeout(() => stop(TIMED_OUT), timeoutMs) : undefined;
+    outer?.addEventListener?.('abort', cancel, { once: true });
+    dispatcher.dispatch(options, {
+      onRequestStart(started) {
+        controller = started;
+        if (stopped) started.abort(stopped);
+      },
+      onResponseStart(_controller, statusCode, responseHeaders) {
+        status = statusCode;
+        headers = responseHeaders;
+      },
+      onResponseData(_controller, chunk) {
+        chunks.push(chunk);
+      },
+      onResponseEnd() {
+        settle(undefined, {
+          status,
+          headers,
+          raw: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
+        });
+      },
+      onResponseError(_controller, error) {
+        settle(error);
+      },
+    });
+  });
 }
 
 /** The URL as axios builds it: written here for plain parameters, by axios for any other. */
