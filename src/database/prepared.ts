@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PoolClient, QueryConfig } from 'pg';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityMetadata } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 /** Statement texts and their names; a name stands for one text only (see preparedQuery). */
@@ -43,4 +43,17 @@ export async function preparedQuery<Row>(
 /** A statement as a named prepared one, for a caller that holds its own client or the pool. */
 export function prepared(text: string, values: unknown[]): QueryConfig {
   return { name: nameOf(text), text, values };
+}
+
+/** An entity's columns by name, for a prepared statement that selects its rows (see preparedQuery). */
+export function columnsOf(metadata: EntityMetadata): string {
+  return metadata.columns.map((column) => column.databaseName).join(', ');
+}
+
+/** A row selected by `columnsOf(metadata)` as its entity, as TypeORM's own queries make it. */
+export function entityOf<T>(metadata: EntityMetadata, row: Record<string, unknown>): T {
+  const entity = metadata.create() as T;
+  for (const column of metadata.columns)
+    column.setEntityValue(entity as object, row[column.databaseName]);
+  return entity;
 }

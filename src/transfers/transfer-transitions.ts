@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { preparedQuery } from '../database/prepared';
+import { columnsOf, entityOf, preparedQuery } from '../database/prepared';
 import {
   TransferEntity,
   type TransferState,
@@ -130,17 +130,13 @@ export class TransferTransitions {
     this.leaseStatement ??= `UPDATE transfer SET leased_until = $2, leased_by = $3
         WHERE id = $1 AND state = ANY($5::text[])
           AND (leased_until IS NULL OR leased_until < $4)
-        RETURNING ${metadata.columns.map((column) => column.databaseName).join(', ')}`;
+        RETURNING ${columnsOf(metadata)}`;
     const rows = await preparedQuery<Record<string, unknown>>(
       this.dataSource,
       this.leaseStatement,
       [transferId, until, node, now, TRANSITIONS.lease.from],
     );
-    if (!rows.length) return undefined;
-    const transfer = metadata.create() as TransferEntity;
-    for (const column of metadata.columns)
-      column.setEntityValue(transfer, rows[0][column.databaseName]);
-    return transfer;
+    return rows.length ? entityOf<TransferEntity>(metadata, rows[0]) : undefined;
   }
 
   /**

@@ -8,6 +8,7 @@ import {
   type CredentialSystem,
 } from '../database/entities/credential.entity';
 import { GatewayError } from '../common/gateway-error';
+import { columnsOf, entityOf, preparedQuery } from '../database/prepared';
 import { VaultKey } from './vault-key';
 
 /** A refusal of the vault (never a secret in it). */
@@ -227,9 +228,7 @@ export class CredentialVault {
     account: string,
     kind: CredentialKind,
   ): Promise<{ credential: CredentialView; secret: string } | undefined> {
-    const row = await this.dataSource
-      .getRepository(CredentialEntity)
-      .findOneBy({ system, account, kind, status: 'active' });
+    const [row] = await this.activeRows({ system, account, kind });
     return row ? { credential: view(row), secret: this.key.open(row, bindingOf(row)) } : undefined;
   }
 
@@ -237,13 +236,40 @@ export class CredentialVault {
   async openAll(
     filters: CredentialFilters & { kind: CredentialKind },
   ): Promise<Array<{ credential: CredentialView; secret: string }>> {
-    const rows = await this.dataSource
-      .getRepository(CredentialEntity)
-      .find({ where: { ...filters, status: 'active' }, order: { account: 'ASC' } });
+    const rows = await this.activeRows(filters);
     return rows.map((row) => ({
       credential: view(row),
       secret: this.key.open(row, bindingOf(row)),
     }));
+  }
+
+  /**
+   * Active credentials matching `where`, by account: one prepared statement per set of fields
+   * given, its rows made into entities by the entity's metadata. The pushes open each unit's
+   * accounts and signing key through here; TypeORM's find built and read the same query at about
+   * a twentieth of a push's sampled CPU.
+   */
+  private async activeRows(
+    where: Pick<CredentialEntity, 'kind'> &
+      Partial<Pick<CredentialEntity, 'system' | 'unitCode' | 'account'>>,
+  ): Promise<CredentialEntity[]> {
+    const metadata = this.dataSource.getMetadata(CredentialEntity);
+    const fields = (['system', 'kind', 'unitCode', 'account'] as const).filter(
+      (field) => where[field] !== undefined,
+    );
+    const rows = await preparedQuery<Record<string, unknown>>(
+      this.dataSource,
+      `SELECT ${columnsOf(metadata)} FROM credential
+        WHERE status = 'active'${fields
+          .map(
+            (field, index) =>
+              ` AND ${metadata.findColumnWithPropertyName(field)!.databaseName} = $${index + 1}`,
+          )
+          .join('')}
+        ORDER BY account`,
+      fields.map((field) => where[field]),
+    );
+    return rows.map((row) => entityOf<CredentialEntity>(metadata, row));
   }
 
   /**
