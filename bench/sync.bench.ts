@@ -30,6 +30,14 @@ const CAP = Number(process.env.SYNC_BENCH_CONCURRENCY ?? 32);
 // The capped sync again at L with a smaller cap (0 skips it): the same latency, with the national
 // cap rather than this machine's two cores deciding the time.
 const SMALL_CAP = Number(process.env.SYNC_BENCH_SMALL_CAP ?? 8);
+// Runs of the same quarter between the first (`.cold`) and the one measured warm, each printed with
+// its CPU per transfer and ratio. A gateway that has been running has compiled its hot code, and
+// one run of the demo quarter does not get there. With V8's --trace-opt in one process, run 2
+// compiled 121 functions (246 ms of compiler time, much of it on V8's helper threads), run 4 still
+// 94 (107 ms), run 9 22 (15 ms); V8's helper threads used 100-190 ms of CPU in runs 2 to 4 and
+// 20 ms in run 9. The gateway's CPU per transfer fell over runs 2 to 9 of that process: 3.78, 3.39,
+// 3.14, 3.07, 2.91, 3.54, 2.70, 2.49 ms (docs/performance.md).
+const WARMUPS = Number(process.env.SYNC_BENCH_WARMUPS ?? 7);
 // Pushes in flight, more than the national cap: while some write a step to the database, others
 // wait at the cap with their next call ready, so the cap does not idle. At L = 200 ms, 1.5 × C
 // pushes ran faster than C pushes in 4 pairs of runs out of 4 (ratios 1.10–1.16 against 1.16–1.22);
@@ -226,10 +234,10 @@ function cappedFigures(
  * ceil(requests / C) × L (C = 32 at L = 50 and at 200 ms, and C = 8 at L = 50 ms); and the same
  * data pushed by a naive sequential loop in the same run.
  *
- * A capped sync runs twice against the same simulators, each time into a fresh database with a
- * fresh token cache and an emptied national store: the first in processes that have just
- * started (printed under `.cold`), the second in processes whose code the first has compiled, as
- * a gateway and a national system that have been running are.
+ * A capped sync runs 2 + WARMUPS times against the same simulators, each time into a fresh database
+ * with a fresh token cache and an emptied national store: the first in processes that have just
+ * started (printed under `.cold`), the last in processes whose hot code the runs before it have
+ * compiled, as a gateway and a national system that have been running have.
  */
 export async function syncBench(): Promise<Record<string, number>> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'baocao-bench-sync-'));
@@ -271,6 +279,13 @@ export async function syncBench(): Promise<Record<string, number>> {
         figures[`sync.${label}.pushesInFlight`] = pushesFor(run.cap);
         const cold = await timedPush(server, `bench_${label}_cold`, sims, run);
         Object.assign(figures, cappedFigures(`sync.${label}.cold`, cold, run));
+        for (let warmup = 1; warmup <= WARMUPS; warmup++) {
+          const pass = await timedPush(server, `bench_${label}_warmup${warmup}`, sims, run);
+          const passFigures = cappedFigures(`sync.${label}.warmup${warmup}`, pass, run);
+          for (const key of Object.keys(passFigures))
+            if (/\.(ratioToBound|gatewayCpuMsPerTransfer)/.test(key))
+              figures[key] = passFigures[key];
+        }
         const warm = await timedPush(server, `bench_${label}`, sims, run);
         Object.assign(figures, cappedFigures(`sync.${label}`, warm, run));
       } finally {
