@@ -5,6 +5,7 @@ import { AuditLog, ScrubbedBodies, type AuditEventInput } from '../src/audit/aud
 import { AuditSigner } from '../src/audit/audit-signer';
 import { canonicalText, eventHash, GENESIS_HASH, sha256Hex } from '../src/audit/audit-chain';
 import { canonicalJson } from '../src/common/canonical-json';
+import { scrub } from '../src/logging/redact';
 import fc from 'fast-check';
 import { contentOf, verifyAuditChain, type EventRow } from '../src/audit/audit-verifier';
 import { dataSourceOptions } from '../src/database/data-source-options';
@@ -96,7 +97,8 @@ describe('audit trail', () => {
     try {
       const plain = event(3);
       const bodies = ScrubbedBodies.of(plain.request, plain.response);
-      expect(JSON.stringify(bodies.request)).not.toContain('secret-token-value');
+      expect(bodies.requestJson).not.toContain('secret-token-value');
+      expect(JSON.parse(bodies.requestJson!)).toEqual(scrub(plain.request));
       await log.record(plain);
       await log.record({ ...plain, request: undefined, response: undefined, bodies });
       await log.record({ ...plain, request: undefined, response: undefined });
@@ -129,16 +131,25 @@ describe('audit trail', () => {
         const bodies = asGiven
           ? ScrubbedBodies.of(request, response)
           : ScrubbedBodies.ofEvent({ request, response });
+        // Given plainly, a null body is none; an event's own null body is kept.
+        const keep = (one: unknown) =>
+          one === undefined || (asGiven && one === null) ? undefined : scrub(one);
         const kept = {
-          ...(bodies.request !== undefined ? { request: bodies.request } : {}),
-          ...(bodies.response !== undefined ? { response: bodies.response } : {}),
+          ...(keep(request) !== undefined ? { request: keep(request) } : {}),
+          ...(keep(response) !== undefined ? { response: keep(response) } : {}),
         };
         expect(bodies.canonical).toBe(canonicalText(Object.keys(kept).length ? kept : null));
+        expect(bodies.requestJson).toBe(
+          kept.request === undefined ? null : canonicalJson(kept.request),
+        );
+        expect(bodies.responseJson).toBe(
+          kept.response === undefined ? null : canonicalJson(kept.response),
+        );
         expect(bodies.requestSha256).toBe(
-          bodies.request === undefined ? null : sha256Hex(bodies.request),
+          kept.request === undefined ? null : sha256Hex(kept.request),
         );
         expect(bodies.responseSha256).toBe(
-          bodies.response === undefined ? null : sha256Hex(bodies.response),
+          kept.response === undefined ? null : sha256Hex(kept.response),
         );
       }),
     );

@@ -43,8 +43,9 @@ export interface AuditEventInput {
  */
 export class ScrubbedBodies {
   private constructor(
-    readonly request: unknown,
-    readonly response: unknown,
+    /** Each body scrubbed, as canonical JSON text; null where there is none. */
+    readonly requestJson: string | null,
+    readonly responseJson: string | null,
     readonly requestSha256: string | null,
     readonly responseSha256: string | null,
     readonly canonical: string | null,
@@ -77,8 +78,8 @@ export class ScrubbedBodies {
       responseText === undefined ? undefined : `"response":${responseText}`,
     ].filter((member) => member !== undefined);
     return new ScrubbedBodies(
-      scrubbedRequest,
-      scrubbedResponse,
+      requestText ?? null,
+      responseText ?? null,
       bodyHash(scrubbedRequest, requestText),
       bodyHash(scrubbedResponse, responseText),
       members.length ? `{${members.join(',')}}` : null,

@@ -15,8 +15,9 @@ export interface AttemptRow {
   finishedAt: Date;
   outcome: string;
   httpStatus: number | null;
-  request: unknown;
-  response: unknown;
+  /** The bodies as JSON text (ScrubbedBodies' canonical text: written as it is, not again). */
+  requestJson: string | null;
+  responseJson: string | null;
   requestSha256: string | null;
   responseSha256: string | null;
   error: string | null;
@@ -52,8 +53,6 @@ export class PushWrite {
 
   attempt(row: AttemptRow): this {
     nationalStepsTotal.inc({ step: row.step, outcome: row.outcome });
-    const json = (value: unknown) =>
-      this.param(value === null ? null : JSON.stringify(value), '::jsonb');
     this.parts.push(
       `INSERT INTO transfer_attempt (id, transfer_id, version, step, account, node, started_at,
          finished_at, outcome, http_status, request, response, request_sha256, response_sha256,
@@ -69,8 +68,8 @@ export class PushWrite {
          this.param(row.finishedAt),
          this.param(row.outcome),
          this.param(row.httpStatus),
-         json(row.request),
-         json(row.response),
+         this.param(row.requestJson, '::jsonb'),
+         this.param(row.responseJson, '::jsonb'),
          this.param(row.requestSha256),
          this.param(row.responseSha256),
          this.param(row.error),
