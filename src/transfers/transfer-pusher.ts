@@ -14,7 +14,7 @@ import { SignatureError } from '../national/packet-signature';
 import type { UnitSigner } from '../national/unit-signer';
 import type { PushWrite } from './push-write';
 import { backoffMs, type RetryPolicy } from './retry-policy';
-import { TRANSITIONS, type TransferTransitions } from './transfer-transitions';
+import { TRANSITIONS, type LeasedTransfer, type TransferTransitions } from './transfer-transitions';
 
 type Outcome = {
   state: TransferState;
@@ -108,7 +108,7 @@ export class TransferPusher {
     }
   }
 
-  private async advance(transfer: TransferEntity, actor: string): Promise<Outcome> {
+  private async advance(transfer: LeasedTransfer, actor: string): Promise<Outcome> {
     if (transfer.state === 'unknown') return this.readBack(transfer, actor);
     const key = transfer.contentKey!;
     const step = transfer.step ?? 'submit';
@@ -164,7 +164,7 @@ export class TransferPusher {
    * approve) or what the answer means (send and confirm).
    */
   private async answered(
-    transfer: TransferEntity,
+    transfer: LeasedTransfer,
     step: TransferStep,
     started: Date,
     answer: { account: string | null; status: number; request: unknown; response: StatusPacket },
@@ -194,7 +194,7 @@ export class TransferPusher {
 
   /** After a send or a confirmation read: received → confirmed; returned; or wait and ask again. */
   private async afterSend(
-    transfer: TransferEntity,
+    transfer: LeasedTransfer,
     status: StatusPacket,
     write: PushWrite,
   ): Promise<Outcome> {
@@ -220,7 +220,7 @@ export class TransferPusher {
   }
 
   private async confirm(
-    transfer: TransferEntity,
+    transfer: LeasedTransfer,
     status: StatusPacket,
     write: PushWrite,
   ): Promise<Outcome> {
@@ -256,7 +256,7 @@ export class TransferPusher {
    * Before any resend after a lost answer: ask the national system what it holds under this
    * content key, and adopt it, or send once more when it holds nothing.
    */
-  private async readBack(transfer: TransferEntity, actor: string): Promise<Outcome> {
+  private async readBack(transfer: LeasedTransfer, actor: string): Promise<Outcome> {
     const started = this.now();
     try {
       const found = await this.deps.national.findByClientReference(transfer.unitCode, {
@@ -305,7 +305,7 @@ export class TransferPusher {
 
   /** A transfer at rest: its state, the reason, an audit record; the lease freed. */
   private async settle(
-    transfer: TransferEntity,
+    transfer: LeasedTransfer,
     state: TransferState,
     step: TransferStep | null,
     status: StatusPacket | null,
@@ -337,7 +337,7 @@ export class TransferPusher {
 
   /** What an error means for the transfer: invalid, failed, unknown, or try again later. */
   private async failure(
-    transfer: TransferEntity,
+    transfer: LeasedTransfer,
     step: string,
     started: Date,
     sent: unknown,
@@ -438,7 +438,7 @@ export class TransferPusher {
   /** A change to the transfer, in memory now and in the database with the step's write. */
   private change(
     write: PushWrite,
-    transfer: TransferEntity,
+    transfer: LeasedTransfer,
     change: Partial<TransferEntity>,
   ): void {
     Object.assign(transfer, change);
@@ -447,7 +447,7 @@ export class TransferPusher {
 
   /** A step's write, begun with its attempt (exact bodies, secrets removed) and audit record. */
   private attempt(
-    transfer: TransferEntity,
+    transfer: LeasedTransfer,
     call: {
       step: string;
       started: Date;
