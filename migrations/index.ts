@@ -15,6 +15,7 @@ import { JobClaims1796034114278 } from './1796034114278-JobClaims';
 import { NotificationState1796034771349 } from './1796034771349-NotificationState';
 import { JobHeartbeats1796040000000 } from './1796040000000-JobHeartbeats';
 import { ListsAtAMillion1796050000000 } from './1796050000000-ListsAtAMillion';
+import { PendingBodies1796060000000 } from './1796060000000-PendingBodies';
 export const migrations: Function[] = [
   Foundation1795808114298,
   AuditTrail1795812191052,
@@ -31,4 +32,5 @@ export const migrations: Function[] = [
   NotificationState1796034771349,
   JobHeartbeats1796040000000,
   ListsAtAMillion1796050000000,
+  PendingBodies1796060000000,
 ];

@@ -122,6 +122,40 @@ describe('audit trail', () => {
     }
   });
 
+  it('a pending row written by a statement keeps its bodies in their own column, chained as record() chains them', async () => {
+    const { dataSource, log } = await openLog(
+      await freshDatabaseUrl({ fromTemplate: true }),
+      signer,
+    );
+    try {
+      const plain = { ...event(4), request: { packet: 'gói "số" 1', rows: [1, 2.5, null] } };
+      await log.record(plain);
+      const [at, eventJson, bodies] = log.pendingRow(plain);
+      expect(bodies).toBe(ScrubbedBodies.of(plain.request, plain.response).canonical);
+      await dataSource.query(
+        'INSERT INTO audit_pending (occurred_at, event, bodies) VALUES ($1, $2::jsonb, $3)',
+        [at, eventJson, bodies],
+      );
+      const [pending] = await dataSource.query<Array<{ inEvent: unknown; bodies: string }>>(
+        `SELECT event->'bodies' AS "inEvent", bodies FROM audit_pending ORDER BY id DESC LIMIT 1`,
+      );
+      expect(pending).toEqual({ inEvent: null, bodies });
+      expect(await log.flush()).toBe(2);
+      const rows = await dataSource.query<Array<Record<string, string | null>>>(
+        `SELECT actor, action, request_sha256, response_sha256, bodies, details
+           FROM audit_event ORDER BY seq`,
+      );
+      expect(rows[1]).toEqual(rows[0]);
+      expect(rows[0].bodies).toBe(bodies);
+      expect(await verifyAuditChain(dataSource, { trustedKeys })).toMatchObject({
+        ok: true,
+        events: 2,
+      });
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
   it("ScrubbedBodies' canonical text is canonicalJson of the bodies kept, each hash of its body", () => {
     const body = fc.option(fc.oneof(fc.jsonValue(), fc.string({ unit: 'binary' })), {
       nil: undefined,

@@ -132,7 +132,11 @@ export class AuditLog {
       ]);
       return;
     }
-    const row = this.pendingRow(input);
+    // Inserted as JSON text embedded in one array (insertPending): the bodies stay in the event.
+    const row: [Date, string] = [
+      input.occurredAt ?? new Date(),
+      JSON.stringify(pendingEvent(input)),
+    ];
     await new Promise<void>((resolve, reject) => {
       this.waiting.push({ row, resolve, reject });
       this.writeWaiting();
@@ -188,10 +192,14 @@ export class AuditLog {
 
   /**
    * The pending row of an event, for a caller that writes it within its own statement (one round
-   * trip for a change and its audit record): INSERT INTO audit_pending (occurred_at, event).
+   * trip for a change and its audit record): INSERT INTO audit_pending (occurred_at, event,
+   * bodies). The bodies' canonical text goes in a column of its own, not escaped into the event.
    */
-  pendingRow(input: AuditEventInput): [Date, string] {
-    return [input.occurredAt ?? new Date(), JSON.stringify(pendingEvent(input))];
+  pendingRow(input: AuditEventInput): PendingRow {
+    const event = pendingEvent(input);
+    const { bodies } = event;
+    event.bodies = null;
+    return [input.occurredAt ?? new Date(), JSON.stringify(event), bodies as string | null];
   }
 
   async recordMany(inputs: AuditEventInput[]): Promise<void> {
@@ -240,7 +248,7 @@ export class AuditLog {
         'SELECT pg_advisory_xact_lock($1::bigint), now()::text AS now',
         [CHAIN_LOCK_KEY],
       );
-      const pending = await manager.query<PendingRow[]>(PENDING_BATCH, [this.batchSize]);
+      const pending = await manager.query<PendingRead[]>(PENDING_BATCH, [this.batchSize]);
       if (pending.length === 0) return 0;
       const head = await manager.query<Array<{ seq: string; hash: string }>>(
         'SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1',
@@ -329,7 +337,8 @@ const PENDING_BATCH = `SELECT id,
     event->>'formCode' AS "formCode", event->>'periodId' AS "periodId",
     event->>'transferId' AS "transferId", event->>'outcome' AS outcome,
     event->>'requestSha256' AS "requestSha256", event->>'responseSha256' AS "responseSha256",
-    event->>'bodies' AS bodies, jsonb_typeof(event->'bodies') = 'string' AS "bodiesCanonical",
+    COALESCE(bodies, event->>'bodies') AS bodies,
+    bodies IS NOT NULL OR jsonb_typeof(event->'bodies') = 'string' AS "bodiesCanonical",
     event->>'reason' AS reason, event->>'details' AS details
   FROM audit_pending ORDER BY id LIMIT $1`;
 
@@ -367,7 +376,7 @@ function copyRow(row: ChainedRow): string {
   return CHAINED_COLUMNS.map(([, field]) => copyText(row[field])).join('\t');
 }
 
-type PendingRow = Omit<ChainedContent, 'seq'> & { id: string; bodiesCanonical: boolean | null };
+type PendingRead = Omit<ChainedContent, 'seq'> & { id: string; bodiesCanonical: boolean | null };
 
 /**
  * A pending event's content at its place in the chain. Bodies are kept as their canonical text
@@ -375,7 +384,7 @@ type PendingRow = Omit<ChainedContent, 'seq'> & { id: string; bodiesCanonical: b
  * a keep's statement fills in, are an object: both come as PostgreSQL's jsonb text and are
  * written out canonically here.
  */
-function chainedContent(seq: string, row: PendingRow): ChainedContent {
+function chainedContent(seq: string, row: PendingRead): ChainedContent {
   return {
     seq,
     occurredAt: row.occurredAt,
@@ -399,6 +408,12 @@ function chainedContent(seq: string, row: PendingRow): ChainedContent {
         : canonicalText(JSON.parse(row.details) as Record<string, unknown>),
   };
 }
+
+/**
+ * An event's pending row as a statement writes it: when it occurred, the event (jsonb), and its
+ * bodies' canonical text (or null).
+ */
+export type PendingRow = [occurredAt: Date, event: string, bodies: string | null];
 
 /**
  * An event waiting to be chained (jsonb in audit_pending): bodies as their canonical text

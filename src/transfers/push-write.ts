@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { PendingRow } from '../audit/audit-log';
 import { nationalStepsTotal } from '../common/metrics';
 import { preparedQuery } from '../database/prepared';
 import { TransferEntity, type TransferState } from '../database/entities/transfer.entity';
@@ -33,7 +34,7 @@ export interface AttemptRow {
 export class PushWrite {
   private readonly params: unknown[] = [];
   private readonly parts: string[] = [];
-  private readonly audits: Array<[Date, string]> = [];
+  private readonly audits: PendingRow[] = [];
   private readonly change: Partial<Record<keyof TransferEntity, unknown>> = {};
 
   /**
@@ -83,7 +84,7 @@ export class PushWrite {
   }
 
   /** An audit record, as the audit module's pending row (chained later by its one writer). */
-  audit(row: [Date, string]): this {
+  audit(row: PendingRow): this {
     this.audits.push(row);
     return this;
   }
@@ -146,8 +147,11 @@ export class PushWrite {
     const moved = changed.length ? `w${parts.length - 1}` : undefined;
     if (this.audits.length)
       parts.push(
-        `INSERT INTO audit_pending (occurred_at, event) VALUES ${this.audits
-          .map(([at, event]) => `(${this.param(at)}, ${this.param(event, '::jsonb')})`)
+        `INSERT INTO audit_pending (occurred_at, event, bodies) VALUES ${this.audits
+          .map(
+            ([at, event, bodies]) =>
+              `(${this.param(at)}, ${this.param(event, '::jsonb')}, ${this.param(bodies, '::text')})`,
+          )
           .join(', ')}`,
       );
     if (!parts.length) return true;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AuditEventInput } from '../audit/audit-log';
+import type { AuditEventInput, PendingRow } from '../audit/audit-log';
 import type { Deadlines } from '../catalog/deadlines';
 import type { FormCatalogue } from '../catalog/forms';
 import { parsePeriod, type Period } from '../catalog/periods';
@@ -35,7 +35,7 @@ export interface PlannerParts {
   satisfaction: SatisfactionLevels;
   record: (event: AuditEventInput, manager?: EntityManager) => Promise<void>;
   /** An audit record as a pending row, for a statement that writes it with its change. */
-  auditRow: (event: AuditEventInput) => [Date, string];
+  auditRow: (event: AuditEventInput) => PendingRow;
   /** When a summary goes: after its children are confirmed, or also at the deadline, or at once. */
   summaryPolicy: SummaryPolicy;
   deadlines: Deadlines;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { ScrubbedBodies, type AuditEventInput } from '../audit/audit-log';
+import { ScrubbedBodies, type AuditEventInput, type PendingRow } from '../audit/audit-log';
 import type { FormCatalogue } from '../catalog/forms';
 import { RemoteSystemError } from '../common/remote-system-error';
 import type { StatusPacket, SubmissionPacket } from '../contracts/national-wire';
@@ -31,7 +31,7 @@ export interface PusherParts {
   signer: UnitSigner;
   forms: FormCatalogue;
   /** The audit module's pending row of an event: an attempt and its record go in one statement. */
-  auditRow: (event: AuditEventInput) => [Date, string];
+  auditRow: (event: AuditEventInput) => PendingRow;
   policy: RetryPolicy;
   /** Who holds leases: this replica. */
   node: string;

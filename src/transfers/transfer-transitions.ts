@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type { PendingRow } from '../audit/audit-log';
 import { preparedQuery } from '../database/prepared';
 import {
   TransferEntity,
@@ -206,7 +207,7 @@ export class TransferTransitions {
     content: TransferContent,
     to: (typeof TRANSITIONS.version.to)[number],
     now: Date,
-    audit: [Date, string],
+    audit: PendingRow,
   ): Promise<{
     found: { id: string; state: TransferState; version: number } | null;
     written: { id: string; version: number } | null;
@@ -249,11 +250,11 @@ export class TransferTransitions {
            source_report_id, source_updated_at)
          SELECT id, version, $7, $9::jsonb, $17, $12, $13 FROM written),
        audited AS (
-         INSERT INTO audit_pending (occurred_at, event)
+         INSERT INTO audit_pending (occurred_at, event, bodies)
          SELECT $18, jsonb_set(jsonb_set(jsonb_set($19::jsonb,
                   '{transferId}', to_jsonb(written.id::text)),
                   '{details,version}', to_jsonb(written.version)),
-                  '{details,correction}', to_jsonb(next.correction))
+                  '{details,correction}', to_jsonb(next.correction)), $20::text
            FROM written, next)
        SELECT found.id AS "foundId", found.state AS "foundState", found.version AS "foundVersion",
               written.id AS "writtenId", written.version AS "writtenVersion"
@@ -278,6 +279,7 @@ export class TransferTransitions {
         content.valid,
         audit[0],
         audit[1],
+        audit[2],
       ],
     );
     return {

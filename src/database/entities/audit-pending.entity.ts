@@ -14,4 +14,8 @@ export class AuditPendingEntity {
 
   @Column({ type: 'jsonb' })
   event!: Record<string, unknown>;
+
+  /** The event's bodies as canonical text, when not in `event` (AuditLog.pendingRow). */
+  @Column({ type: 'text', nullable: true })
+  bodies!: string | null;
 }
