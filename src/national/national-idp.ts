@@ -11,15 +11,6 @@ import type { AppConfig } from '../config/app-config';
  */
 export class NationalIdp {
   private metadata?: Promise<oidc.ServerMetadata>;
-  /**
-   * Each account's client configuration, made once per secret and metadata: openid-client copies
-   * the metadata into every Configuration it makes (structuredClone), a sixth of a token
-   * request's CPU when made for each one.
-   */
-  private readonly configurations = new Map<
-    string,
-    { secret: string; metadata: oidc.ServerMetadata; configuration: oidc.Configuration }
-  >();
 
   constructor(
     private readonly config: AppConfig,
@@ -63,7 +54,15 @@ export class NationalIdp {
 
   /** A new access token for a unit account. */
   async token(account: string, secret: string): Promise<IssuedToken> {
-    const configuration = this.configurationOf(account, secret, await this.discover(account));
+    const metadata = await this.discover(account);
+    const configuration = new oidc.Configuration(
+      metadata,
+      account,
+      undefined,
+      oidc.ClientSecretBasic(secret),
+    );
+    configuration[oidc.customFetch] = this.outbound.fetch;
+    if (this.insecure()) oidc.allowInsecureRequests(configuration);
     try {
       const tokens = await oidc.clientCredentialsGrant(configuration, {
         scope: this.config.national.scope,
@@ -76,30 +75,7 @@ export class NationalIdp {
       throw translate(error, account);
     }
   }
-
-  private configurationOf(
-    account: string,
-    secret: string,
-    metadata: oidc.ServerMetadata,
-  ): oidc.Configuration {
-    const kept = this.configurations.get(account);
-    if (kept && kept.secret === secret && kept.metadata === metadata) return kept.configuration;
-    const configuration = new oidc.Configuration(
-      metadata,
-      account,
-      undefined,
-      oidc.ClientSecretBasic(secret),
-    );
-    configuration[oidc.customFetch] = this.outbound.fetch;
-    if (this.insecure()) oidc.allowInsecureRequests(configuration);
-    // Bounded like the other per-key caches: when full, forgotten and made again as asked for.
-    if (this.configurations.size >= CONFIGURATIONS_KEPT) this.configurations.clear();
-    this.configurations.set(account, { secret, metadata, configuration });
-    return configuration;
-  }
 }
-
-const CONFIGURATIONS_KEPT = 100_000;
 
 function translate(error: unknown, account: string): RemoteSystemError {
   return identityProviderError(
