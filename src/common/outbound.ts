@@ -5,7 +5,7 @@ import type { AxiosAdapter } from 'axios';
 import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import type { AppConfig } from '../config/app-config';
 import { projectRoot } from '../config/project-root';
-import { decoded, undiciAdapter } from './undici-adapter';
+import { decoded, send, undiciAdapter } from './undici-adapter';
 
 /** A fetch as openid-client calls it: (url, init) → Response. */
 export type OutboundFetch = (url: string, init: RequestInit) => Promise<Response>;
@@ -67,8 +67,8 @@ export class Outbound {
   /**
    * fetch for openid-client (`[customFetch]`) and the webhook, through the same CA bundle and
    * proxy. A request that follows no redirect (openid-client's are all `redirect: 'manual'`) with
-   * a text, form or byte body goes as one exchange on the pool, its answer read whole into a
-   * Response; anything else through undici's fetch. A token request cost the gateway about
+   * a text, form or byte body goes as one exchange on the pool (the axios adapter's `send`), its
+   * answer read whole into a Response; anything else through undici's fetch. A token request cost the gateway about
    * 0.7 ms of CPU through fetch, most of it fetch's own streams and headers (docs/performance.md).
    */
   readonly fetch: OutboundFetch = async (url, init) => {
@@ -87,19 +87,25 @@ export class Outbound {
           ? 'application/x-www-form-urlencoded;charset=UTF-8'
           : 'text/plain;charset=UTF-8',
       );
-    const answer = await dispatcher.request({
-      origin: target.origin,
-      path: target.pathname + target.search,
-      method: (init.method ?? 'GET').toUpperCase(),
-      headers: Object.fromEntries(headers),
-      body,
-      signal: init.signal ?? undefined,
-    });
-    const raw = Buffer.from(await answer.body.arrayBuffer());
+    const {
+      status,
+      headers: given,
+      raw,
+    } = await send(
+      dispatcher,
+      {
+        origin: target.origin,
+        path: target.pathname + target.search,
+        method: (init.method ?? 'GET').toUpperCase(),
+        headers: Object.fromEntries(headers),
+        body,
+      },
+      0,
+      init.signal ?? undefined,
+    );
     const received = new Headers();
-    for (const [name, value] of Object.entries(answer.headers))
+    for (const [name, value] of Object.entries(given))
       for (const one of Array.isArray(value) ? value : [value ?? '']) received.append(name, one);
-    const status = answer.statusCode;
     // As fetch: the body decoded, and none for the statuses that have none.
     return new Response(
       NO_BODY.has(status) ? null : decoded(raw, received.get('content-encoding')),

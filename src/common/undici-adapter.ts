@@ -69,7 +69,7 @@ async function exchange(
         request,
       );
     }
-    if (error === CANCELED) throw new CanceledError(undefined, config, request);
+    if (outer?.aborted) throw new CanceledError(undefined, config, request);
     // A refused or reset connection keeps the system's code (ECONNREFUSED, ECONNRESET…): the
     // clients tell a request never sent from one that may have arrived by it.
     const cause = error as Error & { code?: string; cause?: { code?: string } };
@@ -109,28 +109,30 @@ async function exchange(
   );
 }
 
-interface Answer {
+/** An answer gathered whole: its status, its headers as undici gives them, its bytes as they came. */
+export interface Answer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   raw: Buffer;
 }
 
-/** Why an exchange was stopped from this side: its timeout, or its caller's signal. */
+/** Why an exchange was stopped by its own timeout. */
 const TIMED_OUT = new Error('timed out');
-const CANCELED = new Error('canceled');
 
 /**
  * One exchange on undici's pool through its dispatch API, the answer gathered whole: no stream or
- * AbortController per request (each a few microseconds of the push's hot path). A timeout or the
- * caller's signal settles it at once; a request still waiting for a connection is then stopped
- * before it is written, one already sent has its connection cut.
+ * AbortController per request (each a few microseconds of the push's hot path), for axios (this
+ * adapter) and openid-client (Outbound.fetch) alike. A timeout or the caller's signal settles it
+ * at once (the signal's reason is the rejection, as fetch rejects); a request still waiting for a
+ * connection is then stopped before it is written, one already sent has its connection cut.
  */
-function send(
+export function send(
   dispatcher: Dispatcher,
   options: Dispatcher.DispatchOptions,
   timeoutMs: number,
   outer: AbortSignal | undefined,
 ): Promise<Answer> {
+  if (outer?.aborted) return Promise.reject(outer.reason as Error);
   return new Promise((resolve, reject) => {
     let controller: Dispatcher.DispatchController | undefined;
     let stopped: Error | undefined;
@@ -151,7 +153,7 @@ function send(
       controller?.abort(reason);
       settle(reason);
     };
-    const cancel = () => stop(CANCELED);
+    const cancel = () => stop((outer?.reason as Error | undefined) ?? new Error('aborted'));
     const timer = timeoutMs > 0 ? setTimeout(() => stop(TIMED_OUT), timeoutMs) : undefined;
     outer?.addEventListener?.('abort', cancel, { once: true });
     dispatcher.dispatch(options, {
