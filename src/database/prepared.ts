@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PoolClient, QueryConfig } from 'pg';
 import type { DataSource, EntityMetadata } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 /** Statement texts and their names; a name stands for one text only (see preparedQuery). */
@@ -45,15 +46,21 @@ export function prepared(text: string, values: unknown[]): QueryConfig {
   return { name: nameOf(text), text, values };
 }
 
-/** An entity's columns by name, for a prepared statement that selects its rows (see preparedQuery). */
-export function columnsOf(metadata: EntityMetadata): string {
-  return metadata.columns.map((column) => column.databaseName).join(', ');
+/** Columns by name, for a prepared statement that selects them (see preparedQuery). */
+export function columnsOf(columns: readonly ColumnMetadata[]): string {
+  return columns.map((column) => column.databaseName).join(', ');
 }
 
-/** A row selected by `columnsOf(metadata)` as its entity, as TypeORM's own queries make it. */
-export function entityOf<T>(metadata: EntityMetadata, row: Record<string, unknown>): T {
+/**
+ * A row selected by `columnsOf(columns)` as its entity, as TypeORM's own queries make it (only
+ * those columns set; all of the entity's by default).
+ */
+export function entityOf<T>(
+  metadata: EntityMetadata,
+  row: Record<string, unknown>,
+  columns: readonly ColumnMetadata[] = metadata.columns,
+): T {
   const entity = metadata.create() as T;
-  for (const column of metadata.columns)
-    column.setEntityValue(entity as object, row[column.databaseName]);
+  for (const column of columns) column.setEntityValue(entity as object, row[column.databaseName]);
   return entity;
 }

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PendingRow } from '../audit/audit-log';
-import { preparedQuery } from '../database/prepared';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { columnsOf, entityOf, preparedQuery } from '../database/prepared';
 import {
   TransferEntity,
   type TransferState,
@@ -133,8 +134,8 @@ const WAS_FREE = '(before.leased_until IS NULL OR before.leased_until < now())';
  * named transition; each is one guarded UPDATE that also returns the state it started from.
  */
 export class TransferTransitions {
-  /** The lease statement, written once: its columns by name (see preparedQuery). */
-  private leaseStatement?: string;
+  /** The lease statement and the columns it returns, made once (see preparedQuery). */
+  private leasing?: { statement: string; columns: ColumnMetadata[] };
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -149,20 +150,22 @@ export class TransferTransitions {
     now: Date,
   ): Promise<LeasedTransfer | undefined> {
     const metadata = this.dataSource.getMetadata(TransferEntity);
-    const columns = LEASED.map((field) => metadata.findColumnWithPropertyName(field)!);
-    this.leaseStatement ??= `UPDATE transfer SET leased_until = $2, leased_by = $3
-        WHERE id = $1 AND state = ANY($5::text[])
-          AND (leased_until IS NULL OR leased_until < $4)
-        RETURNING ${columns.map((column) => column.databaseName).join(', ')}`;
+    if (!this.leasing) {
+      const columns = LEASED.map((field) => metadata.findColumnWithPropertyName(field)!);
+      this.leasing = {
+        columns,
+        statement: `UPDATE transfer SET leased_until = $2, leased_by = $3
+          WHERE id = $1 AND state = ANY($5::text[])
+            AND (leased_until IS NULL OR leased_until < $4)
+          RETURNING ${columnsOf(columns)}`,
+      };
+    }
     const [row] = await preparedQuery<Record<string, unknown>>(
       this.dataSource,
-      this.leaseStatement,
+      this.leasing.statement,
       [transferId, until, node, now, TRANSITIONS.lease.from],
     );
-    if (!row) return undefined;
-    const transfer = {} as LeasedTransfer;
-    for (const column of columns) column.setEntityValue(transfer, row[column.databaseName]);
-    return transfer;
+    return row ? entityOf<LeasedTransfer>(metadata, row, this.leasing.columns) : undefined;
   }
 
   /**

@@ -247,7 +247,7 @@ export class CredentialVault {
    * Active credentials matching `where`, by account: one prepared statement per set of fields
    * given, its rows made into entities by the entity's metadata. The pushes open each unit's
    * accounts and signing key through here; TypeORM's find built and read the same query at about
-   * a twentieth of a push's sampled CPU.
+   * 3 % of a warm push's sampled CPU (docs/performance.md).
    */
   private async activeRows(
     where: Pick<CredentialEntity, 'kind'> &
@@ -259,7 +259,7 @@ export class CredentialVault {
     );
     const rows = await preparedQuery<Record<string, unknown>>(
       this.dataSource,
-      `SELECT ${columnsOf(metadata)} FROM credential
+      `SELECT ${columnsOf(metadata.columns)} FROM credential
         WHERE status = 'active'${fields
           .map(
             (field, index) =>
