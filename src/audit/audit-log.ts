@@ -126,10 +126,10 @@ export class AuditLog {
    */
   async record(input: AuditEventInput, manager?: EntityManager): Promise<void> {
     if (manager && manager !== this.dataSource.manager) {
-      await manager.query('INSERT INTO audit_pending (occurred_at, event) VALUES ($1, $2)', [
-        input.occurredAt ?? new Date(),
-        JSON.stringify(pendingEvent(input)),
-      ]);
+      await manager.query(
+        'INSERT INTO audit_pending (occurred_at, event, bodies) VALUES ($1, $2, $3)',
+        this.pendingRow(input),
+      );
       return;
     }
     // Inserted as JSON text embedded in one array (insertPending): the bodies stay in the event.
@@ -196,10 +196,9 @@ export class AuditLog {
    * bodies). The bodies' canonical text goes in a column of its own, not escaped into the event.
    */
   pendingRow(input: AuditEventInput): PendingRow {
-    const event = pendingEvent(input);
-    const { bodies } = event;
-    event.bodies = null;
-    return [input.occurredAt ?? new Date(), JSON.stringify(event), bodies as string | null];
+    const given = input.bodies ?? ScrubbedBodies.ofEvent(input);
+    const event = { ...pendingEvent(input, given), bodies: null };
+    return [input.occurredAt ?? new Date(), JSON.stringify(event), given.canonical];
   }
 
   async recordMany(inputs: AuditEventInput[]): Promise<void> {
@@ -425,8 +424,10 @@ type PendingEvent = Omit<ChainedContent, 'seq' | 'occurredAt' | 'bodies' | 'deta
   details: Record<string, unknown> | null;
 };
 
-function pendingEvent(input: AuditEventInput): PendingEvent {
-  const given = input.bodies ?? ScrubbedBodies.ofEvent(input);
+function pendingEvent(
+  input: AuditEventInput,
+  given = input.bodies ?? ScrubbedBodies.ofEvent(input),
+): PendingEvent {
   return {
     actor: input.actor,
     action: input.action,
