@@ -218,14 +218,10 @@ export class ChainVerifier {
     }
     // Bytes moved between bodies and details at DETAILS_KEY hash alike; where either holds it,
     // each must still be one JSON value (parsed only then, as the byte path does).
-    const joined = holdsDetailsKey(row.bodies) || holdsDetailsKey(row.details);
-    const misshapen = !joined
-      ? undefined
-      : notOneJsonValue(row.bodies)
-        ? 'bodies'
-        : notOneJsonValue(row.details)
-          ? 'details'
-          : undefined;
+    const misshapen =
+      holdsDetailsKey(row.bodies) || holdsDetailsKey(row.details)
+        ? (['bodies', 'details'] as const).find((field) => notOneJsonValue(row[field]))
+        : undefined;
     if (misshapen) {
       this.failure = {
         seq: String(row.seq),

@@ -88,9 +88,9 @@ const MOST_SEQ = 2n ** 52n;
  * escapes), its instant is of 1970 to 2099, the SHA-256 of the text matches the stored hash, and
  * neither its bodies nor its details hold DETAILS_KEY. Every other event is made into a row and
  * handed to the ChainVerifier, which decides as it always has (and names the fault), after being
- * told of the events passed before it. Plain fields
- * are quoted as they are, exactly what canonicalContent writes for them, so an event passes here
- * only if the ChainVerifier would pass it.
+ * told of the events passed before it. Plain fields are quoted as they are, exactly what
+ * canonicalContent writes for them, so an event passes here only if the ChainVerifier would pass
+ * it.
  */
 export class ChainBytes {
   /** The seq expected next, or -1 while the byte path is off (a seq past 2^52, an odd start). */
@@ -202,8 +202,9 @@ export class ChainBytes {
       if (data[hashAt + index] !== digest.charCodeAt(index)) return false;
     }
     // Bytes moved between bodies and details at DETAILS_KEY hash alike; where either holds it,
-    // the row path checks each is still one JSON value. One search covers both: they lie in the row with only
-    // the reason between them (which then sends a row the row path's way too, harmlessly).
+    // the row path checks each is still one JSON value. One search covers both: they lie in the
+    // row with only the reason between them (which then sends a row the row path's way too,
+    // harmlessly).
     const from = starts[Field.Bodies] >= 0 ? starts[Field.Bodies] : starts[Field.Details];
     const to = starts[Field.Details] >= 0 ? ends[Field.Details] : ends[Field.Bodies];
     if (from >= 0 && holdsDetailsKey(data, from, to)) return false;
