@@ -98,6 +98,39 @@ describe('fault knobs, each observable in the counters', () => {
     expect((await counters(sims.nationalIdp.issuer)).faults.outage).toBe(1);
   });
 
+  it('a latency holds the answer that long after the request came, with the work done meanwhile', async () => {
+    const report = sims.data.reports.find(
+      (candidate) => candidate.reportId === '2026-Q1.QNG-X-050.KSTT',
+    )!;
+    const packet = ii06aPacket(report, 'TT-05-2025-VPCP', 'knob-latency');
+    const held = async () =>
+      (
+        (await (
+          await fetch(`${sims.nationalReports.origin}/__admin/submissions`)
+        ).json()) as Array<{
+          clientReference: string;
+        }>
+      ).some((submission) => submission.clientReference === 'knob-latency');
+    await faults(sims.nationalReports.origin, { latencyMs: 1500 });
+    const sent = Date.now();
+    let answeredAt: number | undefined;
+    const answer = call('POST', '/submissions', packet).then((stored) => {
+      answeredAt = Date.now();
+      return stored;
+    });
+    // When the submission is stored, asked of the admin routes, which never wait.
+    let storedAt: number | undefined;
+    while (storedAt === undefined && answeredAt === undefined) {
+      if (await held()) storedAt = Date.now();
+      else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect((await answer).status).toBe('draft');
+    expect(answeredAt! - sent).toBeGreaterThanOrEqual(1490);
+    // Stored at the start of the wait, not at its end (a second is most of it).
+    expect(answeredAt! - storedAt!).toBeGreaterThanOrEqual(1000);
+    expect((await counters(sims.nationalReports.origin)).faults.latency).toBe(1);
+  });
+
   it('returnRate returns received submissions for correction; driftRate changes the stored copy', async () => {
     const submitAndSend = async (reportId: string) => {
       const report = sims.data.reports.find((candidate) => candidate.reportId === reportId)!;
