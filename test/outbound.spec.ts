@@ -268,6 +268,20 @@ describe('Outbound.fetch', () => {
     expect(Date.now() - started).toBeLessThan(1_500);
   });
 
+  it('sends nothing when its signal was aborted before, and rejects with its reason', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('đã hủy'));
+    await expect(
+      outbound.fetch(`${base}/empty`, {
+        method: 'PUT',
+        redirect: 'manual',
+        signal: controller.signal,
+      }),
+    ).rejects.toThrow('đã hủy');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen).toEqual([]);
+  });
+
   it('follows redirects, and sends streams, through undici fetch', async () => {
     const followed = await outbound.fetch(`${base}/moved`, {});
     expect(followed.status).toBe(200);

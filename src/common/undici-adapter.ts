@@ -50,7 +50,6 @@ async function exchange(
     );
 
   const outer = config.signal as AbortSignal | undefined;
-  if (outer?.aborted) throw new CanceledError(undefined, config, request);
   let answer: Answer;
   try {
     answer = await send(
