@@ -197,7 +197,8 @@ export class AuditLog {
    */
   pendingRow(input: AuditEventInput): PendingRow {
     const given = input.bodies ?? ScrubbedBodies.ofEvent(input);
-    const event = { ...pendingEvent(input, given), bodies: null };
+    const event = pendingEvent(input, given);
+    event.bodies = null;
     return [input.occurredAt ?? new Date(), JSON.stringify(event), given.canonical];
   }
 
