@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { copyBinaryRows } from '../database/copy-out';
 import { copyField, copyRows } from '../database/copy-rows';
+import { readingStream } from '../database/reading-socket';
 import {
   canonicalText,
   DETAILS_KEY,
@@ -525,6 +526,7 @@ export async function verifySegment(url: string, job: SegmentJob): Promise<Verif
   const client = new Client({
     connectionString: url,
     application_name: 'baocao-gateway audit verify',
+    stream: readingStream,
   });
   await client.connect();
   try {

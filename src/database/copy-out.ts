@@ -1,4 +1,5 @@
 import type { Client } from 'pg';
+import { takeInPlace } from './reading-socket';
 
 /**
  * What `copyBinaryRows` hands over for each row: the bytes it sits in and where each field
@@ -60,6 +61,8 @@ interface PgConnection {
 class BinaryCopyOut {
   private connection?: PgConnection;
   private pgHandler?: Handlers;
+  /** Ends the reading in place (a reading socket's bytes go to pg's parser again). */
+  private release?: () => void;
   private settled = false;
   private stopped = false;
   /** The message being read, when it did not arrive whole: its bytes so far. */
@@ -78,10 +81,15 @@ class BinaryCopyOut {
 
   submit(connection: PgConnection): void {
     this.connection = connection;
-    const [pgHandler] = connection.stream.listeners('data');
-    this.pgHandler = pgHandler;
-    connection.stream.removeListener('data', pgHandler);
-    connection.stream.on('data', this.received);
+    // On a reading socket the bytes come in place, pg's listener staying where it is; on another
+    // socket this reader stands in for pg's listener while the COPY lasts.
+    this.release = takeInPlace(connection.stream, this.received);
+    if (!this.release) {
+      const [pgHandler] = connection.stream.listeners('data');
+      this.pgHandler = pgHandler;
+      connection.stream.removeListener('data', pgHandler);
+      connection.stream.on('data', this.received);
+    }
     connection.query(this.text);
   }
 
@@ -106,7 +114,7 @@ class BinaryCopyOut {
     }
     while (at < data.length) {
       if (data.length - at < 5) {
-        this.headerCarry = data.subarray(at);
+        this.headerCarry = Buffer.from(data.subarray(at));
         return;
       }
       const code = data[at];
@@ -151,10 +159,17 @@ class BinaryCopyOut {
     return true;
   }
 
-  /** Gives the socket back to pg's parser, with what it has not read yet. */
+  /** Gives the socket back to pg's parser, with what it has not read yet (copied: pg keeps it). */
   private handBack(rest: Buffer): void {
-    const { connection, pgHandler } = this;
-    if (!connection || !pgHandler) return;
+    const { connection, pgHandler, release } = this;
+    if (!connection) return;
+    if (release) {
+      this.release = undefined;
+      release();
+      connection.stream.emit('data', Buffer.from(rest));
+      return;
+    }
+    if (!pgHandler) return;
     connection.stream.removeListener('data', this.received);
     connection.stream.on('data', pgHandler);
     this.pgHandler = undefined;
