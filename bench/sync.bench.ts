@@ -1,6 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os, { availableParallelism } from 'node:os';
 import path from 'node:path';
+import {
+  constants,
+  performance,
+  PerformanceObserver,
+  type PerformanceEntry,
+} from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '../src/audit/audit-log';
 import { AuditSigner } from '../src/audit/audit-signer';
@@ -130,6 +136,32 @@ interface PushFigures {
   nationalCallMs: number;
   /** The plan before the push: its time and the gateway's CPU. */
   plan: { seconds: number; gatewayCpuSeconds: number };
+  /** The gateway's garbage collections during the push: their pauses on its thread, in ms. */
+  gcPauseMs: { major: number; minor: number };
+}
+
+/** Garbage collections as Node reports them, kept while `during` runs. */
+async function collectionsDuring<T>(
+  during: () => Promise<T>,
+): Promise<{ result: T; major: number; minor: number }> {
+  const entries: PerformanceEntry[] = [];
+  const observer = new PerformanceObserver((list) => entries.push(...list.getEntries()));
+  observer.observe({ entryTypes: ['gc'] });
+  const from = performance.now();
+  const result = await during();
+  const to = performance.now();
+  // Entries are delivered after the event loop turns.
+  await new Promise((resolve) => setImmediate(resolve));
+  observer.disconnect();
+  let major = 0;
+  let minor = 0;
+  for (const entry of entries) {
+    if (entry.startTime < from || entry.startTime > to) continue;
+    const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
+    if (detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) major += entry.duration;
+    else minor += entry.duration;
+  }
+  return { result, major, minor };
 }
 
 /**
@@ -180,11 +212,13 @@ async function timedPush(
     });
     // Read outside the CPU window: reading the registry is the bench's work, not the push's.
     const callsBefore = await nationalCallTime();
-    const before = cpu();
-    const started = process.hrtime.bigint();
-    await pushAll(engine, pushesFor(run.cap));
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const after = cpu();
+    const { result: timed, ...collections } = await collectionsDuring(async () => {
+      const before = cpu();
+      const started = process.hrtime.bigint();
+      await pushAll(engine, pushesFor(run.cap));
+      return { before, seconds: Number(process.hrtime.bigint() - started) / 1e9, after: cpu() };
+    });
+    const { before, seconds, after } = timed;
     const callsAfter = await nationalCallTime();
     clearInterval(sampler);
     const counters = await adminJson<{ requests: number }>(`${national}/__admin/counters`);
@@ -209,6 +243,7 @@ async function timedPush(
         ((callsAfter.seconds - callsBefore.seconds) * 1000) /
         Math.max(1, callsAfter.calls - callsBefore.calls),
       plan: { seconds: planSeconds, gatewayCpuSeconds: (planUsed.user + planUsed.system) / 1e6 },
+      gcPauseMs: { major: collections.major, minor: collections.minor },
     };
   } finally {
     await audit.flush();
@@ -254,6 +289,8 @@ function cappedFigures(
     [`${prefix}.gatewaySystemCpuMsPerTransfer`]: round(
       (run.gatewaySystemSeconds * 1000) / run.transfers,
     ),
+    [`${prefix}.gatewayGcPauseMs.major`]: round(run.gcPauseMs.major),
+    [`${prefix}.gatewayGcPauseMs.minor`]: round(run.gcPauseMs.minor),
     // The plan before it (extract, map, keep each transfer), which a nation-sized quarter waits on.
     [`${prefix}.planSeconds`]: round(run.plan.seconds),
     [`${prefix}.planGatewayCpuMsPerTransfer`]: round(
