@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Client } from 'pg';
 import { takeInPlace } from './reading-socket';
 
@@ -166,7 +167,8 @@ class BinaryCopyOut {
     if (release) {
       this.release = undefined;
       release();
-      connection.stream.emit('data', Buffer.from(rest));
+      // Pushed as the socket pushes what it reads, so it reaches pg's parser in order.
+      (connection.stream as unknown as Readable).push(Buffer.from(rest));
       return;
     }
     if (!pgHandler) return;
