@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,8 +11,7 @@ import { configSchema } from '../src/config/config.schema';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres';
 import { runMigrationsLocked } from '../src/database/migrations';
-
-const root = path.resolve(__dirname, '..');
+import { buildOnce, root } from './support';
 
 /**
  * The verifier as built (dist/), as `npm run cli -- audit verify` runs it: a segment's worker
@@ -20,7 +19,7 @@ const root = path.resolve(__dirname, '..');
  * (about 1 CPU s) a worker here before it read an event.
  */
 function builtVerifier(): typeof import('../src/audit/audit-verifier') {
-  execFileSync('npx', ['nest', 'build'], { cwd: root, stdio: 'ignore' });
+  buildOnce();
   return createRequire(__filename)(
     path.join(root, 'dist', 'src', 'audit', 'audit-verifier'),
   ) as typeof import('../src/audit/audit-verifier');

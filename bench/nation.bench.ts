@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,8 +13,10 @@ import { CredentialVault } from '../src/vault/credential-vault';
 import { VaultKey } from '../src/vault/vault-key';
 import {
   adminJson,
+  buildOnce,
   cpuSecondsOf,
   freshNational,
+  root,
   simulatorsProcess,
   type SimulatorsProcess,
 } from './support';
@@ -38,7 +40,6 @@ const SEMI_SPACE_MIB = 8;
  * NATION_BENCH_MALLOC_ARENAS=0 leaves glibc's default.
  */
 const MALLOC_ARENAS = Number(process.env.NATION_BENCH_MALLOC_ARENAS ?? 2);
-const root = path.resolve(__dirname, '..');
 
 /** Peak and current resident memory of a process, from /proc (Linux). */
 function memoryOf(pid: number): { peakMiB: number } {
@@ -92,7 +93,7 @@ export async function nationBench(): Promise<Record<string, number>> {
     'nation.replicaMallocArenas': MALLOC_ARENAS,
   };
   // The replicas run the built application, as `npm start` does.
-  execFileSync('npx', ['nest', 'build'], { cwd: root, stdio: 'ignore' });
+  buildOnce();
   const server = await EmbeddedPostgres.start({ dataDir: dir, ephemeral: true, database: 'bench' });
   let sims: SimulatorsProcess | undefined;
   try {

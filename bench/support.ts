@@ -1,10 +1,25 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { UnitRecord } from '../src/contracts/provincial-wire';
 import { nationUnits } from '../src/simulators/data/nation-data';
 import type { RunningSimulators } from '../src/simulators/simulators';
+
+/** The checkout the benches run in. */
+export const root = path.resolve(__dirname, '..');
+
+let built = false;
+
+/**
+ * `nest build`, once for all the benches of one `npm run bench` (the audit and nation benches run
+ * what was built, as the CLI and `npm start` do); the sources do not change while it runs.
+ */
+export function buildOnce(): void {
+  if (built) return;
+  execFileSync('npx', ['nest', 'build'], { cwd: root, stdio: 'ignore' });
+  built = true;
+}
 
 export interface SimulatorsProcess {
   pid: number;

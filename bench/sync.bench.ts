@@ -143,7 +143,7 @@ interface PushFigures {
 /** Garbage collections as Node reports them, kept while `during` runs. */
 async function collectionsDuring<T>(
   during: () => Promise<T>,
-): Promise<{ result: T; major: number; minor: number }> {
+): Promise<{ result: T; pauses: { major: number; minor: number } }> {
   const entries: PerformanceEntry[] = [];
   const observer = new PerformanceObserver((list) => entries.push(...list.getEntries()));
   observer.observe({ entryTypes: ['gc'] });
@@ -153,15 +153,14 @@ async function collectionsDuring<T>(
   // Entries are delivered after the event loop turns.
   await new Promise((resolve) => setImmediate(resolve));
   observer.disconnect();
-  let major = 0;
-  let minor = 0;
+  const pauses = { major: 0, minor: 0 };
   for (const entry of entries) {
     if (entry.startTime < from || entry.startTime > to) continue;
     const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
-    if (detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) major += entry.duration;
-    else minor += entry.duration;
+    if (detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) pauses.major += entry.duration;
+    else pauses.minor += entry.duration;
   }
-  return { result, major, minor };
+  return { result, pauses };
 }
 
 /**
@@ -212,7 +211,7 @@ async function timedPush(
     });
     // Read outside the CPU window: reading the registry is the bench's work, not the push's.
     const callsBefore = await nationalCallTime();
-    const { result: timed, ...collections } = await collectionsDuring(async () => {
+    const { result: timed, pauses } = await collectionsDuring(async () => {
       const before = cpu();
       const started = process.hrtime.bigint();
       await pushAll(engine, pushesFor(run.cap));
@@ -243,7 +242,7 @@ async function timedPush(
         ((callsAfter.seconds - callsBefore.seconds) * 1000) /
         Math.max(1, callsAfter.calls - callsBefore.calls),
       plan: { seconds: planSeconds, gatewayCpuSeconds: (planUsed.user + planUsed.system) / 1e6 },
-      gcPauseMs: { major: collections.major, minor: collections.minor },
+      gcPauseMs: pauses,
     };
   } finally {
     await audit.flush();

@@ -1,7 +1,7 @@
 import net from 'node:net';
 
 /** What a reader taking a socket's bytes in place is handed: valid only during the call. */
-export type InPlaceReader = (bytes: Buffer) => void;
+type InPlaceReader = (bytes: Buffer) => void;
 
 const READER = Symbol('in-place reader');
 
