@@ -88,7 +88,7 @@ describe('prepared statements', () => {
       expect(answers[1]).toEqual([{ note: 'hai' }]);
       expect(answers[3]).toEqual([{ note: 'một' }]);
       expect(answers[0]).toEqual([{ id: 2 }]);
-      // Prepared on the pool's connections before the table changes.
+      // Prepared on the pipeline's connections before the table changes.
       await Promise.all(
         Array.from({ length: 10 }, () => preparedQuery(dataSource, everyColumn, [1])),
       );

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { PoolClient, QueryConfig } from 'pg';
+import type { QueryConfig } from 'pg';
 import type { DataSource, EntityMetadata } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { StatementPipeline } from './statement-pipeline';
 
 /** Statement texts and their names; a name stands for one text only (see preparedQuery). */
 const names = new Map<string, string>();
@@ -19,26 +19,21 @@ function nameOf(text: string): string {
 }
 
 /**
- * Runs a statement the hot path repeats as a named prepared statement: each connection of the
- * pool parses and plans it once, then only binds and executes it. For the push's statements the
- * plan was about a quarter of PostgreSQL's time (pg_stat_statements, `npm run bench -- sync`).
- * The name is a hash of the text, so one name never stands for two texts. Name the columns it
- * returns: with `*`, a column added by a migration while a replica runs would change the result
- * of a statement that replica has prepared, which PostgreSQL refuses.
+ * Runs a statement the hot path repeats as a named prepared statement, on the DataSource's
+ * statement pipeline (statement-pipeline.ts): each of its connections parses and plans it once,
+ * then only binds and executes it. For the push's statements the plan was about a quarter of
+ * PostgreSQL's time (pg_stat_statements, `npm run bench -- sync`). The name is a hash of the
+ * text, so one name never stands for two texts. Name the columns it returns: with `*`, a column
+ * added by a migration while a replica runs would change the result of a statement that replica
+ * has prepared, which PostgreSQL refuses. A statement that stands alone only: never one that must
+ * run inside a transaction.
  */
-export async function preparedQuery<Row>(
+export function preparedQuery<Row>(
   dataSource: DataSource,
   text: string,
   values: unknown[],
 ): Promise<Row[]> {
-  const driver = dataSource.driver as PostgresDriver;
-  const [client, release] = (await driver.obtainMasterConnection()) as [PoolClient, () => void];
-  try {
-    const result = await client.query(prepared(text, values));
-    return result.rows as Row[];
-  } finally {
-    release();
-  }
+  return StatementPipeline.of(dataSource).query<Row>(prepared(text, values));
 }
 
 /** A statement as a named prepared one, for a caller that holds its own client or the pool. */
