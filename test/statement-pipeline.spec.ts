@@ -137,6 +137,9 @@ describe('the statement pipeline', () => {
       async () => (await pipelineBackends(databaseOf(url))).length === 0,
       'the pipeline backends to end',
     );
+    await expect(preparedQuery(dataSource, 'SELECT 1 AS one', [])).rejects.toThrow(
+      /not initialized/,
+    );
     await dataSource.initialize();
     expect(await preparedQuery(dataSource, 'SELECT note FROM sample WHERE id = $1', [2])).toEqual([
       { note: 'hai' },

@@ -28,7 +28,7 @@ function nameOf(text: string): string {
  * has prepared, which PostgreSQL refuses. A statement that stands alone only: never one that must
  * run inside a transaction.
  */
-export function preparedQuery<Row>(
+export async function preparedQuery<Row>(
   dataSource: DataSource,
   text: string,
   values: unknown[],

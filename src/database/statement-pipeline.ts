@@ -57,9 +57,9 @@ export class StatementPipeline {
     let pipeline = pipelines.get(dataSource);
     if (pipeline) return pipeline;
     const driver = dataSource.driver as PostgresDriver;
-    const pool = driver.master as Pool & {
-      options: ClientConfig & { idleTimeoutMillis?: number };
-    };
+    const pool = driver.master as
+      (Pool & { options: ClientConfig & { idleTimeoutMillis?: number } }) | undefined;
+    if (!pool) throw new Error('the DataSource is not initialized (or was destroyed)');
     const { idleTimeoutMillis, ...options } = pool.options;
     pipeline = new StatementPipeline(
       { ...options, application_name: PIPELINE_APPLICATION, keepAlive: true },
@@ -118,7 +118,10 @@ export class StatementPipeline {
     let bestStalled = true;
     for (let index = 0; index < PIPELINE_CONNECTIONS; index++) {
       let line = this.lines[index];
-      if (!line || line.broken) line = this.lines[index] = this.connect();
+      if (!line || line.broken) {
+        if (line) void this.end(line);
+        line = this.lines[index] = this.connect();
+      }
       const stalled = line.sent.length > 0 && line.sent[0] < stalledBefore;
       if (
         !best ||
