@@ -95,7 +95,7 @@ export class StatementPipeline {
     }
   }
 
-  /** Connections open now (for tests and health). */
+  /** Connections open now (for the tests). */
   get open(): number {
     return this.lines.filter((line) => line && !line.broken).length;
   }
