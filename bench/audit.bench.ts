@@ -11,7 +11,7 @@ import { configSchema } from '../src/config/config.schema';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres';
 import { runMigrationsLocked } from '../src/database/migrations';
-import { buildOnce, root } from './support';
+import { buildOnce, median, root } from './support';
 
 /**
  * The verifier as built (dist/), as `npm run cli -- audit verify` runs it: a segment's worker
@@ -34,12 +34,6 @@ const cliNodeFlags = (
 
 const APPEND_WARMUPS = Number(process.env.AUDIT_BENCH_APPEND_WARMUPS ?? 5);
 const APPEND_MEASURED = Math.max(1, Number(process.env.AUDIT_BENCH_APPEND_MEASURED ?? 3));
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 function event(index: number): AuditEventInput {
   return {

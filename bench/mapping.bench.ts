@@ -9,6 +9,7 @@ import { mapReport } from '../src/mapping/report-mapper';
 import { SatisfactionLevels } from '../src/mapping/satisfaction';
 import { loadDemoSeeds } from '../src/simulators/data/demo-data';
 import { nationReports, nationUnits } from '../src/simulators/data/nation-data';
+import { median } from './support';
 
 /** SHA-256 over the JSON of every mapping of the bench's quarter, as the mapper wrote it before
  * round two of speed work (commit 2ce47ab): a faster mapper must write exactly the same. */
@@ -49,7 +50,7 @@ export function mappingBench(): Record<string, number> {
     rates.push(reports.length / (Number(process.hrtime.bigint() - started) / 1e9));
   }
   rates.sort((a, b) => a - b);
-  const median = rates[Math.floor(ROUNDS / 2)];
+  const middle = median(rates);
   const against = process.env.MAPPING_BENCH_AGAINST;
   const comparison = against ? compareWith(against, reports, context) : {};
   return {
@@ -57,10 +58,10 @@ export function mappingBench(): Record<string, number> {
     'mapping.formsProduced': forms,
     'mapping.formsInvalid': invalid,
     'mapping.sameResultsAsRecorded': results.digest('hex') === RECORDED_RESULTS ? 1 : 0,
-    'mapping.reportsPerSecond(median of 5)': Math.round(median),
+    'mapping.reportsPerSecond(median of 5)': Math.round(middle),
     'mapping.reportsPerSecond(slowest)': Math.round(rates[0]),
-    'mapping.goalRatio(15000)': Number((median / 15_000).toFixed(2)),
-    'mapping.wishRatio(20000)': Number((median / 20_000).toFixed(2)),
+    'mapping.goalRatio(15000)': Number((middle / 15_000).toFixed(2)),
+    'mapping.wishRatio(20000)': Number((middle / 20_000).toFixed(2)),
     ...comparison,
   };
 }
@@ -99,7 +100,7 @@ function compareWith(
   ratios.sort((a, b) => a - b);
   const round2 = (value: number) => Number(value.toFixed(2));
   return {
-    'mapping.againstOther.ratio(median of 12)': round2((ratios[5] + ratios[6]) / 2),
+    'mapping.againstOther.ratio(median of 12)': round2(median(ratios)),
     'mapping.againstOther.ratio(lowest)': round2(ratios[0]),
     'mapping.againstOther.ratio(highest)': round2(ratios[11]),
   };

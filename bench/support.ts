@@ -11,6 +11,13 @@ export const root = path.resolve(__dirname, '..');
 
 let built = false;
 
+/** The middle of the values (the mean of the two middle ones for an even count). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
 /**
  * `nest build`, once for all the benches of one `npm run bench` (the audit and nation benches run
  * what was built, as the CLI and `npm start` do); the sources do not change while it runs.

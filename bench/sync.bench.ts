@@ -25,6 +25,7 @@ import {
   adminJson,
   cpuSecondsOf,
   freshNational,
+  median,
   simulatorsProcess,
   type SimulatorsProcess,
 } from './support';
@@ -250,14 +251,6 @@ async function timedPush(
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? sorted[middle]
-    : Number(((sorted[middle - 1] + sorted[middle]) / 2).toFixed(2));
-}
-
 /** The figures of a capped push: its time against the bound, and the CPU each party used. */
 function cappedFigures(
   prefix: string,
@@ -366,7 +359,9 @@ export async function syncBench(): Promise<Record<string, number>> {
             figures[`sync.${label}.measured${pass}${key}`] = value;
         }
         for (const key of Object.keys(measured[0]))
-          figures[`sync.${label}${key}`] = median(measured.map((each) => each[key]));
+          figures[`sync.${label}${key}`] = Number(
+            median(measured.map((each) => each[key])).toFixed(2),
+          );
       } finally {
         sims.stop();
       }
