@@ -50,7 +50,6 @@ export class StatementPipeline {
   constructor(
     private readonly options: ClientConfig,
     private readonly idleMs = 10_000,
-    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** The pipeline of a DataSource, opened on first use and closed when the DataSource is. */
@@ -80,12 +79,13 @@ export class StatementPipeline {
 
   /** Sends one statement and answers its rows. */
   async query<Row>(config: QueryConfig): Promise<Row[]> {
-    const line = this.pick();
+    const now = performance.now();
+    const line = this.pick(now);
     if (line.idle) {
       clearTimeout(line.idle);
       line.idle = undefined;
     }
-    line.sent.push(this.now());
+    line.sent.push(now);
     try {
       await line.ready;
       return (await line.client.query(config)).rows as Row[];
@@ -111,10 +111,10 @@ export class StatementPipeline {
    * The connection with the fewest unanswered statements among those that have not stalled
    * (all of them if every one has); one that broke is opened again.
    */
-  private pick(): Line {
+  private pick(now: number): Line {
     if (this.closed)
       throw new Error('the statement pipeline is closed (its DataSource was destroyed)');
-    const stalledBefore = this.now() - STALLED_AFTER_MS;
+    const stalledBefore = now - STALLED_AFTER_MS;
     let best: Line | undefined;
     let bestStalled = true;
     for (let index = 0; index < PIPELINE_CONNECTIONS; index++) {
@@ -138,7 +138,6 @@ export class StatementPipeline {
 
   private connect(): Line {
     const client = new Client({ ...this.options, pipeline: true });
-    const line: Line = { client, ready: Promise.resolve(), sent: [], broken: false };
     const broken = () => {
       line.broken = true;
       if (line.idle) clearTimeout(line.idle);
@@ -146,13 +145,18 @@ export class StatementPipeline {
     // The statements on a connection that fails get its error; the connection is not used again.
     client.on('error', broken);
     client.on('end', broken);
-    line.ready = client.connect().then(
-      () => undefined,
-      (error: unknown) => {
-        broken();
-        throw error;
-      },
-    );
+    const line: Line = {
+      client,
+      ready: client.connect().then(
+        () => undefined,
+        (error: unknown) => {
+          broken();
+          throw error;
+        },
+      ),
+      sent: [],
+      broken: false,
+    };
     // Nobody may be waiting on it yet (this line was opened beside the one a statement went to).
     line.ready.catch(() => undefined);
     this.rest(line);
