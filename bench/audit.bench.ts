@@ -115,8 +115,9 @@ export async function auditBench(
     // The first round in this fresh process and database (the figure of runs up to 47), then
     // APPEND_WARMUPS more, then APPEND_MEASURED measured: a gateway that has been running has
     // compiled its record path and its database has settled (in a scratch loop of 16 rounds the
-    // rate rose from about 10,600 events/s in the first to 20,000–24,000 from the seventh on, the
-    // gateway's CPU per event falling from 70 µs to 22–25 and PostgreSQL's from 53 to 36–38).
+    // rate rose from 10,633 events/s in the first to 20,301–24,072 from the eighth on, the
+    // gateway's CPU per event falling from 69.5 µs to 22.4–29.0 and PostgreSQL's from 53.0 to
+    // 35.5–41.0; docs/performance.md).
     const firstRate = await appendRound();
     const warmRates: number[] = [];
     for (let round = 0; round < APPEND_WARMUPS; round++) warmRates.push(await appendRound());
